@@ -1,0 +1,69 @@
+"""Command line: ``branchbot run | migrate | console | check``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from storage.db import Database
+
+NO_TOKEN = (
+    "BOT_TOKEN is not set.\n"
+    "  1. In Telegram, talk to @BotFather, send /newbot and copy the token it gives you.\n"
+    "  2. Put it in a file named .env next to where you run the bot:  BOT_TOKEN=123456789:AA...\n"
+    "     (or export BOT_TOKEN=... in the shell), then start the bot again.\n"
+    "To try the bot without a token, run:  branchbot console"
+)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(str(p) for p in e['loc']).upper()}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        sys.exit("The configuration is not valid:\n" + "\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="branchbot", description="A Telegram bot for Party branches.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="migrate the database, then serve Telegram (default)")
+    sub.add_parser("migrate", help="bring the database schema up to date and exit")
+    sub.add_parser("console", help="try the bot in this terminal, without Telegram")
+    sub.add_parser("check", help="check the configuration and the database connection")
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if command == "run" and settings.bot_token is None:
+        sys.exit(NO_TOKEN)
+    try:
+        asyncio.run(_main(command, settings))
+    except KeyboardInterrupt:
+        pass
+
+
+async def _main(command: str, settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        if command == "migrate":
+            print(f"The database at {db.engine.url.render_as_string(hide_password=True)} is up to date.")
+        elif command == "check":
+            print("Configuration and database are fine." + ("" if settings.bot_token else " (BOT_TOKEN is not set.)"))
+        elif command == "console":
+            from bot.runtime_console import run_console
+
+            await run_console(settings, db)
+        else:
+            from bot.runtime_aiogram import run_polling, run_webhook
+
+            await (run_webhook if settings.webhook_url else run_polling)(settings, db)
+    finally:
+        await db.dispose()

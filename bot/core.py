@@ -1,0 +1,74 @@
+"""The runtime-independent bot: handlers, storage, the performer and the periodic jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from bot.i18n import Catalogs
+from bot.performer import Performer
+from bot.transport import Transport
+from handlers.api import Request
+from handlers.app import build_router
+from handlers.context import Env
+from handlers.pipeline import handle
+from handlers.record import due_records
+from schedules.ticker import Ticker
+from storage import updates as update_store
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class BotCore:
+    def __init__(
+        self,
+        transport: Transport,
+        db: Database,
+        *,
+        default_locale: str = "zh_CN",
+        default_timezone: str = "Asia/Shanghai",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.catalogs = Catalogs(default_locale)
+        self.router = build_router()
+        self.env = Env(
+            db=db,
+            catalogs=self.catalogs,
+            clock=clock,
+            bot_username=transport.bot_username,
+            default_timezone=default_timezone,
+            download=transport.download,
+            is_chat_admin=transport.is_chat_admin,
+        )
+        self.performer = Performer(transport, db, clock)
+        self.ticker = Ticker()
+
+    async def process(self, request: Request) -> None:
+        await self.performer.perform(await handle(self.router, self.env, request))
+
+    def command_menu(self, locale: str) -> list[tuple[str, str]]:
+        t = self.catalogs.gettext(locale)
+        return [(name, t(description)) for name, description in self.router.menu]
+
+    async def send_due_records(self) -> None:
+        await self.performer.perform(await due_records(self.env))
+
+    async def forget_old_updates(self) -> None:
+        async with self.db.session() as session:
+            await update_store.forget_old_updates(session, self.env.clock(), keep=timedelta(days=7))
+
+    def start_jobs(self) -> None:
+        self.ticker.every(30, self.send_due_records, "activity-records")
+        self.ticker.every(3600, self.forget_old_updates, "forget-old-updates")
+        self.ticker.start()
+
+    async def close(self) -> None:
+        self.ticker.stop()
+        await self.performer.flush()

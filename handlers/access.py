@@ -1,0 +1,118 @@
+"""Who is asking, for which branch, and whether their role allows it — checked on every action."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from handlers.context import Context
+from handlers.i18n import N_
+from handlers.labels import ROLE, LIST_SEPARATOR
+from storage import audit
+from storage import members as member_store
+from storage import updates as update_store
+from storage.enums import Role
+from storage.models import Branch, Member
+
+
+class Can(StrEnum):
+    MANAGE_ROLES = "manage_roles"
+    CHANGE_SETTINGS = "change_settings"
+    MANAGE_ROSTER = "manage_roster"
+    DECIDE_JOIN = "decide_join"
+    DECIDE_LEAVE = "decide_leave"
+    MANAGE_ACTIVITIES = "manage_activities"
+    CHECK_IN_OTHERS = "check_in_others"
+    VIEW_RECORDS = "view_records"
+
+
+_LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
+_KEEPERS = _LEADERS | {Role.ORGANIZER}
+_OFFICERS = frozenset(Role)
+
+# The one table of who may do what.
+ALLOWED: dict[Can, frozenset[Role]] = {
+    Can.MANAGE_ROLES: _LEADERS,
+    Can.CHANGE_SETTINGS: _LEADERS,
+    Can.MANAGE_ROSTER: _KEEPERS,
+    Can.DECIDE_JOIN: _KEEPERS,
+    Can.DECIDE_LEAVE: _KEEPERS,
+    Can.MANAGE_ACTIVITIES: _OFFICERS,
+    Can.CHECK_IN_OTHERS: _OFFICERS,
+    Can.VIEW_RECORDS: _OFFICERS,
+}
+
+NOT_IN_ROSTER = N_(
+    "You are not on any branch roster yet. Open the personal invite link your branch secretary "
+    "sent you, or send /join in your branch group."
+)
+NOT_IN_THIS_BRANCH = N_(
+    "You are not on this branch's roster yet. Send /join here and a branch officer will approve it."
+)
+NO_BRANCH_HERE = N_("This group is not set up as a branch yet. A group administrator can send /setup.")
+REFUSED = N_("Only the {roles} can do this.")
+
+
+def may(member: Member, can: Can) -> bool:
+    return bool(member.role_set & ALLOWED[can])
+
+
+async def me(ctx: Context, *, quiet: bool = False) -> tuple[Member, Branch] | None:
+    """The asker's roster entry and branch: the group's branch, or in private their own."""
+    req = ctx.request
+    if req.user is None:
+        return None
+    if req.chat.is_group:
+        branch = await ctx.branch_of_group()
+        if branch is None:
+            if not quiet:
+                ctx.answer(ctx.t(NO_BRANCH_HERE))
+            return None
+        member = await member_store.by_user(ctx.session, branch.id, req.user.id)
+        if member is None:
+            if not quiet:
+                ctx.answer(ctx.t(NOT_IN_THIS_BRANCH))
+            return None
+        return member, branch
+    found = await member_store.memberships(ctx.session, req.user.id)
+    if not found:
+        if not quiet:
+            ctx.answer(ctx.t(NOT_IN_ROSTER))
+        return None
+    pref = await update_store.get_pref(ctx.session, req.user.id)
+    chosen = next((pair for pair in found if pref and pair[1].id == pref.current_branch_id), None)
+    return chosen or found[0]
+
+
+async def officer(ctx: Context, can: Can) -> tuple[Member, Branch] | None:
+    """Like ``me``, but only for those whose role allows ``can``; refusals are audited."""
+    found = await me(ctx)
+    if found is None:
+        return None
+    member, branch = found
+    if not may(member, can):
+        roles = ctx.t(LIST_SEPARATOR).join(ctx.t(ROLE[r]) for r in Role if r in ALLOWED[can])
+        ctx.answer(ctx.t(REFUSED).format(roles=roles), alert=True)
+        await audit.record(
+            ctx.session,
+            action="refused",
+            at=ctx.now,
+            branch_id=branch.id,
+            actor_user_id=ctx.user_id,
+            actor_member_id=member.id,
+            target=can.value,
+        )
+        return None
+    return member, branch
+
+
+async def log(ctx: Context, member: Member, action: str, target: str | None = None, **details) -> None:
+    await audit.record(
+        ctx.session,
+        action=action,
+        at=ctx.now,
+        branch_id=member.branch_id,
+        actor_user_id=ctx.request.user.id if ctx.request.user else None,
+        actor_member_id=member.id,
+        target=target,
+        **details,
+    )

@@ -1,0 +1,384 @@
+"""Activities: creating and announcing them, check-in, QR codes, proxies and the record."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import segno
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import access, dialog
+from handlers.access import Can
+from handlers.api import Edit, Keyboard
+from handlers.context import PRIVATE, Context, Router, button, callback_args, int_arg
+from handlers.i18n import N_, Gettext
+from handlers.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, audience_text, local_time, lookup
+from handlers.when import parse_end, parse_start
+from storage import activities as activity_store
+from storage import members as member_store
+from storage.activities import ActivityPlan, CheckinOutcome
+from storage.branches import BranchSettings
+from storage.enums import ActivityKind, Audience, CheckinMethod, PartyStatus
+from storage.models import Activity, Branch, Member
+
+router = Router()
+
+CHECK_IN = N_("Check in")
+ASK_LEAVE = N_("Ask for leave")
+NO_SUCH_ACTIVITY = N_("There is no activity number {number} in your branch. /activities lists them.")
+MAX_TITLE = 100
+MAX_PLACE = 100
+
+
+# --- the announcement ------------------------------------------------------------------------
+
+
+def describe(t: Gettext, activity: Activity, branch: Branch) -> str:
+    start = local_time(activity.starts_at, branch.timezone)
+    end = local_time(activity.ends_at, branch.timezone)
+    end = end[11:] if end[:10] == start[:10] else end
+    lines = [
+        f"【{t(KIND[activity.kind])}】{activity.title}  #{activity.id}",
+        t(N_("Time: {start}–{end}")).format(start=start, end=end),
+    ]
+    if activity.place:
+        lines.append(t(N_("Place: {place}")).format(place=activity.place))
+    lines.append(t(N_("For: {audience}")).format(audience=audience_text(t, activity.audience, activity.audience_group)))
+    return "\n".join(lines)
+
+
+async def announcement(
+    session: AsyncSession, activity: Activity, branch: Branch, t: Gettext
+) -> tuple[str, Keyboard]:
+    counts = await activity_store.counts(session, activity)
+    opens = local_time(activity.checkin_opens_at, branch.timezone)
+    lines = [describe(t, activity, branch)]
+    if activity.onsite:
+        lines.append(t(N_("Check-in on site with the QR code in the room, from {opens}.")).format(opens=opens))
+    else:
+        lines.append(t(N_("Check-in opens at {opens}.")).format(opens=opens))
+    lines.append(t(N_("Checked in {present}/{expected} · on leave {leave}")).format(
+        present=counts.present, expected=counts.expected, leave=counts.on_leave))
+    buttons = [[button(t(CHECK_IN), "ci", activity.id), button(t(ASK_LEAVE), "lv", activity.id)]]
+    return "\n".join(lines), buttons
+
+
+def refresh_announcement(ctx: Context, activity_id: int) -> None:
+    """Ask for the live count to be redrawn; bursts of check-ins become one edit."""
+    catalogs = ctx.env.catalogs
+
+    async def render(session: AsyncSession) -> Edit | None:
+        activity = await activity_store.get(session, activity_id)
+        if activity is None or activity.announce_message_id is None:
+            return None
+        branch = await session.get(Branch, activity.branch_id)
+        text, buttons = await announcement(session, activity, branch, catalogs.gettext(branch.locale))
+        return Edit(activity.announce_chat_id, activity.announce_message_id, text, buttons)
+
+    ctx.refresh(f"announcement:{activity_id}", render)
+
+
+# --- creating an activity --------------------------------------------------------------------
+
+NEW_USAGE = N_(
+    "Create an activity step by step with /new, or in one line:\n"
+    "/new kind | title | start | end | place | who\n"
+    "for example: /new 主题党日 | 十一月主题党日 | 2026-11-27 09:00 | 11:00 | 三楼会议室 | 全体\n"
+    "Kinds: 主题党日, 支部党员大会, 支委会, 党小组会, 党课, 组织生活会, 其他. "
+    "Who: 全体, 支委, or the name of a Party group. "
+    "Add “| 现场” for on-site check-in with a QR code."
+)
+
+
+@dataclass
+class Draft:
+    """An activity being written, field by field or from one line."""
+
+    kind: ActivityKind | None = None
+    title: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    place: str | None = None
+    audience: Audience | None = None
+    audience_group: str | None = None
+    onsite: bool = False
+
+
+async def _check_field(ctx: Context, branch: Branch, draft: Draft, field: str, text: str) -> str | None:
+    """Put ``text`` into ``field`` of ``draft``; returns the sentence to say when it does not fit."""
+    t = ctx.t
+    text = " ".join(text.split())
+    if field == "kind":
+        draft.kind = lookup(KIND_WORDS, text)
+        if draft.kind is None:
+            return t(N_("“{value}” is not a kind of activity I know. Kinds: 主题党日, 支部党员大会, 支委会, 党小组会, 党课, 组织生活会, 其他.")).format(value=text[:50])
+    elif field == "title":
+        if not text or len(text) > MAX_TITLE:
+            return t(N_("The title must be 1 to {limit} characters long.")).format(limit=MAX_TITLE)
+        draft.title = text
+    elif field == "start":
+        start = parse_start(text, branch.timezone, ctx.now)
+        if start is None:
+            return t(N_("I cannot read the start “{value}”. Write it like 2026-11-27 09:00.")).format(value=text[:50])
+        if start < ctx.now - timedelta(days=1):
+            return t(N_("The start {value} is in the past.")).format(value=local_time(start, branch.timezone))
+        draft.starts_at = start
+    elif field == "end":
+        assert draft.starts_at is not None
+        end = parse_end(text, draft.starts_at, branch.timezone, ctx.now)
+        if end is None:
+            return t(N_("I cannot read the end “{value}”. Write a time like 11:00 or a length like 2h.")).format(value=text[:50])
+        if end <= draft.starts_at:
+            return t(N_("The end must come after the start ({start}).")).format(start=local_time(draft.starts_at, branch.timezone))
+        if end - draft.starts_at > timedelta(days=3):
+            return t(N_("An activity may last at most 3 days."))
+        if end <= ctx.now:
+            return t(N_("The end {value} is already past.")).format(value=local_time(end, branch.timezone))
+        draft.ends_at = end
+    elif field == "place":
+        if len(text) > MAX_PLACE:
+            return t(N_("The place must be at most {limit} characters long.")).format(limit=MAX_PLACE)
+        draft.place = None if text in ("", "-", "无", "none") else text
+    elif field == "audience":
+        audience = lookup(AUDIENCE_WORDS, text)
+        if audience is not None:
+            draft.audience, draft.audience_group = audience, None
+        else:
+            groups = await _party_groups(ctx, branch)
+            if text not in groups:
+                known = ", ".join(groups) or "-"
+                return t(N_("“{value}” is neither 全体, 支委 nor a Party group. Party groups: {groups}.")).format(value=text[:50], groups=known)
+            draft.audience, draft.audience_group = Audience.GROUP, text
+    elif field == "flags":
+        words = {w.lower() for w in text.replace(",", " ").split()}
+        if words - {"现场", "现场签到", "onsite", "on-site"}:
+            return t(N_("The last field may only be 现场 (on-site check-in with a QR code)."))
+        draft.onsite = bool(words)
+    return None
+
+
+async def _party_groups(ctx: Context, branch: Branch) -> list[str]:
+    return sorted({m.party_group for m in await member_store.roster(ctx.session, branch.id) if m.party_group})
+
+
+ONE_LINE_FIELDS = ("kind", "title", "start", "end", "place", "audience", "flags")
+
+
+@router.command("new", chats=PRIVATE, menu=N_("create an activity"))
+async def new_activity(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
+    if found is None:
+        return
+    officer, branch = found
+    args = ctx.request.args.strip()
+    if not args:
+        await dialog.begin(ctx, "new_activity", "kind", {})
+        ctx.reply(ctx.t(N_("What kind of activity? (Send /cancel to stop.)")), _kind_buttons(ctx.t))
+        return
+    parts = [p.strip() for p in args.replace("｜", "|").split("|")]
+    if len(parts) < 6 or len(parts) > 7:
+        ctx.reply(ctx.t(NEW_USAGE))
+        return
+    draft = Draft()
+    for field, text in zip(ONE_LINE_FIELDS, parts):
+        problem = await _check_field(ctx, branch, draft, field, text)
+        if problem:
+            ctx.reply(problem + "\n\n" + ctx.t(NEW_USAGE))
+            return
+    await _create(ctx, officer, branch, draft)
+
+
+async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft) -> Activity:
+    settings = BranchSettings.of(branch)
+    assert draft.kind and draft.title and draft.starts_at and draft.ends_at and draft.audience
+    activity = await activity_store.create(
+        ctx.session,
+        branch.id,
+        ActivityPlan(
+            kind=draft.kind,
+            title=draft.title,
+            starts_at=draft.starts_at,
+            ends_at=draft.ends_at,
+            place=draft.place,
+            audience=draft.audience,
+            audience_group=draft.audience_group,
+            onsite=draft.onsite,
+        ),
+        opens_before_minutes=settings.checkin_before_minutes,
+        closes_after_minutes=settings.checkin_after_minutes,
+        created_by=officer.id,
+        now=ctx.now,
+    )
+    await access.log(ctx, officer, "activity.create", target=f"#{activity.id} {activity.title}")
+    group_t = ctx.t_branch(branch)
+    text, buttons = await announcement(ctx.session, activity, branch, group_t)
+    activity_id = activity.id
+    db = ctx.env.db
+
+    async def remember(message_id: int) -> None:
+        async with db.session() as session:
+            await activity_store.set_announcement(session, activity_id, branch.chat_id, message_id)
+
+    ctx.send(branch.chat_id, text, buttons, on_sent=remember)
+    hint = (N_("Created and announced in the group as #{number}. /qr {number} gives the check-in QR code for the room.")
+            if activity.onsite else
+            N_("Created and announced in the group as #{number}. /record {number} shows who came."))
+    ctx.reply(describe(ctx.t, activity, branch) + "\n\n" + ctx.t(hint).format(number=activity.id))
+    return activity
+
+
+def _kind_buttons(t: Gettext) -> Keyboard:
+    kinds = list(ActivityKind)
+    return [[button(t(KIND[k]), "nk", k.value) for k in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
+
+
+# The guided dialog: one question per step, answers kept in the conversation row.
+STEPS = ("kind", "title", "start", "end", "place", "audience", "confirm")
+QUESTIONS = {
+    "title": N_("The title? For example: 十一月主题党日"),
+    "start": N_("When does it start? For example: 2026-11-27 09:00"),
+    "end": N_("When does it end? A time like 11:00, or a length like 2h."),
+    "place": N_("Where? Send - if there is no place."),
+    "audience": N_("Who should come?"),
+}
+
+
+def _draft_from(data: dict) -> Draft:
+    return Draft(
+        kind=ActivityKind(data["kind"]) if data.get("kind") else None,
+        title=data.get("title"),
+        starts_at=datetime.fromisoformat(data["start"]) if data.get("start") else None,
+        ends_at=datetime.fromisoformat(data["end"]) if data.get("end") else None,
+        place=data.get("place"),
+        audience=Audience(data["audience"]) if data.get("audience") else None,
+        audience_group=data.get("group"),
+    )
+
+
+def _draft_data(draft: Draft) -> dict:
+    return {
+        "kind": draft.kind.value if draft.kind else None,
+        "title": draft.title,
+        "start": draft.starts_at.isoformat() if draft.starts_at else None,
+        "end": draft.ends_at.isoformat() if draft.ends_at else None,
+        "place": draft.place,
+        "audience": draft.audience.value if draft.audience else None,
+        "group": draft.audience_group,
+    }
+
+
+async def _ask(ctx: Context, branch: Branch, step: str, data: dict) -> None:
+    """Pose the question for ``step``."""
+    t = ctx.t
+    if step == "audience":
+        groups = data.get("groups", [])
+        rows = [[button(t(N_("Whole branch")), "na", "b"), button(t(N_("Branch committee")), "na", "c")]]
+        rows += [[button(g, "na", i)] for i, g in enumerate(groups)]
+        ctx.reply(t(QUESTIONS["audience"]), rows)
+    elif step == "confirm":
+        draft = _draft_from(data)
+        summary = "\n".join([
+            f"【{t(KIND[draft.kind])}】{draft.title}",
+            t(N_("Time: {start}–{end}")).format(start=local_time(draft.starts_at, branch.timezone), end=local_time(draft.ends_at, branch.timezone)),
+            t(N_("Place: {place}")).format(place=draft.place or "-"),
+            t(N_("For: {audience}")).format(audience=audience_text(t, draft.audience, draft.audience_group)),
+        ])
+        ctx.reply(summary + "\n\n" + t(N_("Create it and announce it in the group?")),
+                  [[button(t(N_("Create and announce")), "nc", "ok"), button(t(N_("Cancel")), "nc", "no")]])
+    else:
+        ctx.reply(t(QUESTIONS[step]))
+
+
+async def _dialog_branch(ctx: Context) -> tuple[Member, Branch] | None:
+    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
+    if found is None:
+        await dialog.end(ctx)
+    return found
+
+
+@router.callback("nk")
+async def dialog_kind(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "new_activity")
+    args = callback_args(ctx, 1)
+    if conv is None or conv.step != "kind" or args is None or args[0] not in ActivityKind._value2member_map_:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    found = await _dialog_branch(ctx)
+    if found is None:
+        return
+    await dialog.advance(ctx, conv, "title", kind=args[0])
+    ctx.toast(ctx.t(KIND[ActivityKind(args[0])]))
+    await _ask(ctx, found[1], "title", conv.data)
+
+
+@router.text
+async def dialog_answer(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "new_activity")
+    if conv is None or ctx.request.text is None:
+        return
+    found = await _dialog_branch(ctx)
+    if found is None:
+        return
+    _officer, branch = found
+    if conv.step not in ("title", "start", "end", "place", "audience"):
+        ctx.reply(ctx.t(N_("Please use the buttons above, or send /cancel.")))
+        return
+    draft = _draft_from(conv.data)
+    problem = await _check_field(ctx, branch, draft, conv.step, ctx.request.text)
+    if problem:
+        ctx.reply(problem)
+        return
+    following = STEPS[STEPS.index(conv.step) + 1]
+    extra = {"groups": await _party_groups(ctx, branch)} if following == "audience" else {}
+    await dialog.advance(ctx, conv, following, **_draft_data(draft), **extra)
+    await _ask(ctx, branch, following, conv.data)
+
+
+@router.callback("na")
+async def dialog_audience(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "new_activity")
+    args = callback_args(ctx, 1)
+    if conv is None or conv.step != "audience" or args is None:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    found = await _dialog_branch(ctx)
+    if found is None:
+        return
+    groups = conv.data.get("groups", [])
+    index = int_arg(args[0])
+    if args[0] == "b":
+        choice = {"audience": Audience.BRANCH.value, "group": None}
+    elif args[0] == "c":
+        choice = {"audience": Audience.COMMITTEE.value, "group": None}
+    elif index is not None and index < len(groups):
+        choice = {"audience": Audience.GROUP.value, "group": groups[index]}
+    else:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    await dialog.advance(ctx, conv, "confirm", **choice)
+    await _ask(ctx, found[1], "confirm", conv.data)
+
+
+@router.callback("nc")
+async def dialog_confirm(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "new_activity")
+    args = callback_args(ctx, 1)
+    if conv is None or conv.step != "confirm" or args is None or args[0] not in ("ok", "no"):
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    found = await _dialog_branch(ctx)
+    if found is None:
+        return
+    officer, branch = found
+    await dialog.end(ctx)
+    if args[0] == "no":
+        ctx.toast(ctx.t(N_("Stopped. Nothing was saved.")))
+        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        return
+    draft = _draft_from(conv.data)
+    if draft.ends_at <= ctx.now:
+        ctx.reply(ctx.t(N_("The end {value} is already past.")).format(value=local_time(draft.ends_at, branch.timezone)))
+        return
+    await _create(ctx, officer, branch, draft)

@@ -1,0 +1,153 @@
+"""The neutral shapes a runtime translates to and from: what arrived, and what to send back."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class ChatType(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+@dataclass(frozen=True)
+class Chat:
+    id: int
+    type: ChatType
+    title: str | None = None
+
+    @property
+    def is_private(self) -> bool:
+        return self.type == ChatType.PRIVATE
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+@dataclass(frozen=True)
+class FileRef:
+    file_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+class Event(StrEnum):
+    MESSAGE = "message"  # text, command, document or photo
+    CALLBACK = "callback"
+    MEMBER_JOINED = "member_joined"
+    MEMBER_LEFT = "member_left"
+    BOT_ADDED = "bot_added"
+    BOT_REMOVED = "bot_removed"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One update, stripped of the framework that delivered it."""
+
+    update_id: int
+    event: Event
+    chat: Chat
+    user: User | None
+    text: str | None = None
+    command: str | None = None  # lower-case, without "/" and "@botname"
+    args: str = ""
+    callback_id: str | None = None
+    callback_data: str | None = None
+    message_id: int | None = None  # the message a callback belongs to, or the incoming one
+    document: FileRef | None = None
+    photo: FileRef | None = None
+    member: User | None = None  # who joined or left
+    kicked: bool = False
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str | None = None  # callback data, at most 64 bytes
+    url: str | None = None
+
+
+Keyboard = list[list[Button]]
+OnSent = Callable[[int], Awaitable[None]]
+
+
+@dataclass
+class Send:
+    chat_id: int
+    text: str
+    buttons: Keyboard | None = None
+    on_sent: OnSent | None = None  # gets the message id, e.g. to remember an announcement
+    # Private messages may fail (never started, blocked): what to send instead, if anything.
+    fallback: Send | None = None
+
+
+@dataclass
+class Edit:
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: Keyboard | None = None
+
+
+@dataclass
+class SendPhoto:
+    chat_id: int
+    photo: bytes
+    filename: str
+    caption: str | None = None
+
+
+@dataclass
+class SendDocument:
+    chat_id: int
+    data: bytes
+    filename: str
+    caption: str | None = None
+
+
+@dataclass
+class Toast:
+    """The answer to a button press: a short notice, or an alert, or a deep link to open."""
+
+    callback_id: str
+    text: str | None = None
+    alert: bool = False
+    url: str | None = None
+
+
+@dataclass
+class Refresh:
+    """Ask for ``render`` to be run and its edit applied soon, coalescing repeated asks per key."""
+
+    key: str
+    render: Callable[[Any], Awaitable[Edit | None]]  # gets a fresh storage session
+
+
+Action = Send | Edit | SendPhoto | SendDocument | Toast | Refresh
+
+
+@dataclass
+class Outcome:
+    """What a handler decided: actions to perform once its transaction has committed."""
+
+    actions: list[Action] = field(default_factory=list)

@@ -1,0 +1,275 @@
+"""Setting a group up as a branch, its settings, officer roles, language and help."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from handlers import access
+from handlers.access import Can
+from handlers.api import Event
+from handlers.context import GROUP, PRIVATE, Context, Router
+from handlers.i18n import N_
+from handlers.labels import ROLE, ROLE_WORDS, STATUS, lookup, roles_text
+from storage import branches as branch_store
+from storage import members as member_store
+from storage import updates as update_store
+from storage.branches import LIMITS, BranchSettings
+from storage.enums import Role
+
+router = Router()
+
+WELCOME_GROUP = N_(
+    "Hello! I help this Party branch with check-ins, leave and meeting records. "
+    "A group administrator can send /setup <branch name> to set the group up as a branch."
+)
+
+
+@router.on(Event.BOT_ADDED)
+async def bot_added(ctx: Context) -> None:
+    if ctx.request.chat.is_group and await ctx.branch_of_group() is None:
+        ctx.reply(ctx.t(WELCOME_GROUP))
+
+
+@router.command("setup", chats=GROUP, menu=N_("set this group up as a branch"))
+async def setup(ctx: Context) -> None:
+    req = ctx.request
+    existing = await ctx.branch_of_group()
+    if existing is not None:
+        ctx.reply(ctx.t(N_("This group is already the branch “{name}”. Send /settings to see its settings.")).format(name=existing.name))
+        return
+    if not await ctx.env.is_chat_admin(req.chat.id, ctx.user_id):
+        ctx.reply(ctx.t(N_("Only an administrator of this group can set it up as a branch.")))
+        return
+    name = " ".join(req.args.split()) or (req.chat.title or "").strip()
+    if not name or len(name) > 100:
+        ctx.reply(ctx.t(N_("Please give the branch a name of at most 100 characters, for example: /setup 第一党支部")))
+        return
+    founder_name = req.user.full_name[:50] if req.user else "?"
+    branch, founder = await branch_store.create_branch(
+        ctx.session,
+        chat_id=req.chat.id,
+        name=name,
+        timezone=ctx.env.default_timezone,
+        locale=ctx.env.catalogs.default_locale,
+        founder_user_id=ctx.user_id,
+        founder_name=founder_name,
+        now=ctx.now,
+    )
+    await access.log(ctx, founder, "branch.setup", target=name, chat_id=req.chat.id)
+    t = ctx.t_branch(branch)
+    ctx.reply(
+        t(N_(
+            "This group is now the branch “{name}” (time zone {tz}). Secretary: {secretary}.\n"
+            "Next, in a private chat with me: send the roster as a CSV or Excel file, "
+            "or add people with /add. Members can also send /join here."
+        )).format(name=name, tz=branch.timezone, secretary=founder.name)
+    )
+    ctx.send(
+        ctx.user_id,
+        (await ctx.t_user(ctx.user_id, branch))(N_(
+            "You are the secretary of “{name}”. Send me the roster file (columns: 姓名, 政治面貌, "
+            "党小组, 党费类别; optional 手机, 入党时间), then /invites for everyone's personal link. "
+            "/help lists everything."
+        )).format(name=name),
+    )
+
+
+SETTING_WORDS = {
+    "timezone": ("timezone", "tz", "时区"),
+    "language": ("language", "lang", "locale", "语言"),
+    "name": ("name", "名称", "支部名称"),
+    "checkin_before_minutes": ("checkin_before", "checkin_before_minutes", "签到提前"),
+    "checkin_after_minutes": ("checkin_after", "checkin_after_minutes", "签到延后"),
+    "invite_days": ("invite_days", "邀请有效期"),
+}
+
+
+def _settings_text(ctx: Context, branch) -> str:
+    s = BranchSettings.of(branch)
+    return ctx.t(N_(
+        "Settings of “{name}”:\n"
+        "time zone (timezone): {tz}\n"
+        "group language (language): {locale}\n"
+        "check-in opens before the start (checkin_before): {before} min\n"
+        "check-in stays open after the end (checkin_after): {after} min\n"
+        "invite links valid for (invite_days): {days} days\n"
+        "Change one with /set <name> <value>, for example /set checkin_before 15"
+    )).format(
+        name=branch.name,
+        tz=branch.timezone,
+        locale=branch.locale,
+        before=s.checkin_before_minutes,
+        after=s.checkin_after_minutes,
+        days=s.invite_days,
+    )
+
+
+@router.command("settings", menu=N_("show the branch settings"))
+async def show_settings(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.VIEW_RECORDS)
+    if found:
+        ctx.reply(_settings_text(ctx, found[1]))
+
+
+@router.command("set")
+async def change_setting(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.CHANGE_SETTINGS)
+    if found is None:
+        return
+    member, branch = found
+    key_text, _, value = ctx.request.args.strip().partition(" ")
+    value = value.strip()
+    key = lookup(SETTING_WORDS, key_text)
+    if key is None or not value:
+        ctx.reply(_settings_text(ctx, branch))
+        return
+    if key == "timezone":
+        try:
+            ZoneInfo(value)
+            ok = value in available_timezones()
+        except (ZoneInfoNotFoundError, ValueError):
+            ok = False
+        if not ok:
+            ctx.reply(ctx.t(N_("“{value}” is not a time zone I know. Use a name like Asia/Shanghai or Asia/Urumqi.")).format(value=value))
+            return
+        branch.timezone = value
+    elif key == "language":
+        locale = ctx.env.catalogs.locale_for(value)
+        if locale is None:
+            ctx.reply(ctx.t(N_("Choose zh (简体中文) or en (English).")))
+            return
+        branch.locale = value = locale
+    elif key == "name":
+        if len(value) > 100:
+            ctx.reply(ctx.t(N_("Please give the branch a name of at most 100 characters, for example: /setup 第一党支部")))
+            return
+        branch.name = value
+    else:
+        low, high = LIMITS[key]
+        if not value.isdigit() or not low <= int(value) <= high:
+            ctx.reply(ctx.t(N_("{key} takes a whole number from {low} to {high}.")).format(key=key_text, low=low, high=high))
+            return
+        branch_store.save_settings(branch, BranchSettings.of(branch).with_value(key, int(value)))
+    await access.log(ctx, member, "settings.change", target=key, value=value)
+    ctx.reply(ctx.t(N_("Saved.")) + "\n\n" + _settings_text(ctx, branch))
+
+
+async def _role_change(ctx: Context, grant: bool) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ROLES)
+    if found is None:
+        return
+    actor, branch = found
+    parts = ctx.request.args.split()
+    role = lookup(ROLE_WORDS, parts[-1]) if len(parts) >= 2 else None
+    if role is None:
+        ctx.reply(ctx.t(N_(
+            "Write the name and the role, for example /grant 张三 组织委员. "
+            "Roles: 书记, 副书记, 组织委员, 宣传委员, 党小组长."
+        )))
+        return
+    name = " ".join(parts[:-1])
+    member = await member_store.by_name(ctx.session, branch.id, name)
+    if member is None or not member.active:
+        ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name))
+        return
+    if grant:
+        changed = await member_store.grant_role(ctx.session, member, role)
+    else:
+        if role == Role.SECRETARY and len(await member_store.officers(ctx.session, branch.id, [Role.SECRETARY])) <= 1:
+            ctx.reply(ctx.t(N_("A branch needs a secretary: give the role to someone else first.")))
+            return
+        changed = await member_store.revoke_role(ctx.session, member, role)
+    if changed:
+        await access.log(ctx, actor, "role.grant" if grant else "role.revoke", target=member.name, role=role.value)
+    roles = roles_text(ctx.t, member.role_set) or ctx.t(N_("no officer role"))
+    ctx.reply(ctx.t(N_("{name}: {roles}.")).format(name=member.name, roles=roles))
+
+
+@router.command("grant", menu=N_("give someone an officer role"))
+async def grant(ctx: Context) -> None:
+    await _role_change(ctx, grant=True)
+
+
+@router.command("revoke")
+async def revoke(ctx: Context) -> None:
+    await _role_change(ctx, grant=False)
+
+
+@router.command("lang", menu=N_("choose your language"))
+async def choose_language(ctx: Context) -> None:
+    arg = ctx.request.args.strip()
+    locale = ctx.env.catalogs.locale_for(arg) if arg else None
+    if locale is None:
+        ctx.reply(ctx.t(N_("Send /lang zh for 简体中文 or /lang en for English.")))
+        return
+    await update_store.set_locale(ctx.session, ctx.user_id, locale, ctx.now)
+    ctx.reply(ctx.env.catalogs.gettext(locale)(N_("I will speak English with you.")))
+
+
+@router.command("me", chats=PRIVATE, menu=N_("your own profile"))
+async def profile(ctx: Context) -> None:
+    found = await access.me(ctx)
+    if found is None:
+        return
+    member, branch = found
+    t = ctx.t
+    lines = [
+        t(N_("{name}, {branch}")).format(name=member.name, branch=branch.name),
+        t(N_("Party status: {status}")).format(status=t(STATUS[member.status])),
+    ]
+    if member.party_group:
+        lines.append(t(N_("Party group: {group}")).format(group=member.party_group))
+    if member.role_set:
+        lines.append(t(N_("Roles: {roles}")).format(roles=roles_text(t, member.role_set)))
+    if member.mobile:
+        lines.append(t(N_("Mobile Party member: may check in remotely where an activity allows it")))
+    if member.phone:
+        lines.append(t(N_("Phone: {phone}")).format(phone=member.phone))
+    if member.joined_on:
+        lines.append(t(N_("Joined the Party: {date}")).format(date=member.joined_on.isoformat()))
+    ctx.reply("\n".join(lines))
+
+
+MEMBER_HELP = N_(
+    "What I can do:\n"
+    "/checkin — check in to the activity that is open now\n"
+    "/leave <reason> — ask for leave from the next activity\n"
+    "/me — your profile\n"
+    "/lang — 中文 / English\n"
+    "In the group: /join asks to be added to the roster."
+)
+OFFICER_HELP = N_(
+    "For officers (in a private chat with me):\n"
+    "send a CSV or Excel file — import or update the roster\n"
+    "/add 张三 正式 第一党小组 在职 — add one person\n"
+    "/roster — the roster; /invites — personal invite links; /invite 张三 — one link\n"
+    "/grant 张三 组织委员, /revoke 张三 组织委员 — officer roles\n"
+    "/new — create an activity step by step, or in one line:\n"
+    "/new 主题党日 | 十一月主题党日 | 2026-11-27 09:00 | 11:00 | 三楼会议室 | 全体\n"
+    "/activities — recent activities; /record [number] — attendance record\n"
+    "/qr [number] — check-in QR code; /checkin_for 张三 [number] — check someone in\n"
+    "/remove 张三 — take someone off the roster\n"
+    "/settings, /set — branch settings"
+)
+
+
+@router.command("help", menu=N_("what I can do"))
+async def help_(ctx: Context) -> None:
+    text = ctx.t(MEMBER_HELP)
+    found = await access.me(ctx, quiet=True)
+    if found and found[0].role_set:
+        text += "\n\n" + ctx.t(OFFICER_HELP)
+    ctx.reply(text)
+
+
+@router.command("start", chats=PRIVATE)
+async def start(ctx: Context) -> None:
+    found = await access.me(ctx, quiet=True)
+    if found:
+        ctx.reply(ctx.t(N_("Welcome back, {name}. /help shows what I can do.")).format(name=found[0].name))
+    else:
+        ctx.reply(ctx.t(N_(
+            "Hello! I am the assistant of Party branches. If your branch uses me, open the personal "
+            "invite link your secretary sent you, or send /join in the branch group."
+        )))
+

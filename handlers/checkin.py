@@ -1,0 +1,195 @@
+"""Checking in: the 签到 button, /checkin, the room's QR code and officers checking others in."""
+
+from __future__ import annotations
+
+import hmac
+import io
+
+import segno
+
+from handlers import access
+from handlers.access import Can
+from handlers.activities import NO_SUCH_ACTIVITY, describe, refresh_announcement
+from handlers.context import PRIVATE, Context, Router, callback_args, int_arg
+from handlers.i18n import N_
+from handlers.labels import audience_text, local_time
+from storage import activities as activity_store
+from storage import members as member_store
+from storage.activities import CheckinOutcome
+from storage.enums import CheckinMethod
+from storage.models import Activity, Branch, Member
+
+router = Router()
+
+
+def refusal(ctx: Context, activity: Activity, branch: Branch) -> str | None:
+    """Why nobody can check in to ``activity`` right now, or None when the window is open."""
+    if activity.cancelled:
+        return ctx.t(N_("This activity was cancelled."))
+    if ctx.now < activity.checkin_opens_at:
+        return ctx.t(N_("Check-in for “{title}” opens at {opens}.")).format(
+            title=activity.title, opens=local_time(activity.checkin_opens_at, branch.timezone))
+    if ctx.now >= activity.checkin_closes_at:
+        return ctx.t(N_("Check-in for “{title}” has closed.")).format(title=activity.title)
+    return None
+
+
+async def not_expected(ctx: Context, activity: Activity, member: Member) -> str | None:
+    if await activity_store.is_expected(ctx.session, activity, member):
+        return None
+    return ctx.t(N_("“{title}” is for {audience}; you do not need to check in.")).format(
+        title=activity.title, audience=audience_text(ctx.t, activity.audience, activity.audience_group))
+
+
+async def check_in(ctx: Context, activity: Activity, member: Member, branch: Branch, method: CheckinMethod) -> str:
+    """Try to check ``member`` in; returns the sentence for them. Nothing changes on refusal."""
+    problem = refusal(ctx, activity, branch) or await not_expected(ctx, activity, member)
+    if problem:
+        return problem
+    remote = method in (CheckinMethod.BUTTON, CheckinMethod.COMMAND)
+    if activity.onsite and remote and not (member.mobile and activity.allow_remote):
+        return ctx.t(N_("“{title}” takes check-ins on site: scan the QR code in the room.")).format(title=activity.title)
+    outcome = await activity_store.check_in(ctx.session, activity, member, method, ctx.now)
+    if outcome == CheckinOutcome.ALREADY:
+        return ctx.t(N_("{name}, you have already checked in to “{title}”.")).format(name=member.name, title=activity.title)
+    refresh_announcement(ctx, activity.id)
+    return ctx.t(N_("{name}, you are checked in to “{title}”.")).format(name=member.name, title=activity.title)
+
+
+async def _activity_in_branch(ctx: Context, activity_id: int | None) -> tuple[Activity, Branch] | None:
+    activity = await activity_store.get(ctx.session, activity_id) if activity_id else None
+    if activity is None:
+        return None
+    branch = await ctx.session.get(Branch, activity.branch_id)
+    return activity, branch
+
+
+@router.callback("ci")
+async def button_check_in(ctx: Context) -> None:
+    args = callback_args(ctx, 1)
+    found = await _activity_in_branch(ctx, int_arg(args[0]) if args else None)
+    if found is None:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    activity, branch = found
+    member = await member_store.by_user(ctx.session, branch.id, ctx.user_id)
+    if member is None:
+        ctx.toast(ctx.t(access.NOT_IN_THIS_BRANCH), alert=True)
+        return
+    ctx.toast(await check_in(ctx, activity, member, branch, CheckinMethod.BUTTON), alert=True)
+
+
+async def pick_activity(ctx: Context, branch: Branch, number: str) -> Activity | None:
+    """The activity the asker means: the number they gave, or the only one open now."""
+    if number:
+        activity = await activity_store.get(ctx.session, int_arg(number.lstrip("#")) or 0)
+        if activity is None or activity.branch_id != branch.id:
+            ctx.reply(ctx.t(NO_SUCH_ACTIVITY).format(number=number[:20]))
+            return None
+        return activity
+    candidates = await activity_store.open_now(ctx.session, branch.id, ctx.now)
+    if not candidates:
+        ctx.reply(ctx.t(N_("No activity is open for check-in now. /activities lists them.")))
+        return None
+    if len(candidates) > 1:
+        listing = "\n".join(f"#{a.id} {a.title}" for a in candidates)
+        ctx.reply(ctx.t(N_("Several activities are open; add the number, for example /checkin {number}:")).format(
+            number=candidates[0].id) + "\n" + listing)
+        return None
+    return candidates[0]
+
+
+@router.command("checkin", menu=N_("check in to the activity open now"))
+async def command_check_in(ctx: Context) -> None:
+    found = await access.me(ctx)
+    if found is None:
+        return
+    member, branch = found
+    activity = await pick_activity(ctx, branch, ctx.request.args.strip())
+    if activity is not None:
+        ctx.reply(await check_in(ctx, activity, member, branch, CheckinMethod.COMMAND))
+
+
+@router.start_payload("ci")
+async def qr_check_in(ctx: Context) -> None:
+    parts = ctx.request.args.strip().split("-", 2)
+    found = await _activity_in_branch(ctx, int_arg(parts[1]) if len(parts) == 3 else None)
+    if found is None or not hmac.compare_digest(found[0].qr_secret, parts[2]):
+        ctx.reply(ctx.t(N_("This check-in code is not valid. Ask the organiser for the current one.")))
+        return
+    activity, branch = found
+    member = await member_store.by_user(ctx.session, branch.id, ctx.user_id)
+    if member is None:
+        ctx.reply(ctx.t(access.NOT_IN_ROSTER))
+        return
+    ctx.reply(await check_in(ctx, activity, member, branch, CheckinMethod.QR))
+
+
+def qr_link(ctx: Context, activity: Activity) -> str:
+    return ctx.deep_link(f"ci-{activity.id}-{activity.qr_secret}")
+
+
+def qr_png(link: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=12, border=4)
+    return buffer.getvalue()
+
+
+@router.command("qr", chats=PRIVATE, menu=N_("check-in QR code for the room"))
+async def qr(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
+    if found is None:
+        return
+    officer, branch = found
+    number = ctx.request.args.strip()
+    activity = await pick_activity(ctx, branch, number) if number else await _next_activity(ctx, branch)
+    if activity is None:
+        return
+    link = qr_link(ctx, activity)
+    await access.log(ctx, officer, "activity.qr", target=f"#{activity.id}")
+    caption = describe(ctx.t, activity, branch) + "\n" + ctx.t(N_("Scan to check in: {link}")).format(link=link)
+    ctx.photo(ctx.request.chat.id, qr_png(link), f"checkin-{activity.id}.png", caption)
+
+
+async def _next_activity(ctx: Context, branch: Branch) -> Activity | None:
+    """The activity open now, else the next one to start."""
+    upcoming = [a for a in await activity_store.recent(ctx.session, branch.id, 20) if a.checkin_closes_at > ctx.now]
+    if not upcoming:
+        ctx.reply(ctx.t(N_("No activity is open for check-in now. /activities lists them.")))
+        return None
+    return min(upcoming, key=lambda a: a.starts_at)
+
+
+@router.command("checkin_for", chats=PRIVATE)
+async def check_in_for(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.CHECK_IN_OTHERS)
+    if found is None:
+        return
+    officer, branch = found
+    words = ctx.request.args.split()
+    number = words.pop() if len(words) > 1 and words[-1].lstrip("#").isdigit() else ""
+    name = " ".join(words)
+    if not name:
+        ctx.reply(ctx.t(N_("Write the name, and the activity number if several are open: /checkin_for 张三 12")))
+        return
+    member = await member_store.by_name(ctx.session, branch.id, name)
+    if member is None or not member.active:
+        ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name[:50]))
+        return
+    activity = await pick_activity(ctx, branch, number)
+    if activity is None:
+        return
+    if ctx.now < activity.checkin_opens_at or activity.cancelled:
+        ctx.reply(refusal(ctx, activity, branch) or "")
+        return
+    problem = await not_expected(ctx, activity, member)
+    if problem:
+        ctx.reply(problem)
+        return
+    outcome = await activity_store.check_in(ctx.session, activity, member, CheckinMethod.PROXY, ctx.now, officer.id)
+    if outcome == CheckinOutcome.ALREADY:
+        ctx.reply(ctx.t(N_("{name} was already checked in to “{title}”.")).format(name=member.name, title=activity.title))
+        return
+    await access.log(ctx, officer, "checkin.proxy", target=member.name, activity=activity.id)
+    refresh_announcement(ctx, activity.id)
+    ctx.reply(ctx.t(N_("{name} is checked in to “{title}” (recorded by you).")).format(name=member.name, title=activity.title))

@@ -1,0 +1,40 @@
+"""Multi-step dialogs keep their step in the database, so a restart loses nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.context import PRIVATE, Context, Router
+from handlers.i18n import N_
+from storage import updates as update_store
+from storage.models import Conversation
+
+router = Router()
+
+
+async def begin(ctx: Context, kind: str, step: str, data: dict[str, Any]) -> None:
+    await update_store.start_conversation(ctx.session, ctx.user_id, kind, step, data, ctx.now)
+
+
+async def current(ctx: Context, kind: str) -> Conversation | None:
+    if ctx.request.user is None or not ctx.request.chat.is_private:
+        return None
+    conv = await update_store.get_conversation(ctx.session, ctx.user_id)
+    return conv if conv is not None and conv.kind == kind else None
+
+
+async def advance(ctx: Context, conv: Conversation, step: str, **data: Any) -> None:
+    conv.step = step
+    conv.data = {**conv.data, **data}  # a new dict, so the JSON column sees the change
+    conv.updated_at = ctx.now
+
+
+async def end(ctx: Context) -> None:
+    await update_store.end_conversation(ctx.session, ctx.user_id)
+
+
+@router.command("cancel", chats=PRIVATE, menu=N_("stop what we are doing"))
+async def cancel(ctx: Context) -> None:
+    conv = await update_store.get_conversation(ctx.session, ctx.user_id)
+    await end(ctx)
+    ctx.reply(ctx.t(N_("Stopped. Nothing was saved.") if conv else N_("There is nothing to stop.")))

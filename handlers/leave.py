@@ -1,0 +1,208 @@
+"""Asking for leave (请假): the reason privately, a decision by an officer, the answer to the member."""
+
+from __future__ import annotations
+
+from handlers import access, dialog
+from handlers.access import Can
+from handlers.activities import describe, refresh_announcement
+from handlers.checkin import not_expected, pick_activity
+from handlers.context import PRIVATE, Context, Router, button, callback_args, int_arg
+from handlers.i18n import N_, Gettext
+from handlers.roster import KEEPERS, tell_keepers
+from storage import activities as activity_store
+from storage import members as member_store
+from storage import updates as update_store
+from storage.enums import AttendanceStatus
+from storage.models import Activity, Attendance, Branch, Member
+
+router = Router()
+
+MAX_REASON = 300
+ASK_REASON = N_("Why can you not attend “{title}”? Reply with the reason (at most {limit} characters), or send /cancel.")
+
+
+async def _leave_problem(ctx: Context, activity: Activity, member: Member) -> str | None:
+    if activity.cancelled or ctx.now >= activity.ends_at:
+        return ctx.t(N_("“{title}” is over; leave can only be asked before it ends.")).format(title=activity.title)
+    problem = await not_expected(ctx, activity, member)
+    if problem:
+        return problem
+    row = await activity_store.attendance_of(ctx.session, activity.id, member.id)
+    if row is not None and row.status == AttendanceStatus.PRESENT:
+        return ctx.t(N_("You have checked in to “{title}”, so there is no leave to ask.")).format(title=activity.title)
+    if row is not None and row.status in (AttendanceStatus.LEAVE_REQUESTED, AttendanceStatus.ON_LEAVE):
+        return ctx.t(N_("You have already asked for leave from “{title}”.")).format(title=activity.title)
+    return None
+
+
+async def _member_and_activity(ctx: Context, activity_id: int | None) -> tuple[Member, Activity, Branch] | str:
+    activity = await activity_store.get(ctx.session, activity_id) if activity_id else None
+    if activity is None:
+        return ctx.t(N_("This button is no longer valid."))
+    branch = await ctx.session.get(Branch, activity.branch_id)
+    member = await member_store.by_user(ctx.session, branch.id, ctx.user_id)
+    if member is None:
+        return ctx.t(access.NOT_IN_THIS_BRANCH)
+    return member, activity, branch
+
+
+@router.callback("lv")
+async def leave_button(ctx: Context) -> None:
+    args = callback_args(ctx, 1)
+    found = await _member_and_activity(ctx, int_arg(args[0]) if args else None)
+    if isinstance(found, str):
+        ctx.toast(found, alert=True)
+        return
+    member, activity, _branch = found
+    problem = await _leave_problem(ctx, activity, member)
+    if problem:
+        ctx.toast(problem, alert=True)
+        return
+    pref = await update_store.get_pref(ctx.session, ctx.user_id)
+    if pref is not None and pref.private_chat_open:
+        await dialog.begin(ctx, "leave", "reason", {"activity": activity.id})
+        ctx.send(ctx.user_id, ctx.t(ASK_REASON).format(title=activity.title, limit=MAX_REASON))
+        ctx.toast(ctx.t(N_("I have asked you for the reason in our private chat.")), alert=True)
+    else:  # the bot may not write first: open the private chat through a deep link
+        ctx.toast(url=ctx.deep_link(f"lv-{activity.id}"))
+
+
+@router.start_payload("lv")
+async def leave_link(ctx: Context) -> None:
+    found = await _member_and_activity(ctx, int_arg(ctx.request.args.strip()[len("lv-"):]))
+    if isinstance(found, str):
+        ctx.reply(found)
+        return
+    member, activity, _branch = found
+    problem = await _leave_problem(ctx, activity, member)
+    if problem:
+        ctx.reply(problem)
+        return
+    await dialog.begin(ctx, "leave", "reason", {"activity": activity.id})
+    ctx.reply(ctx.t(ASK_REASON).format(title=activity.title, limit=MAX_REASON))
+
+
+@router.command("leave", chats=PRIVATE, menu=N_("ask for leave from an activity"))
+async def leave_command(ctx: Context) -> None:
+    found = await access.me(ctx)
+    if found is None:
+        return
+    member, branch = found
+    words = ctx.request.args.split(maxsplit=1)
+    number = words[0] if words and words[0].lstrip("#").isdigit() else ""
+    reason = (words[1] if number and len(words) > 1 else ("" if number else ctx.request.args)).strip()
+    activity = await pick_activity(ctx, branch, number) if number else await _next_for(ctx, branch, member)
+    if activity is None:
+        return
+    problem = await _leave_problem(ctx, activity, member)
+    if problem:
+        ctx.reply(problem)
+        return
+    if not reason:
+        await dialog.begin(ctx, "leave", "reason", {"activity": activity.id})
+        ctx.reply(ctx.t(ASK_REASON).format(title=activity.title, limit=MAX_REASON))
+        return
+    await _file(ctx, member, activity, branch, reason)
+
+
+async def _next_for(ctx: Context, branch: Branch, member: Member) -> Activity | None:
+    """The next activity this member is expected at that has not ended."""
+    for activity in sorted(await activity_store.recent(ctx.session, branch.id, 20), key=lambda a: a.starts_at):
+        if activity.ends_at > ctx.now and await activity_store.is_expected(ctx.session, activity, member):
+            return activity
+    ctx.reply(ctx.t(N_("You have no upcoming activity to ask leave from.")))
+    return None
+
+
+@router.text
+async def leave_reason(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "leave")
+    if conv is None or ctx.request.text is None:
+        return
+    found = await _member_and_activity(ctx, conv.data.get("activity"))
+    if isinstance(found, str):
+        await dialog.end(ctx)
+        ctx.reply(found)
+        return
+    member, activity, branch = found
+    reason = " ".join(ctx.request.text.split())
+    if not reason or len(reason) > MAX_REASON:
+        ctx.reply(ctx.t(N_("Please keep the reason between 1 and {limit} characters; yours has {length}.")).format(
+            limit=MAX_REASON, length=len(reason)))
+        return
+    problem = await _leave_problem(ctx, activity, member)
+    await dialog.end(ctx)
+    if problem:
+        ctx.reply(problem)
+        return
+    await _file(ctx, member, activity, branch, reason)
+
+
+async def _file(ctx: Context, member: Member, activity: Activity, branch: Branch, reason: str) -> None:
+    if len(reason) > MAX_REASON:
+        ctx.reply(ctx.t(N_("Please keep the reason between 1 and {limit} characters; yours has {length}.")).format(
+            limit=MAX_REASON, length=len(reason)))
+        return
+    row = await activity_store.request_leave(ctx.session, activity, member, reason, ctx.now)
+    if row is None:
+        ctx.reply(ctx.t(N_("You have checked in to “{title}”, so there is no leave to ask.")).format(title=activity.title))
+        return
+    refresh_announcement(ctx, activity.id)
+    ctx.reply(ctx.t(N_("Your leave request for “{title}” is with the branch officers; I will tell you their answer.")).format(title=activity.title))
+
+    def render(t: Gettext) -> str:
+        return _request_text(t, member, activity, branch, reason)
+
+    def buttons(t: Gettext):
+        return [[button(t(N_("Approve")), "la", row.id), button(t(N_("Refuse")), "lr", row.id)]]
+
+    await tell_keepers(ctx, branch, render, buttons)
+
+
+def _request_text(t: Gettext, member: Member, activity: Activity, branch: Branch, reason: str) -> str:
+    return (t(N_("{name} asks for leave:")).format(name=member.name) + "\n"
+            + describe(t, activity, branch) + "\n" + t(N_("Reason: {reason}")).format(reason=reason))
+
+
+async def _decide(ctx: Context, approve: bool) -> None:
+    args = callback_args(ctx, 1)
+    row_id = int_arg(args[0]) if args else None
+    row: Attendance | None = await activity_store.get_attendance(ctx.session, row_id) if row_id else None
+    activity = await activity_store.get(ctx.session, row.activity_id) if row else None
+    if row is None or activity is None:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    found = await access.officer(ctx, Can.DECIDE_LEAVE)
+    if found is None:
+        return
+    officer, branch = found
+    if branch.id != activity.branch_id:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    if not await activity_store.decide_leave(ctx.session, row, approve, officer.id, ctx.now):
+        ctx.toast(ctx.t(N_("This request has already been decided.")), alert=True)
+        return
+    member = await member_store.get(ctx.session, row.member_id)
+    await access.log(ctx, officer, "leave.approve" if approve else "leave.refuse", target=member.name, activity=activity.id)
+    refresh_announcement(ctx, activity.id)
+    t = ctx.t
+    verdict = (t(N_("Approved by {officer}.")) if approve else t(N_("Refused by {officer}."))).format(officer=officer.name)
+    if ctx.request.message_id:
+        ctx.edit(ctx.request.message_id, _request_text(t, member, activity, branch, row.leave_reason or "") + "\n" + verdict)
+    ctx.toast(verdict)
+    if member.telegram_user_id:
+        mt = await ctx.t_user(member.telegram_user_id, branch)
+        text = (mt(N_("Your leave from “{title}” was approved. Please catch up on what you missed afterwards."))
+                if approve else
+                mt(N_("Your leave from “{title}” was not approved. Please attend, or talk to {officer}.")))
+        ctx.send(member.telegram_user_id, text.format(title=activity.title, officer=officer.name))
+
+
+@router.callback("la")
+async def approve(ctx: Context) -> None:
+    await _decide(ctx, True)
+
+
+@router.callback("lr")
+async def refuse(ctx: Context) -> None:
+    await _decide(ctx, False)

@@ -1,0 +1,125 @@
+"""The attendance record an officer files in the ledger (台账), and the list of activities."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers import access
+from handlers.access import Can
+from handlers.activities import describe
+from handlers.checkin import pick_activity
+from handlers.api import Action, Send
+from handlers.context import PRIVATE, Context, Env, Router, user_locale
+from handlers.roster import KEEPERS
+from handlers.i18n import N_, Gettext
+from storage import activities as activity_store
+from storage import members as member_store
+from storage.activities import Record
+from storage.enums import ActivityKind, PartyStatus
+from storage.models import Branch
+
+router = Router()
+
+
+def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: bool) -> str:
+    """Expected, present (full / probationary), on leave with reasons, absent; quorum for a 大会."""
+    full, prob = PartyStatus.FULL, PartyStatus.PROBATIONARY
+    expected = record.present + record.on_leave + record.absent
+    lines = [
+        describe(t, record.activity, branch),
+        "",
+        t(N_("Expected: {n} ({full} full, {prob} probationary)")).format(
+            n=record.expected, full=record.count(expected, full), prob=record.count(expected, prob)),
+        t(N_("Present: {n} ({full} full, {prob} probationary)")).format(
+            n=len(record.present), full=record.count(record.present, full), prob=record.count(record.present, prob)),
+    ]
+    if record.on_leave:
+        if with_reasons:
+            people = [
+                f"{line.member.name}（{line.attendance.leave_reason or ''}"
+                + ("" if line.attendance.leave_decided_at else t(N_(", not yet approved"))) + "）"
+                for line in record.on_leave
+            ]
+        else:
+            people = [line.member.name for line in record.on_leave]
+        lines.append(t(N_("On leave: {n} — {people}")).format(n=len(record.on_leave), people="、".join(people)))
+    else:
+        lines.append(t(N_("On leave: 0")))
+    if record.absent:
+        lines.append(t(N_("Absent: {n} — {people}")).format(
+            n=len(record.absent), people="、".join(line.member.name for line in record.absent)))
+    else:
+        lines.append(t(N_("Absent: 0")))
+    proxies = [line.member.name for line in record.present if line.attendance and line.attendance.recorded_by]
+    if proxies:
+        lines.append(t(N_("Checked in by an officer: {people}")).format(people="、".join(proxies)))
+    if record.activity.kind == ActivityKind.GENERAL_MEETING:
+        present_full = record.count(record.present, full)
+        verdict = t(N_("quorum reached")) if record.quorum_met else t(N_("quorum NOT reached"))
+        lines.append(t(N_("Full (voting) members present: {present}/{total}, {verdict}.")).format(
+            present=present_full, total=record.full_expected, verdict=verdict))
+    return "\n".join(lines)
+
+
+@router.command("record", chats=PRIVATE, menu=N_("attendance record of an activity"))
+async def show_record(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.VIEW_RECORDS)
+    if found is None:
+        return
+    officer, branch = found
+    number = ctx.request.args.strip()
+    if number:
+        activity = await pick_activity(ctx, branch, number)
+    else:
+        started = [a for a in await activity_store.recent(ctx.session, branch.id) if a.checkin_opens_at <= ctx.now]
+        activity = started[0] if started else None
+        if activity is None:
+            ctx.reply(ctx.t(N_("No activity has started yet. /activities lists them.")))
+    if activity is None:
+        return
+    record = await activity_store.record(ctx.session, activity)
+    await access.log(ctx, officer, "record.view", target=f"#{activity.id}")
+    ctx.reply(render_record(ctx.t, record, branch, with_reasons=access.may(officer, Can.DECIDE_LEAVE)))
+
+
+@router.command("activities", menu=N_("recent and upcoming activities"))
+async def list_activities(ctx: Context) -> None:
+    found = await access.me(ctx)
+    if found is None:
+        return
+    _member, branch = found
+    recent = await activity_store.recent(ctx.session, branch.id, 10)
+    if not recent:
+        ctx.reply(ctx.t(N_("No activities yet.")))
+        return
+    lines = [ctx.t(N_("Activities of “{branch}”:")).format(branch=branch.name)]
+    for activity in recent:
+        counts = await activity_store.counts(ctx.session, activity)
+        lines.append("")
+        lines.append(describe(ctx.t, activity, branch))
+        lines.append(ctx.t(N_("Checked in {present}/{expected} · on leave {leave}")).format(
+            present=counts.present, expected=counts.expected, leave=counts.on_leave))
+    ctx.reply("\n".join(lines))
+
+
+
+async def due_records(env: Env) -> list[Action]:
+    """Records of activities whose check-in has just closed, for the officers keeping the ledger.
+
+    Each activity is claimed with a conditional update, so several instances or a restart
+    never send its record twice.
+    """
+    now = env.clock()
+    actions: list[Action] = []
+    async with env.db.session() as session:
+        for activity in await activity_store.claim_ended(session, now, not_older_than=timedelta(days=2)):
+            branch = await session.get(Branch, activity.branch_id)
+            record = await activity_store.record(session, activity)
+            for keeper in await member_store.officers(session, branch.id, KEEPERS):
+                if keeper.telegram_user_id is None:
+                    continue
+                t = env.catalogs.gettext(await user_locale(session, env.catalogs, keeper.telegram_user_id, branch.locale))
+                text = t(N_("The activity has ended. Its attendance record:")) + "\n\n" + render_record(
+                    t, record, branch, with_reasons=True)
+                actions.append(Send(keeper.telegram_user_id, text))
+    return actions

@@ -1,0 +1,449 @@
+"""The roster: file import, adding and removing people, invites, /join, leaving the group."""
+
+from __future__ import annotations
+
+from handlers import access
+from handlers.access import Can
+from handlers.api import Event, Request, Send
+from handlers.context import GROUP, PRIVATE, Context, Router, button, callback_args, int_arg
+from handlers.i18n import N_, Gettext
+from handlers.labels import STATUS, local_time, roles_text
+from handlers.roster_file import (
+    MAX_FILE_BYTES,
+    normalize_phone,
+    parse_dues_category,
+    parse_roster,
+    parse_status,
+)
+from storage import members as member_store
+from storage import updates as update_store
+from storage.branches import BranchSettings
+from storage.enums import JoinStatus, PartyStatus, Role
+from storage.members import InviteOutcome, MemberData
+from storage.models import Branch, JoinRequest, Member
+
+router = Router()
+
+KEEPERS = (Role.SECRETARY, Role.DEPUTY, Role.ORGANIZER)
+
+
+async def tell_keepers(ctx: Context, branch: Branch, render, buttons_for=None) -> int:
+    """Privately tell the officers who keep the roster; returns how many were addressed."""
+    keepers = [m for m in await member_store.officers(ctx.session, branch.id, KEEPERS) if m.telegram_user_id]
+    for keeper in keepers:
+        t = await ctx.t_user(keeper.telegram_user_id, branch)
+        ctx.send(
+            keeper.telegram_user_id,
+            render(t),
+            buttons_for(t) if buttons_for else None,
+        )
+    return len(keepers)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+@router.document
+async def import_file(ctx: Context) -> None:
+    if not ctx.request.chat.is_private:
+        return
+    found = await access.officer(ctx, Can.MANAGE_ROSTER)
+    if found is None:
+        return
+    officer, branch = found
+    doc = ctx.request.document
+    assert doc is not None
+    if doc.size is not None and doc.size > MAX_FILE_BYTES:
+        ctx.reply(ctx.t(N_("The file is too large ({size} KB). A roster file may be at most {limit} KB.")).format(
+            size=doc.size // 1024, limit=MAX_FILE_BYTES // 1024))
+        return
+    data = await ctx.env.download(doc)
+    parsed = parse_roster(data, doc.file_name or "")
+    t = ctx.t
+    problems = [(p.row, p.reason.render(t)) for p in parsed.problems]
+    if not parsed.ok:
+        ctx.reply(t(N_("Nothing was imported:")) + "\n" + "\n".join(text for _, text in problems))
+        return
+    result = await member_store.import_roster(
+        ctx.session,
+        branch.id,
+        [
+            MemberData(r.name, r.status, r.party_group, r.dues_category, r.phone, r.joined_on, r.mobile)
+            for r in parsed.rows
+        ],
+        ctx.now,
+    )
+    await access.log(
+        ctx, officer, "roster.import", target=doc.file_name,
+        created=len(result.created), updated=len(result.updated), rejected=len({r for r, _ in problems}),
+    )
+    lines = [t(N_("Roster imported into “{branch}”: {created} added, {updated} updated, {unchanged} unchanged.")).format(
+        branch=branch.name, created=len(result.created), updated=len(result.updated), unchanged=len(result.unchanged))]
+    if result.created:
+        lines.append(t(N_("Added: {names}")).format(names=", ".join(result.created)))
+    if result.updated:
+        lines.append(t(N_("Updated: {names}")).format(names=", ".join(result.updated)))
+    if problems:
+        lines.append(t(N_("Rows not taken ({count}):")).format(count=len({r for r, _ in problems})))
+        lines.extend(text for _, text in problems)
+    lines.append(t(N_("Send /invites for everyone's personal invite link.")))
+    ctx.reply("\n".join(lines))
+
+
+def _split_fields(args: str) -> list[str]:
+    for sep in ("|", "｜", ",", "，"):
+        if sep in args:
+            return [p.strip() for p in args.split(sep)]
+    return args.split()
+
+
+@router.command("add", chats=PRIVATE, menu=N_("add one person to the roster"))
+async def add(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ROSTER)
+    if found is None:
+        return
+    officer, branch = found
+    t = ctx.t
+    usage = t(N_(
+        "Write: /add name status [party group] [dues category] [phone], for example "
+        "/add 张三 正式 第一党小组 在职 13800138000. Status is 正式, 预备 or 积极分子."
+    ))
+    fields = _split_fields(ctx.request.args)
+    if len(fields) < 2 or not fields[0]:
+        ctx.reply(usage)
+        return
+    name, status_text, *rest = fields
+    status = parse_status(status_text)
+    if status is None or len(name) > 50:
+        ctx.reply(usage)
+        return
+    group = rest[0] if rest and rest[0] not in ("-", "") else None
+    dues = None
+    phone = None
+    try:
+        if len(rest) > 1 and rest[1] not in ("-", ""):
+            dues = parse_dues_category(rest[1])
+            if dues is None:
+                raise ValueError
+        if len(rest) > 2:
+            phone = normalize_phone(rest[2])
+    except ValueError:
+        ctx.reply(usage)
+        return
+    if group is not None and len(group) > 50:
+        ctx.reply(usage)
+        return
+    member = await member_store.add_member(
+        ctx.session, branch.id, MemberData(name, status, group, dues, phone), ctx.now
+    )
+    if member is None:
+        ctx.reply(t(N_("“{name}” is already on the roster. To tell two people apart, add a mark to the name, such as 张伟(财务).")).format(name=name))
+        return
+    await access.log(ctx, officer, "roster.add", target=name, status=status.value)
+    invite = await member_store.new_invite(ctx.session, member, ctx.now, BranchSettings.of(branch).invite_days)
+    ctx.reply(t(N_("Added {name} ({status}). Personal invite link, to forward to them:\n{link}")).format(
+        name=name, status=t(STATUS[status]), link=ctx.deep_link(f"inv-{invite.token}")))
+
+
+@router.command("remove", chats=PRIVATE)
+async def remove(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ROSTER)
+    if found is None:
+        return
+    officer, branch = found
+    name = ctx.request.args.strip()
+    member = await member_store.by_name(ctx.session, branch.id, name) if name else None
+    if member is None or not member.active:
+        ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name))
+        return
+    if member.id == officer.id:
+        ctx.reply(ctx.t(N_("You cannot take yourself off the roster.")))
+        return
+    await member_store.remove(ctx.session, member, ctx.now)
+    await access.log(ctx, officer, "roster.remove", target=name)
+    ctx.reply(ctx.t(N_("{name} is no longer on the roster; their records are kept.")).format(name=name))
+
+
+@router.command("roster", chats=PRIVATE, menu=N_("the branch roster"))
+async def show_roster(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.VIEW_RECORDS)
+    if found is None:
+        return
+    _officer, branch = found
+    t = ctx.t
+    people = await member_store.roster(ctx.session, branch.id)
+    lines = [t(N_("Roster of “{branch}” ({count} people):")).format(branch=branch.name, count=len(people))]
+    group = object()
+    for m in people:
+        if m.party_group != group:
+            group = m.party_group
+            lines.append("")
+            lines.append(f"【{group or t(N_('no party group'))}】")
+        notes = [t(STATUS[m.status])]
+        if m.role_set:
+            notes.append(roles_text(t, m.role_set))
+        if m.mobile:
+            notes.append(t(N_("mobile")))
+        notes.append(t(N_("linked")) if m.telegram_user_id else t(N_("not linked yet")))
+        if m.left_at:
+            notes.append(t(N_("left the group")))
+        lines.append(f"{m.name} · " + " · ".join(notes))
+    ctx.reply("\n".join(lines))
+
+
+# --- invites ---------------------------------------------------------------------------------
+
+
+def _invite_line(ctx: Context, branch: Branch, member: Member, invite) -> str:
+    return ctx.t(N_("{name}: {link} (valid until {until})")).format(
+        name=member.name, link=ctx.deep_link(f"inv-{invite.token}"), until=local_time(invite.expires_at, branch.timezone)[:10])
+
+
+@router.command("invites", chats=PRIVATE, menu=N_("personal invite links"))
+async def invites(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ROSTER)
+    if found is None:
+        return
+    officer, branch = found
+    days = BranchSettings.of(branch).invite_days
+    pending = [m for m in await member_store.roster(ctx.session, branch.id) if m.telegram_user_id is None]
+    if not pending:
+        ctx.reply(ctx.t(N_("Everyone on the roster has linked their Telegram account.")))
+        return
+    lines = [ctx.t(N_(
+        "Personal invite links: forward each to its owner. A link works once and binds the account that opens it."
+    ))]
+    for member in pending:
+        lines.append(_invite_line(ctx, branch, member, await member_store.usable_invite(ctx.session, member, ctx.now, days)))
+    await access.log(ctx, officer, "invite.list", count=len(pending))
+    ctx.reply("\n".join(lines))
+
+
+@router.command("invite", chats=PRIVATE)
+async def invite_one(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ROSTER)
+    if found is None:
+        return
+    officer, branch = found
+    name = ctx.request.args.strip()
+    member = await member_store.by_name(ctx.session, branch.id, name) if name else None
+    if member is None or not member.active:
+        ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name))
+        return
+    if member.telegram_user_id is not None:
+        ctx.reply(ctx.t(N_("{name} has already linked a Telegram account.")).format(name=name))
+        return
+    invite = await member_store.new_invite(ctx.session, member, ctx.now, BranchSettings.of(branch).invite_days)
+    await access.log(ctx, officer, "invite.new", target=name)
+    ctx.reply(ctx.t(N_("A new link for {name}; earlier links for them no longer work.")).format(name=name)
+              + "\n" + _invite_line(ctx, branch, member, invite))
+
+
+INVITE_ANSWERS = {
+    InviteOutcome.UNKNOWN: N_("This invite link is not valid. Ask your branch secretary for a new one."),
+    InviteOutcome.EXPIRED: N_("This invite link has expired. Ask your branch secretary for a new one."),
+    InviteOutcome.USED: N_("This invite link has already been used. Ask your branch secretary for a new one."),
+    InviteOutcome.ALREADY_BOUND: N_("This roster entry is already linked to another Telegram account. Please talk to your branch secretary."),
+    InviteOutcome.ACCOUNT_TAKEN: N_("Your Telegram account is already linked to another person on this branch's roster. Please talk to your branch secretary."),
+}
+
+
+@router.start_payload("inv")
+async def redeem(ctx: Context) -> None:
+    token = ctx.request.args.strip()[len("inv-"):]
+    user = ctx.request.user
+    assert user is not None
+    outcome, member = await member_store.redeem_invite(ctx.session, token, user.id, user.full_name[:200], ctx.now)
+    if outcome != InviteOutcome.BOUND or member is None:
+        ctx.reply(ctx.t(INVITE_ANSWERS[outcome]))
+        return
+    branch = await ctx.session.get(Branch, member.branch_id)
+    await update_store.note_user(ctx.session, user.id, None, ctx.now, private_chat=True)
+    await access.log(ctx, member, "invite.redeem", target=member.name)
+    ctx.reply(ctx.t(N_("Welcome, {name}! Your Telegram account is now linked to the roster of “{branch}”. /help shows what I can do.")).format(
+        name=member.name, branch=branch.name))
+
+
+# --- /join -----------------------------------------------------------------------------------
+
+
+@router.command("join", chats=GROUP, menu=N_("ask to be added to this branch's roster"))
+async def join(ctx: Context) -> None:
+    branch = await ctx.branch_of_group()
+    if branch is None:
+        ctx.reply(ctx.t(access.NO_BRANCH_HERE))
+        return
+    user = ctx.request.user
+    assert user is not None
+    if await member_store.by_user(ctx.session, branch.id, user.id) is not None:
+        ctx.reply(ctx.t(N_("{name}, you are already on the roster.")).format(name=user.full_name))
+        return
+    request, created = await member_store.open_join_request(
+        ctx.session, branch.id, user.id, user.full_name, user.username, ctx.now)
+    if created:
+        await _ask_keepers(ctx, branch, request)
+    ctx.reply(ctx.t(N_(
+        "{name}, your request to join the roster is with the branch officers. "
+        "To hear the answer privately, open a chat with @{bot} and press Start."
+    )).format(name=user.full_name, bot=ctx.env.bot_username))
+
+
+async def _ask_keepers(ctx: Context, branch: Branch, request: JoinRequest) -> None:
+    unbound = next(
+        (m for m in await member_store.roster(ctx.session, branch.id)
+         if m.telegram_user_id is None and m.name == request.telegram_name.strip()),
+        None,
+    )
+    handle = f" (@{request.username})" if request.username else ""
+
+    def render(t: Gettext) -> str:
+        return t(N_("{name}{handle} asks to join the roster of “{branch}”.")).format(
+            name=request.telegram_name, handle=handle, branch=branch.name)
+
+    def buttons(t: Gettext):
+        rows = []
+        if unbound is not None:
+            rows.append([button(t(N_("Approve as {name} on the roster")).format(name=unbound.name), "jb", request.id, unbound.id)])
+        rows.append([
+            button(t(N_("Approve: full member")), "jn", request.id, "f"),
+            button(t(N_("Approve: probationary")), "jn", request.id, "p"),
+        ])
+        rows.append([button(t(N_("Reject")), "jr", request.id)])
+        return rows
+
+    await tell_keepers(ctx, branch, render, buttons)
+
+
+async def _join_decision(ctx: Context, approve: bool) -> tuple[JoinRequest, Member, Branch] | None:
+    """Common checks for the three decision buttons; answers and returns None when stale."""
+    args = (ctx.request.callback_data or "").split(":")[1:]
+    request_id = int_arg(args[0]) if args else None
+    request = await member_store.get_join_request(ctx.session, request_id) if request_id else None
+    if request is None:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return None
+    found = await access.officer(ctx, Can.DECIDE_JOIN)
+    if found is None:
+        return None
+    officer, branch = found
+    if branch.id != request.branch_id:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return None
+    if request.status != JoinStatus.PENDING:
+        ctx.toast(ctx.t(N_("This request has already been decided.")), alert=True)
+        return None
+    return request, officer, branch
+
+
+async def _settle(ctx: Context, request: JoinRequest, officer: Member, branch: Branch, member: Member | None) -> None:
+    approved = member is not None
+    if not await member_store.decide_join_request(ctx.session, request, approved, officer, ctx.now):
+        ctx.toast(ctx.t(N_("This request has already been decided.")), alert=True)
+        return
+    request.member_id = member.id if member else None
+    await access.log(ctx, officer, "join.approve" if approved else "join.reject",
+                     target=request.telegram_name, member=member.name if member else None)
+    t = ctx.t
+    verdict = (t(N_("Approved by {officer}: {name} is on the roster.")).format(officer=officer.name, name=member.name)
+               if member else t(N_("Rejected by {officer}.")).format(officer=officer.name))
+    if ctx.request.message_id:
+        ctx.edit(ctx.request.message_id, t(N_("{name}{handle} asks to join the roster of “{branch}”.")).format(
+            name=request.telegram_name, handle=f" (@{request.username})" if request.username else "", branch=branch.name)
+            + "\n" + verdict)
+    ctx.toast(verdict)
+    person_t = await ctx.t_user(request.telegram_user_id, branch)
+    if member:
+        text = person_t(N_("Your request to join the roster of “{branch}” was approved. Welcome, {name}!")).format(branch=branch.name, name=member.name)
+    else:
+        text = person_t(N_("Your request to join the roster of “{branch}” was not approved. Please talk to the branch secretary.")).format(branch=branch.name)
+    group_t = ctx.t_branch(branch)
+    # If they never opened a private chat with the bot, say it where they asked.
+    note = (group_t(N_("{name}: your request to join the roster was approved.")) if member
+            else group_t(N_("{name}: your request to join the roster was not approved; please talk to the branch secretary.")))
+    ctx.send(request.telegram_user_id, text, fallback=Send(branch.chat_id, note.format(name=request.telegram_name)))
+
+
+@router.callback("jb")
+async def approve_bind(ctx: Context) -> None:
+    found = await _join_decision(ctx, True)
+    if found is None:
+        return
+    request, officer, branch = found
+    args = callback_args(ctx, 2)
+    member_id = int_arg(args[1]) if args else None
+    member = await member_store.get(ctx.session, member_id) if member_id else None
+    if member is None or member.branch_id != branch.id or not member.active or member.telegram_user_id is not None:
+        ctx.toast(ctx.t(N_("That roster entry is already linked or gone. Use the other buttons.")), alert=True)
+        return
+    await member_store.bind(ctx.session, member, request.telegram_user_id, request.telegram_name)
+    await _settle(ctx, request, officer, branch, member)
+
+
+@router.callback("jn")
+async def approve_new(ctx: Context) -> None:
+    found = await _join_decision(ctx, True)
+    if found is None:
+        return
+    request, officer, branch = found
+    args = callback_args(ctx, 2)
+    status = {"f": PartyStatus.FULL, "p": PartyStatus.PROBATIONARY}.get(args[1]) if args else None
+    if status is None:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    name = request.telegram_name.strip()[:50]
+    existing = await member_store.by_name(ctx.session, branch.id, name)
+    if existing is not None and (existing.active or existing.telegram_user_id is not None):
+        ctx.toast(ctx.t(N_("“{name}” is already on the roster. To tell two people apart, add a mark to the name, such as 张伟(财务).")).format(name=name), alert=True)
+        return
+    if existing is not None:  # an earlier entry of someone who had been taken off: bring it back
+        member = existing
+        member.active, member.status = True, status
+    else:
+        member = await member_store.add_member(ctx.session, branch.id, MemberData(name, status), ctx.now)
+    await member_store.bind(ctx.session, member, request.telegram_user_id, request.telegram_name)
+    await _settle(ctx, request, officer, branch, member)
+
+
+@router.callback("jr")
+async def reject(ctx: Context) -> None:
+    found = await _join_decision(ctx, False)
+    if found is None:
+        return
+    request, officer, branch = found
+    await _settle(ctx, request, officer, branch, None)
+
+
+# --- people joining and leaving the group ------------------------------------------------------
+
+
+@router.on(Event.MEMBER_LEFT)
+async def member_left(ctx: Context) -> None:
+    req: Request = ctx.request
+    branch = await ctx.branch_of_group()
+    if branch is None or req.member is None:
+        return
+    member = await member_store.by_user(ctx.session, branch.id, req.member.id)
+    if member is None or member.left_at is not None:
+        return
+    await member_store.mark_left(ctx.session, member, ctx.now, kicked=req.kicked)
+    await access.log(ctx, member, "member.left_group", target=member.name, kicked=req.kicked)
+
+    def render(t: Gettext) -> str:
+        what = t(N_("was removed from")) if req.kicked else t(N_("left"))
+        return t(N_("{name} {what} the group of “{branch}”. They stay on the roster; if they have moved to another branch, send /remove {name}.")).format(
+            name=member.name, what=what, branch=branch.name)
+
+    await tell_keepers(ctx, branch, render)
+
+
+@router.on(Event.MEMBER_JOINED)
+async def member_joined(ctx: Context) -> None:
+    req = ctx.request
+    branch = await ctx.branch_of_group()
+    if branch is None or req.member is None:
+        return
+    member = await member_store.by_user(ctx.session, branch.id, req.member.id)
+    if member is not None:
+        await member_store.mark_back(ctx.session, member)
+        return
+    ctx.reply(ctx.t_branch(branch)(N_("Welcome, {name}! Send /join to be added to the branch roster.")).format(name=req.member.full_name))

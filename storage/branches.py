@@ -1,0 +1,75 @@
+"""Branches and their local settings."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.enums import PartyStatus, Role
+from storage.models import Branch, Member, MemberRole
+
+
+@dataclass(frozen=True)
+class BranchSettings:
+    """Local practice a secretary can change with /set; stored as JSON on the branch."""
+
+    checkin_before_minutes: int = 30  # the check-in window opens this long before the start
+    checkin_after_minutes: int = 0  # and closes this long after the end
+    invite_days: int = 14  # personal invite links expire after this many days
+
+    @classmethod
+    def of(cls, branch: Branch) -> BranchSettings:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (branch.settings or {}).items() if k in known})
+
+    def with_value(self, name: str, value: int) -> BranchSettings:
+        return BranchSettings(**{**asdict(self), name: value})
+
+
+LIMITS = {
+    "checkin_before_minutes": (0, 24 * 60),
+    "checkin_after_minutes": (0, 24 * 60),
+    "invite_days": (1, 90),
+}
+
+
+async def by_chat(session: AsyncSession, chat_id: int) -> Branch | None:
+    return await session.scalar(select(Branch).where(Branch.chat_id == chat_id))
+
+
+async def create_branch(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    name: str,
+    timezone: str,
+    locale: str,
+    founder_user_id: int,
+    founder_name: str,
+    now: datetime,
+) -> tuple[Branch, Member]:
+    """A new branch whose founder is its secretary (bound to their Telegram account)."""
+    branch = Branch(chat_id=chat_id, name=name, timezone=timezone, locale=locale, settings={}, created_at=now)
+    session.add(branch)
+    await session.flush()
+    founder = Member(
+        branch_id=branch.id,
+        name=founder_name,
+        status=PartyStatus.FULL,
+        telegram_user_id=founder_user_id,
+        telegram_name=founder_name,
+        active=True,
+        mobile=False,
+        created_at=now,
+        roles=[MemberRole(role=Role.SECRETARY)],
+    )
+    session.add(founder)
+    await session.flush()
+    return branch, founder
+
+
+def save_settings(branch: Branch, settings: BranchSettings) -> None:
+    branch.settings = asdict(settings)

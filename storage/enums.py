@@ -1,0 +1,68 @@
+"""Closed vocabularies stored as their string values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PartyStatus(StrEnum):
+    FULL = "full"  # 正式党员: votes, counts for quorum
+    PROBATIONARY = "probationary"  # 预备党员
+    ACTIVIST = "activist"  # 入党积极分子: on the roster, not a Party member
+
+
+PARTY_MEMBERS = (PartyStatus.FULL, PartyStatus.PROBATIONARY)
+
+
+class DuesCategory(StrEnum):
+    EMPLOYED = "employed"
+    RETIRED = "retired"
+    STUDENT = "student"
+    UNEMPLOYED = "unemployed"
+    SUBSISTENCE = "subsistence"  # 低保
+    RURAL = "rural"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    SECRETARY = "secretary"  # 书记
+    DEPUTY = "deputy"  # 副书记
+    ORGANIZER = "organizer"  # 组织委员 (keeps the roster and the dues)
+    PROPAGANDA = "propaganda"  # 宣传委员
+    GROUP_LEADER = "group_leader"  # 党小组长
+
+
+class ActivityKind(StrEnum):
+    THEME_DAY = "theme_day"  # 主题党日
+    GENERAL_MEETING = "general_meeting"  # 支部党员大会
+    COMMITTEE_MEETING = "committee_meeting"  # 支委会
+    GROUP_MEETING = "group_meeting"  # 党小组会
+    PARTY_LECTURE = "party_lecture"  # 党课
+    LIFE_MEETING = "life_meeting"  # 组织生活会
+    OTHER = "other"
+
+
+class Audience(StrEnum):
+    BRANCH = "branch"  # every Party member of the branch
+    COMMITTEE = "committee"  # members holding an officer role
+    GROUP = "group"  # one 党小组
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    LEAVE_REQUESTED = "leave_requested"
+    ON_LEAVE = "on_leave"
+    LEAVE_REFUSED = "leave_refused"
+
+
+class CheckinMethod(StrEnum):
+    BUTTON = "button"
+    COMMAND = "command"
+    QR = "qr"
+    PROXY = "proxy"  # recorded by an officer on the member's behalf
+
+
+class JoinStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"

@@ -1,0 +1,242 @@
+"""Typed tables. Every time is aware UTC; local time is a matter of presentation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.enums import (
+    ActivityKind,
+    AttendanceStatus,
+    Audience,
+    CheckinMethod,
+    DuesCategory,
+    JoinStatus,
+    PartyStatus,
+    Role,
+)
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def str_enum(enum_cls: type) -> Enum:
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=24,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    timezone: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(16))
+    # Local practice (check-in window, invite lifetime, ...): see storage.settings for defaults.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "name"),
+        UniqueConstraint("branch_id", "telegram_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    status: Mapped[PartyStatus] = mapped_column(str_enum(PartyStatus))
+    party_group: Mapped[str | None] = mapped_column(String(50))
+    dues_category: Mapped[DuesCategory | None] = mapped_column(str_enum(DuesCategory))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    joined_on: Mapped[date | None] = mapped_column(Date)
+    mobile: Mapped[bool] = mapped_column(Boolean, default=False)  # 流动党员
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    telegram_name: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_reason: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    roles: Mapped[list[MemberRole]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_set(self) -> set[Role]:
+        return {r.role for r in self.roles}
+
+
+class MemberRole(Base):
+    __tablename__ = "member_roles"
+    __table_args__ = (UniqueConstraint("member_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+
+    member: Mapped[Member] = relationship(back_populates="roles")
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class JoinRequest(Base):
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        # At most one open request per person per branch, even when two arrive at once.
+        Index(
+            "uq_join_requests_pending",
+            "branch_id",
+            "telegram_user_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    telegram_name: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[JoinStatus] = mapped_column(str_enum(JoinStatus))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    kind: Mapped[ActivityKind] = mapped_column(str_enum(ActivityKind))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str | None] = mapped_column(String(200))
+    audience: Mapped[Audience] = mapped_column(str_enum(Audience))
+    audience_group: Mapped[str | None] = mapped_column(String(50))
+    checkin_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checkin_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # On-site activities take check-ins through the room's QR code (or an officer); mobile
+    # members may still check in remotely when allow_remote is set.
+    onsite: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_remote: Mapped[bool] = mapped_column(Boolean, default=True)
+    qr_secret: Mapped[str] = mapped_column(String(32))
+    announce_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    announce_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    record_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("activity_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    status: Mapped[AttendanceStatus] = mapped_column(str_enum(AttendanceStatus))
+    method: Mapped[CheckinMethod | None] = mapped_column(str_enum(CheckinMethod))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    leave_reason: Mapped[str | None] = mapped_column(Text)
+    leave_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leave_decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    leave_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    action: Mapped[str] = mapped_column(String(50))
+    target: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled: a redelivered update is recognised and dropped."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Conversation(Base):
+    """The step a person is at in a multi-step dialog, kept here to survive restarts."""
+
+    __tablename__ = "conversations"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserPref(Base):
+    __tablename__ = "user_prefs"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    language_code: Mapped[str | None] = mapped_column(String(16))  # as Telegram reports it
+    locale: Mapped[str | None] = mapped_column(String(16))  # chosen with /lang, wins
+    private_chat_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    current_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

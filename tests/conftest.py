@@ -1,0 +1,41 @@
+"""Fixtures: a migrated database on SQLite, and on PostgreSQL when BRANCHBOT_TEST_POSTGRES is set."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from storage.db import Database
+from tests.memory import Harness
+
+POSTGRES = os.environ.get("BRANCHBOT_TEST_POSTGRES")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES, reason="set BRANCHBOT_TEST_POSTGRES to a PostgreSQL DSN")])]
+
+
+async def fresh_database(backend: str, tmp_path) -> Database:
+    if backend == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/test.db")
+    else:
+        db = Database(POSTGRES)
+        async with db.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    await db.migrate()
+    return db
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request, tmp_path):
+    database = await fresh_database(request.param, tmp_path)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def bot(db):
+    harness = Harness(db)
+    yield harness
+    await harness.core.close()
