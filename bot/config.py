@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = Field(default=None, description="from @BotFather")
     database_url: str = "sqlite+aiosqlite:///data/branchbot.db"
     telegram_api_url: str | None = None  # a self-hosted Bot API server; tests point it at a fake
+    telegram_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for one API call
     default_timezone: str = "Asia/Shanghai"
     default_locale: str = "zh_CN"
     log_level: str = "INFO"

@@ -210,7 +210,9 @@ def to_request(update: Update, bot_id: int, bot_username: str) -> Request | None
 
 def make_bot(settings: Settings) -> Bot:
     assert settings.bot_token is not None
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)) if settings.telegram_api_url else AiohttpSession()
+    api = TelegramAPIServer.from_base(settings.telegram_api_url) if settings.telegram_api_url else None
+    session = AiohttpSession(api=api, timeout=settings.telegram_timeout) if api else AiohttpSession(
+        timeout=settings.telegram_timeout)
     return Bot(settings.bot_token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode=None))
 
 

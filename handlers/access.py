@@ -105,14 +105,14 @@ async def officer(ctx: Context, can: Can) -> tuple[Member, Branch] | None:
     return member, branch
 
 
-async def log(ctx: Context, member: Member, action: str, target: str | None = None, **details) -> None:
+async def log(ctx: Context, actor: Member, action: str, target: str | None = None, **details) -> None:
     await audit.record(
         ctx.session,
         action=action,
         at=ctx.now,
-        branch_id=member.branch_id,
+        branch_id=actor.branch_id,
         actor_user_id=ctx.request.user.id if ctx.request.user else None,
-        actor_member_id=member.id,
+        actor_member_id=actor.id,
         target=target,
         **details,
     )

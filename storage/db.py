@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_holding: ContextVar[bool] = ContextVar("holding_sqlite_session", default=False)
 # Any fixed number: several instances starting together migrate one after the other.
 _MIGRATION_LOCK = 7_264_419
 
@@ -58,9 +60,15 @@ class Database:
             async with self.sessions.begin() as s:
                 yield s
             return
+        if _holding.get():
+            raise RuntimeError("a session inside a session would wait for itself on SQLite")
         async with self._write_lock:
-            async with self.sessions.begin() as s:
-                yield s
+            token = _holding.set(True)
+            try:
+                async with self.sessions.begin() as s:
+                    yield s
+            finally:
+                _holding.reset(token)
 
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:
