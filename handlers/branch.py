@@ -139,6 +139,8 @@ async def change_setting(ctx: Context) -> None:
             ctx.reply(ctx.t(N_("Choose zh (简体中文) or en (English).")))
             return
         branch.locale = value = locale
+        if ctx.request.chat.is_group:
+            ctx.locale = locale  # answer in the language just chosen
     elif key == "name":
         if len(value) > 100:
             ctx.reply(ctx.t(N_("Please give the branch a name of at most 100 characters, for example: /setup 第一党支部")))

@@ -12,6 +12,7 @@ from handlers.api import Action, Send
 from handlers.context import PRIVATE, Context, Env, Router, user_locale
 from handlers.roster import KEEPERS
 from handlers.i18n import N_, Gettext
+from handlers.labels import LIST_SEPARATOR
 from storage import activities as activity_store
 from storage import members as member_store
 from storage.activities import Record
@@ -24,6 +25,7 @@ router = Router()
 def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: bool) -> str:
     """Expected, present (full / probationary), on leave with reasons, absent; quorum for a 大会."""
     full, prob = PartyStatus.FULL, PartyStatus.PROBATIONARY
+    sep = t(LIST_SEPARATOR)
     expected = record.present + record.on_leave + record.absent
     lines = [
         describe(t, record.activity, branch),
@@ -42,17 +44,17 @@ def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: b
             ]
         else:
             people = [line.member.name for line in record.on_leave]
-        lines.append(t(N_("On leave: {n} — {people}")).format(n=len(record.on_leave), people="、".join(people)))
+        lines.append(t(N_("On leave: {n} — {people}")).format(n=len(record.on_leave), people=sep.join(people)))
     else:
         lines.append(t(N_("On leave: 0")))
     if record.absent:
         lines.append(t(N_("Absent: {n} — {people}")).format(
-            n=len(record.absent), people="、".join(line.member.name for line in record.absent)))
+            n=len(record.absent), people=sep.join(line.member.name for line in record.absent)))
     else:
         lines.append(t(N_("Absent: 0")))
     proxies = [line.member.name for line in record.present if line.attendance and line.attendance.recorded_by]
     if proxies:
-        lines.append(t(N_("Checked in by an officer: {people}")).format(people="、".join(proxies)))
+        lines.append(t(N_("Checked in by an officer: {people}")).format(people=sep.join(proxies)))
     if record.activity.kind == ActivityKind.GENERAL_MEETING:
         present_full = record.count(record.present, full)
         verdict = t(N_("quorum reached")) if record.quorum_met else t(N_("quorum NOT reached"))

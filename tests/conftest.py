@@ -39,3 +39,39 @@ async def bot(db):
     harness = Harness(db)
     yield harness
     await harness.core.close()
+
+
+@pytest.fixture
+async def fake():
+    from tests.fake_telegram import FakeTelegram
+
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+    assert server.errors == []
+
+
+async def database_url(backend: str, tmp_path) -> str:
+    """A fresh, empty database for a bot process to migrate."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/live.db"
+    db = Database(POSTGRES)
+    async with db.engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await db.dispose()
+    return POSTGRES
+
+
+@pytest.fixture(params=BACKENDS)
+async def live(request, fake, tmp_path):
+    from tests.live import LiveBot
+
+    bot = LiveBot(fake, await database_url(request.param, tmp_path), tmp_path)
+    await bot.start()
+    yield bot
+    code = await bot.stop()
+    output = bot.output()
+    assert "Traceback" not in output, output[-3000:]
+    assert code == 0, output[-3000:]
