@@ -446,4 +446,6 @@ async def member_joined(ctx: Context) -> None:
     if member is not None:
         await member_store.mark_back(ctx.session, member)
         return
+    if ctx.request.message_id is None:
+        return  # a chat_member update: the service message about the same join greets them
     ctx.reply(ctx.t_branch(branch)(N_("Welcome, {name}! Send /join to be added to the branch roster.")).format(name=req.member.full_name))

@@ -159,3 +159,44 @@ def test_missing_or_malformed_token_gives_a_clear_message(tmp_path, token, messa
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_join_approval_leaving_and_a_blocked_member(live, fake):
+    sec = await set_up(fake)
+    newcomer = fake.user(5, "Xiaoming", last_name="Chen", language_code="en")
+    mark = fake.mark()
+    fake.send_text(newcomer, GROUP, "/join")
+    ask = await fake.wait_message(sec.id, contains="asks to join", after=mark)
+    await fake.wait_message(GROUP, contains="is with the branch officers", after=mark)
+    # Someone else pressing the officer's button (forwarded, replayed): refused, nothing decided.
+    full = next(data for label, data in fake.buttons(ask) if label.endswith("full member"))
+    assert "not on any branch roster" in await press(fake, newcomer, ask, full)
+    # The officer approves; the newcomer never started the bot, so the group hears it.
+    mark = fake.mark()
+    assert "Approved by" in await press(fake, sec, ask, full)
+    await fake.wait_message(GROUP, contains="was approved", after=mark)
+    roster = (await say(fake, sec, sec.id, "/roster", "Roster of"))["text"]
+    assert "Xiaoming Chen · full member · linked" in roster
+
+    # Leaving the group arrives twice (service message and chat_member update): told once.
+    mark = fake.mark()
+    fake.member_left(GROUP, newcomer, kicked_by=sec)
+    await fake.wait_message(sec.id, contains="was removed from the group", after=mark)
+    await fake.drained()
+    await fake.quiet()
+    assert len([c for c in fake.sent(chat_id=sec.id, method="sendMessage")[-3:] if "removed from" in (c.text or "")]) == 1
+
+    # A member who blocked the bot: the leave decision still goes through and nothing breaks.
+    links = (await say(fake, sec, sec.id, "/add 张三 正式", "Added 张三"))["text"]
+    zhang = fake.user(2, "San", last_name="Zhang", language_code="en")
+    await say(fake, zhang, zhang.id, f"/start {links.split('start=')[1].split()[0]}", "Welcome, 张三")
+    mark = fake.mark()
+    fake.send_text(sec, sec.id, f"/new 党课 | Lecture | {soon(60)} | 1h | Hall | 全体")
+    await fake.wait_message(GROUP, contains="Lecture", after=mark)
+    mark = fake.mark()
+    fake.send_text(zhang, zhang.id, "/leave Travelling")
+    request = await fake.wait_message(sec.id, contains="Travelling", after=mark)
+    fake.block(zhang)
+    refuse = next(data for label, data in fake.buttons(request) if label == "Refuse")
+    assert "Refused by" in await press(fake, sec, request, refuse)
+    await say(fake, sec, sec.id, "/activities", "Lecture")  # still answering

@@ -1,0 +1,76 @@
+"""Storage on both backends: migrations match the models; the rules that keep rows unique."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from storage import activities, branches, members, updates
+from storage.activities import ActivityPlan, CheckinOutcome
+from storage.enums import ActivityKind, Audience, CheckinMethod, PartyStatus
+from storage.members import MemberData
+from storage.models import Attendance, Base
+
+NOW = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
+
+
+async def test_migrations_create_exactly_the_models(db):
+    def diff(connection):
+        return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_migrating_twice_is_harmless(db):
+    await db.migrate()
+
+
+async def branch_with_members(db, count=3):
+    async with db.session() as s:
+        branch, founder = await branches.create_branch(
+            s, chat_id=-1, name="B", timezone="Asia/Shanghai", locale="zh_CN",
+            founder_user_id=1, founder_name="书记", now=NOW)
+        await members.import_roster(s, branch.id, [MemberData(f"m{i}", PartyStatus.FULL) for i in range(count)], NOW)
+        activity = await activities.create(
+            s, branch.id,
+            ActivityPlan(ActivityKind.THEME_DAY, "T", NOW, NOW + timedelta(hours=2), None, Audience.BRANCH),
+            opens_before_minutes=30, closes_after_minutes=0, created_by=founder.id, now=NOW)
+        return branch.id, activity.id
+
+
+async def test_concurrent_checkins_of_one_member_store_one_row(db):
+    branch_id, activity_id = await branch_with_members(db)
+
+    async def tap():
+        async with db.session() as s:
+            activity = await activities.get(s, activity_id)
+            member = await members.by_name(s, branch_id, "m0")
+            return await activities.check_in(s, activity, member, CheckinMethod.BUTTON, NOW)
+
+    outcomes = await asyncio.gather(*(tap() for _ in range(8)))
+    assert outcomes.count(CheckinOutcome.RECORDED) == 1
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Attendance)) == 1
+
+
+async def test_update_ids_are_claimed_once(db):
+    async def claim():
+        async with db.session() as s:
+            return await updates.claim_update(s, 42, NOW)
+
+    assert sorted(await asyncio.gather(claim(), claim(), claim())) == [False, False, True]
+
+
+async def test_reimport_updates_fields_but_keeps_what_a_file_leaves_empty(db):
+    branch_id, _ = await branch_with_members(db, 1)
+    async with db.session() as s:
+        first = await members.import_roster(s, branch_id, [MemberData("m0", PartyStatus.FULL, "一组", phone="13800138000")], NOW)
+        second = await members.import_roster(s, branch_id, [MemberData("m0", PartyStatus.PROBATIONARY)], NOW)
+        m0 = await members.by_name(s, branch_id, "m0")
+    assert first.updated == ["m0"] and second.updated == ["m0"]
+    assert (m0.status, m0.party_group, m0.phone) == ("probationary", "一组", "13800138000")
