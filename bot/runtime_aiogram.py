@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -37,6 +39,7 @@ from aiogram.types import User as TgUser
 
 from bot.config import Settings
 from bot.core import BotCore
+from bot.signals import stop_requested
 from bot.transport import Rejected, RetryLater, Transient, Unreachable
 from handlers.api import Chat, ChatType, Event, FileRef, Keyboard, Request, User
 from storage.db import Database
@@ -269,9 +272,6 @@ async def run_polling(settings: Settings, db: Database) -> None:
 
 
 async def run_webhook(settings: Settings, db: Database) -> None:
-    from aiohttp import web
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-
     assert settings.webhook_url is not None
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     async with assembled(settings, db) as (bot, dispatcher, _core):
@@ -285,6 +285,6 @@ async def run_webhook(settings: Settings, db: Database) -> None:
         await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
         log.info("webhook listening on %s:%s%s", settings.webhook_host, settings.webhook_port, path)
         try:
-            await asyncio.Event().wait()
+            await stop_requested()
         finally:
             await runner.cleanup()

@@ -88,7 +88,8 @@ NEW_USAGE = N_(
     "for example: /new 主题党日 | 十一月主题党日 | 2026-11-27 09:00 | 11:00 | 三楼会议室 | 全体\n"
     "Kinds: 主题党日, 支部党员大会, 支委会, 党小组会, 党课, 组织生活会, 其他. "
     "Who: 全体, 支委, or the name of a Party group. "
-    "Add “| 现场” for on-site check-in with a QR code."
+    "Add “| 现场” for on-site check-in with a QR code (mobile members may still check in remotely), "
+    "or “| 仅现场” for everyone on site."
 )
 
 
@@ -104,6 +105,11 @@ class Draft:
     audience: Audience | None = None
     audience_group: str | None = None
     onsite: bool = False
+    allow_remote: bool = True
+
+
+ONSITE_WORDS = ("现场", "现场签到", "onsite", "on-site")
+STRICT_WORDS = ("仅现场", "仅限现场", "onsite-only", "strict")
 
 
 async def _check_field(ctx: Context, branch: Branch, draft: Draft, field: str, text: str) -> str | None:
@@ -152,10 +158,11 @@ async def _check_field(ctx: Context, branch: Branch, draft: Draft, field: str, t
                 return t(N_("“{value}” is neither 全体, 支委 nor a Party group. Party groups: {groups}.")).format(value=text[:50], groups=known)
             draft.audience, draft.audience_group = Audience.GROUP, text
     elif field == "flags":
-        words = {w.lower() for w in text.replace(",", " ").split()}
-        if words - {"现场", "现场签到", "onsite", "on-site"}:
-            return t(N_("The last field may only be 现场 (on-site check-in with a QR code)."))
-        draft.onsite = bool(words)
+        word = text.lower()
+        if word not in ONSITE_WORDS and word not in STRICT_WORDS:
+            return t(N_("The last field may only be 现场 (on-site check-in with a QR code; mobile members may still check in remotely) or 仅现场 (everyone on site)."))
+        draft.onsite = True
+        draft.allow_remote = word not in STRICT_WORDS
     return None
 
 
@@ -205,6 +212,7 @@ async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft) -
             audience=draft.audience,
             audience_group=draft.audience_group,
             onsite=draft.onsite,
+            allow_remote=draft.allow_remote,
         ),
         opens_before_minutes=settings.checkin_before_minutes,
         closes_after_minutes=settings.checkin_after_minutes,

@@ -35,15 +35,16 @@ class LiveBot:
         env.update(self.env)
         return env
 
-    async def start(self) -> None:
+    async def start(self, ready: str = "deleteWebhook") -> None:
+        """Start the process; ``ready`` is the call it makes once it is about to take updates."""
         mark = self.fake.mark()
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.environment(),
                 stdout=log, stderr=asyncio.subprocess.STDOUT,
             )
-        # deleteWebhook comes right before the first long poll.
-        await self.fake.wait_for(lambda c: c.method == "deleteWebhook", timeout=30, after=mark)
+        # deleteWebhook comes right before the first long poll, setWebhook before serving one.
+        await self.fake.wait_for(lambda c: c.method == ready, timeout=30, after=mark)
 
     async def stop(self) -> int:
         if self.process is None or self.process.returncode is not None:

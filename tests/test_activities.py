@@ -211,3 +211,17 @@ async def test_chinese_by_default(bot):
     bot.transport.admins.add((GROUP.id, 1))
     reply = (await bot.group(sec, "/setup 第一党支部"))[-1].text
     assert "本群已设为支部" in reply or "第一党支部" in reply and "书记" in reply
+
+
+async def test_onsite_only_activity_refuses_remote_checkin_even_for_mobile_members(bot):
+    sec = await setup_branch(bot)
+    wang = await linked(bot, sec, 4, "王五")
+    async with bot.db.session() as s:
+        from storage.models import Member
+        (await s.scalar(select(Member).where(Member.name == "王五"))).mobile = True
+    post = await announce(bot, sec, NEW + " | 仅现场")
+    bot.clock.advance(minutes=45)
+    _, toast = await bot.press(wang, post, post.button("Check in"))
+    assert "scan the QR code" in toast
+    assert await count(bot, Attendance) == 0
+    assert "may only be 现场" in (await bot.say(sec, NEW + " | 远程"))[-1].text

@@ -200,3 +200,36 @@ async def test_join_approval_leaving_and_a_blocked_member(live, fake):
     refuse = next(data for label, data in fake.buttons(request) if label == "Refuse")
     assert "Refused by" in await press(fake, sec, request, refuse)
     await say(fake, sec, sec.id, "/activities", "Lecture")  # still answering
+
+
+async def test_webhook_mode(fake, tmp_path):
+    import socket
+
+    import aiohttp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/telegram-updates"
+    bot = LiveBot(fake, f"sqlite+aiosqlite:///{tmp_path}/w.db", tmp_path, WEBHOOK_URL=url,
+                  WEBHOOK_SECRET="s3cret-token", WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port))
+    mark = fake.mark()
+    await bot.start(ready="setWebhook")
+    try:
+        assert fake.webhook_url == url
+        user = fake.user(8, "Hook", language_code="en")
+        update = fake.send_text(user, user.id, "/start")
+        async with aiohttp.ClientSession() as http:
+            for _ in range(50):  # the server starts listening right after setWebhook
+                try:
+                    refused = await http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            assert refused.status == 401
+            accepted = await http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"})
+            assert accepted.status == 200
+        await fake.wait_message(user.id, contains="Hello", after=mark)
+    finally:
+        assert await bot.stop() == 0
+    assert "Traceback" not in bot.output()
