@@ -9,8 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-from aiohttp import web
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -36,6 +34,8 @@ from aiogram.types import (
 )
 from aiogram.types import Chat as TgChat
 from aiogram.types import User as TgUser
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
 
 from bot.config import Settings
 from bot.core import BotCore

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from handlers.context import Context
 from handlers.i18n import N_
-from handlers.labels import ROLE, LIST_SEPARATOR
+from handlers.labels import LIST_SEPARATOR, ROLE
 from storage import audit
 from storage import members as member_store
 from storage import updates as update_store

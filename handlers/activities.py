@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import segno
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import access, dialog
@@ -14,13 +12,20 @@ from handlers.access import Can
 from handlers.api import Edit, Keyboard
 from handlers.context import PRIVATE, Context, Router, button, callback_args, int_arg
 from handlers.i18n import N_, Gettext
-from handlers.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, audience_text, local_time, lookup
+from handlers.labels import (
+    AUDIENCE_WORDS,
+    KIND,
+    KIND_WORDS,
+    audience_text,
+    local_time,
+    lookup,
+)
 from handlers.when import parse_end, parse_start
 from storage import activities as activity_store
 from storage import members as member_store
-from storage.activities import ActivityPlan, CheckinOutcome
+from storage.activities import ActivityPlan
 from storage.branches import BranchSettings
-from storage.enums import ActivityKind, Audience, CheckinMethod, PartyStatus
+from storage.enums import ActivityKind, Audience
 from storage.models import Activity, Branch, Member
 
 router = Router()

@@ -9,7 +9,8 @@ from handlers.access import Can
 from handlers.api import Event
 from handlers.context import GROUP, PRIVATE, Context, Router
 from handlers.i18n import N_
-from handlers.labels import ROLE, ROLE_WORDS, STATUS, lookup, roles_text
+from handlers.labels import ROLE_WORDS, STATUS, lookup, roles_text
+from handlers.roster import named
 from storage import branches as branch_store
 from storage import members as member_store
 from storage import updates as update_store
@@ -170,9 +171,8 @@ async def _role_change(ctx: Context, grant: bool) -> None:
         )))
         return
     name = " ".join(parts[:-1])
-    member = await member_store.by_name(ctx.session, branch.id, name)
-    if member is None or not member.active:
-        ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name))
+    member = await named(ctx, branch, name)
+    if member is None:
         return
     if grant:
         changed = await member_store.grant_role(ctx.session, member, role)

@@ -13,6 +13,7 @@ from handlers.activities import NO_SUCH_ACTIVITY, describe, refresh_announcement
 from handlers.context import PRIVATE, Context, Router, callback_args, int_arg
 from handlers.i18n import N_
 from handlers.labels import audience_text, local_time
+from handlers.roster import named
 from storage import activities as activity_store
 from storage import members as member_store
 from storage.activities import CheckinOutcome
@@ -172,9 +173,8 @@ async def check_in_for(ctx: Context) -> None:
     if not name:
         ctx.reply(ctx.t(N_("Write the name, and the activity number if several are open: /checkin_for 张三 12")))
         return
-    member = await member_store.by_name(ctx.session, branch.id, name)
-    if member is None or not member.active:
-        ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name[:50]))
+    member = await named(ctx, branch, name)
+    if member is None:
         return
     activity = await pick_activity(ctx, branch, number)
     if activity is None:

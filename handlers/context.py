@@ -25,7 +25,7 @@ from handlers.api import (
     SendPhoto,
     Toast,
 )
-from handlers.i18n import Catalogs, Gettext, N_
+from handlers.i18n import N_, Catalogs, Gettext
 from storage import branches as branch_store
 from storage import updates as update_store
 from storage.db import Database

@@ -8,7 +8,7 @@ from handlers.activities import describe, refresh_announcement
 from handlers.checkin import not_expected, pick_activity
 from handlers.context import PRIVATE, Context, Router, button, callback_args, int_arg
 from handlers.i18n import N_, Gettext
-from handlers.roster import KEEPERS, tell_keepers
+from handlers.roster import tell_keepers
 from storage import activities as activity_store
 from storage import members as member_store
 from storage import updates as update_store

@@ -7,12 +7,12 @@ from datetime import timedelta
 from handlers import access
 from handlers.access import Can
 from handlers.activities import describe
-from handlers.checkin import pick_activity
 from handlers.api import Action, Send
+from handlers.checkin import pick_activity
 from handlers.context import PRIVATE, Context, Env, Router, user_locale
-from handlers.roster import KEEPERS
 from handlers.i18n import N_, Gettext
 from handlers.labels import LIST_SEPARATOR
+from handlers.roster import KEEPERS
 from storage import activities as activity_store
 from storage import members as member_store
 from storage.activities import Record

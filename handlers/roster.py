@@ -5,7 +5,15 @@ from __future__ import annotations
 from handlers import access
 from handlers.access import Can
 from handlers.api import Event, Request, Send
-from handlers.context import GROUP, PRIVATE, Context, Router, button, callback_args, int_arg
+from handlers.context import (
+    GROUP,
+    PRIVATE,
+    Context,
+    Router,
+    button,
+    callback_args,
+    int_arg,
+)
 from handlers.i18n import N_, Gettext
 from handlers.labels import STATUS, local_time, roles_text
 from handlers.roster_file import (
@@ -38,6 +46,15 @@ async def tell_keepers(ctx: Context, branch: Branch, render, buttons_for=None) -
             buttons_for(t) if buttons_for else None,
         )
     return len(keepers)
+
+
+async def named(ctx: Context, branch: Branch, name: str) -> Member | None:
+    """The active roster entry called ``name``; answers the asker when there is none."""
+    member = await member_store.by_name(ctx.session, branch.id, name) if name else None
+    if member is None or not member.active:
+        ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name[:50]))
+        return None
+    return member
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -152,9 +169,8 @@ async def remove(ctx: Context) -> None:
         return
     officer, branch = found
     name = ctx.request.args.strip()
-    member = await member_store.by_name(ctx.session, branch.id, name) if name else None
-    if member is None or not member.active:
-        ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name))
+    member = await named(ctx, branch, name)
+    if member is None:
         return
     if member.id == officer.id:
         ctx.reply(ctx.t(N_("You cannot take yourself off the roster.")))
@@ -226,9 +242,8 @@ async def invite_one(ctx: Context) -> None:
         return
     officer, branch = found
     name = ctx.request.args.strip()
-    member = await member_store.by_name(ctx.session, branch.id, name) if name else None
-    if member is None or not member.active:
-        ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name))
+    member = await named(ctx, branch, name)
+    if member is None:
         return
     if member.telegram_user_id is not None:
         ctx.reply(ctx.t(N_("{name} has already linked a Telegram account.")).format(name=name))

@@ -25,7 +25,6 @@ from typing import Any
 from handlers.i18n import N_, LazyText
 from storage.enums import DuesCategory, PartyStatus
 
-
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_ROWS",

@@ -10,7 +10,14 @@ from enum import StrEnum
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import PARTY_MEMBERS, ActivityKind, AttendanceStatus, Audience, CheckinMethod, PartyStatus
+from storage.enums import (
+    PARTY_MEMBERS,
+    ActivityKind,
+    AttendanceStatus,
+    Audience,
+    CheckinMethod,
+    PartyStatus,
+)
 from storage.models import Activity, Attendance, Member, MemberRole
 from storage.upsert import insert_for
 

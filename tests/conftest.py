@@ -16,13 +16,7 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres,
 
 
 async def fresh_database(backend: str, tmp_path) -> Database:
-    if backend == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp_path}/test.db")
-    else:
-        db = Database(POSTGRES)
-        async with db.engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
+    db = Database(await database_url(backend, tmp_path))
     await db.migrate()
     return db
 
@@ -55,7 +49,7 @@ async def fake():
 async def database_url(backend: str, tmp_path) -> str:
     """A fresh, empty database for a bot process to migrate."""
     if backend == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path}/live.db"
+        return f"sqlite+aiosqlite:///{tmp_path}/test.db"
     db = Database(POSTGRES)
     async with db.engine.begin() as conn:
         await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))

@@ -13,6 +13,7 @@ CSV = "姓名,政治面貌,党小组,党费类别,手机\n张三,正式,第一�
 async def setup_branch(bot, lang="en"):
     sec = bot.user(1, "Secretary", "Li", lang)
     bot.transport.admins.add((GROUP.id, sec.id))
+    await bot.say(sec, "/start")
     await bot.group(sec, "/setup 第一党支部")
     if lang == "en":
         await bot.group(sec, "/set language en")
@@ -84,7 +85,7 @@ async def test_import_invite_checkin_leave_record(bot):
     reply = (await bot.say(sec, "/checkin_for 李四"))[-1].text
     assert "李四 is checked in" in reply
 
-    record = (await bot.say(sec, f"/record"))[-1].text
+    record = (await bot.say(sec, "/record"))[-1].text
     assert "Expected: 4 (3 full, 1 probationary)" in record
     assert "Present: 2 (1 full, 1 probationary)" in record
     assert "王五（Hospital appointment）" in record
