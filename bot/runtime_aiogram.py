@@ -147,6 +147,8 @@ def from_message(update_id: int, message: Message, bot_id: int, bot_username: st
         if not people:
             return None
         return Request(update_id, Event.MEMBER_JOINED, chat, user, member=_user(people[0]), message_id=message.message_id)
+    if message.migrate_to_chat_id:
+        return Request(update_id, Event.GROUP_MIGRATED, chat, user, new_chat_id=message.migrate_to_chat_id)
     if message.left_chat_member:
         left = message.left_chat_member
         if left.id == bot_id:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
+from handlers.api import Keyboard
 from handlers.context import Context
-from handlers.i18n import N_
+from handlers.i18n import N_, Gettext
 from handlers.labels import LIST_SEPARATOR, ROLE
 from storage import audit
 from storage import members as member_store
@@ -116,3 +118,18 @@ async def log(ctx: Context, actor: Member, action: str, target: str | None = Non
         target=target,
         **details,
     )
+
+
+async def notify(
+    ctx: Context,
+    branch: Branch,
+    can: Can,
+    render: Callable[[Gettext], str],
+    buttons_for: Callable[[Gettext], Keyboard] | None = None,
+) -> None:
+    """Tell, privately and each in their own language, the officers whose role allows ``can``."""
+    for officer in await member_store.officers(ctx.session, branch.id, ALLOWED[can]):
+        if officer.telegram_user_id is None:
+            continue
+        t = await ctx.t_user(officer.telegram_user_id, branch)
+        ctx.send(officer.telegram_user_id, render(t), buttons_for(t) if buttons_for else None)

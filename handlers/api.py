@@ -58,6 +58,7 @@ class Event(StrEnum):
     MEMBER_LEFT = "member_left"
     BOT_ADDED = "bot_added"
     BOT_REMOVED = "bot_removed"
+    GROUP_MIGRATED = "group_migrated"  # a group became a supergroup and got a new chat id
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Request:
     photo: FileRef | None = None
     member: User | None = None  # who joined or left
     kicked: bool = False
+    new_chat_id: int | None = None  # GROUP_MIGRATED: the chat's id from now on
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,24 @@ async def bot_added(ctx: Context) -> None:
         ctx.reply(ctx.t(WELCOME_GROUP))
 
 
+@router.on(Event.GROUP_MIGRATED)
+async def group_migrated(ctx: Context) -> None:
+    new_id = ctx.request.new_chat_id
+    if new_id is not None:
+        await branch_store.move_chat(ctx.session, ctx.request.chat.id, new_id)
+
+
+@router.on(Event.BOT_REMOVED)
+async def bot_removed(ctx: Context) -> None:
+    branch = await ctx.branch_of_group()
+    if branch is None:
+        return
+    await access.notify(ctx, branch, Can.MANAGE_ROSTER, lambda t: t(N_(
+        "I was removed from the group of “{branch}”, so I cannot post announcements there. "
+        "Add me back to the group to carry on; the roster and records are kept."
+    )).format(branch=branch.name))
+
+
 @router.command("setup", chats=GROUP, menu=N_("set this group up as a branch"))
 async def setup(ctx: Context) -> None:
     req = ctx.request

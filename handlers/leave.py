@@ -8,7 +8,6 @@ from handlers.activities import describe, refresh_announcement
 from handlers.checkin import not_expected, pick_activity
 from handlers.context import PRIVATE, Context, Router, button, callback_args, int_arg
 from handlers.i18n import N_, Gettext
-from handlers.roster import tell_keepers
 from storage import activities as activity_store
 from storage import members as member_store
 from storage import updates as update_store
@@ -156,7 +155,7 @@ async def _file(ctx: Context, member: Member, activity: Activity, branch: Branch
     def buttons(t: Gettext):
         return [[button(t(N_("Approve")), "la", row.id), button(t(N_("Refuse")), "lr", row.id)]]
 
-    await tell_keepers(ctx, branch, render, buttons)
+    await access.notify(ctx, branch, Can.DECIDE_LEAVE, render, buttons)
 
 
 def _request_text(t: Gettext, member: Member, activity: Activity, branch: Branch, reason: str) -> str:

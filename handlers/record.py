@@ -12,7 +12,6 @@ from handlers.checkin import pick_activity
 from handlers.context import PRIVATE, Context, Env, Router, user_locale
 from handlers.i18n import N_, Gettext
 from handlers.labels import LIST_SEPARATOR
-from handlers.roster import KEEPERS
 from storage import activities as activity_store
 from storage import members as member_store
 from storage.activities import Record
@@ -117,7 +116,7 @@ async def due_records(env: Env) -> list[Action]:
         for activity in await activity_store.claim_ended(session, now, not_older_than=timedelta(days=2)):
             branch = await session.get(Branch, activity.branch_id)
             record = await activity_store.record(session, activity)
-            for keeper in await member_store.officers(session, branch.id, KEEPERS):
+            for keeper in await member_store.officers(session, branch.id, access.ALLOWED[Can.DECIDE_LEAVE]):
                 if keeper.telegram_user_id is None:
                     continue
                 t = env.catalogs.gettext(await user_locale(session, env.catalogs, keeper.telegram_user_id, branch.locale))

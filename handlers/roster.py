@@ -26,27 +26,11 @@ from handlers.roster_file import (
 from storage import members as member_store
 from storage import updates as update_store
 from storage.branches import BranchSettings
-from storage.enums import JoinStatus, PartyStatus, Role
+from storage.enums import JoinStatus, PartyStatus
 from storage.members import InviteOutcome, MemberData
 from storage.models import Branch, JoinRequest, Member
 
 router = Router()
-
-KEEPERS = (Role.SECRETARY, Role.DEPUTY, Role.ORGANIZER)
-
-
-async def tell_keepers(ctx: Context, branch: Branch, render, buttons_for=None) -> int:
-    """Privately tell the officers who keep the roster; returns how many were addressed."""
-    keepers = [m for m in await member_store.officers(ctx.session, branch.id, KEEPERS) if m.telegram_user_id]
-    for keeper in keepers:
-        t = await ctx.t_user(keeper.telegram_user_id, branch)
-        ctx.send(
-            keeper.telegram_user_id,
-            render(t),
-            buttons_for(t) if buttons_for else None,
-        )
-    return len(keepers)
-
 
 async def named(ctx: Context, branch: Branch, name: str) -> Member | None:
     """The active roster entry called ``name``; answers the asker when there is none."""
@@ -326,7 +310,7 @@ async def _ask_keepers(ctx: Context, branch: Branch, request: JoinRequest) -> No
         rows.append([button(t(N_("Reject")), "jr", request.id)])
         return rows
 
-    await tell_keepers(ctx, branch, render, buttons)
+    await access.notify(ctx, branch, Can.DECIDE_JOIN, render, buttons)
 
 
 async def _join_decision(ctx: Context, approve: bool) -> tuple[JoinRequest, Member, Branch] | None:
@@ -448,7 +432,7 @@ async def member_left(ctx: Context) -> None:
         return t(N_("{name} {what} the group of “{branch}”. They stay on the roster; if they have moved to another branch, send /remove {name}.")).format(
             name=member.name, what=what, branch=branch.name)
 
-    await tell_keepers(ctx, branch, render)
+    await access.notify(ctx, branch, Can.MANAGE_ROSTER, render)
 
 
 @router.on(Event.MEMBER_JOINED)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import PartyStatus, Role
-from storage.models import Branch, Member, MemberRole
+from storage.models import Activity, Branch, Member, MemberRole
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,15 @@ async def create_branch(
 
 def save_settings(branch: Branch, settings: BranchSettings) -> None:
     branch.settings = asdict(settings)
+
+
+async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> Branch | None:
+    """A group upgraded to a supergroup keeps its branch under the new chat id."""
+    branch = await by_chat(session, old_chat_id)
+    if branch is None or await by_chat(session, new_chat_id) is not None:
+        return None
+    branch.chat_id = new_chat_id
+    await session.execute(
+        update(Activity).where(Activity.announce_chat_id == old_chat_id).values(announce_chat_id=new_chat_id)
+    )
+    return branch

@@ -133,3 +133,17 @@ async def test_same_invite_opened_twice_at_once_binds_one_account(bot):
     texts = [s.text for s in bot.transport.sent if s.chat_id in (2, 3)]
     assert sum("Welcome" in t for t in texts) == 1 and sum("already been used" in t for t in texts) == 1
     assert (await member(bot, "张三")).telegram_user_id in (2, 3)
+
+
+async def test_group_upgraded_to_supergroup_keeps_its_branch(bot):
+    sec = await setup_branch(bot)
+    new_group = Chat(-100999, ChatType.SUPERGROUP, "第一党支部群")
+    await bot.send(Request(next(bot.update_ids), Event.GROUP_MIGRATED, GROUP, sec, new_chat_id=new_group.id))
+    reply = (await bot.say(sec, "/settings", new_group))[-1]
+    assert reply.chat_id == new_group.id and "第一党支部" in reply.text
+
+
+async def test_officers_are_told_when_the_bot_is_removed_from_the_group(bot):
+    sec = await setup_branch(bot)
+    sent = await bot.send(Request(next(bot.update_ids), Event.BOT_REMOVED, GROUP, sec))
+    assert [s.chat_id for s in sent] == [sec.id] and "removed from the group" in sent[0].text
