@@ -62,11 +62,11 @@ def main(argv: list[str]) -> int:
     if what == "bench":
         return run(python, "-m", "bench", *args)
     pot = "bot/locales/branchbot.pot"
-    return run(str(BIN / "pybabel"), "extract", "-F", "babel.cfg", "-k", "N_", "--no-default-keywords",
-               "--omit-header", "-o", pot, "handlers", "bot") or run(
-        str(BIN / "pybabel"), "update", "-i", pot, "-d", "bot/locales", "-D", "branchbot", "-l", "zh_CN",
-        "--no-fuzzy-matching", "--ignore-obsolete")
-
+    babel = str(BIN / "pybabel")
+    return run(babel, "extract", "-F", "babel.cfg", "-k", "N_", "--no-default-keywords", "--add-location=file",
+               "--no-wrap", "--project=branchbot", "-o", pot, "handlers", "bot") or run(
+        babel, "update", "-i", pot, "-d", "bot/locales", "-D", "branchbot", "-l", "zh_CN", "--init-missing",
+        "--no-wrap", "--no-fuzzy-matching", "--ignore-obsolete")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

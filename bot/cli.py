@@ -61,6 +61,10 @@ async def _main(command: str, settings: Settings) -> None:
             from bot.runtime_console import run_console
 
             await run_console(settings, db)
+        elif settings.runtime == "ptb":
+            from bot.runtime_ptb import run_polling, run_webhook
+
+            await (run_webhook if settings.webhook_url else run_polling)(settings, db)
         else:
             from bot.runtime_aiogram import run_polling, run_webhook
 

@@ -24,16 +24,11 @@ from aiogram.types import (
     BotCommand,
     BotCommandScopeDefault,
     BufferedInputFile,
-    CallbackQuery,
-    ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
-    Message,
     Update,
 )
-from aiogram.types import Chat as TgChat
-from aiogram.types import User as TgUser
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
@@ -41,14 +36,13 @@ from bot.config import Settings
 from bot.core import BotCore
 from bot.signals import stop_requested
 from bot.transport import Rejected, RetryLater, Transient, Unreachable
-from handlers.api import Chat, ChatType, Event, FileRef, Keyboard, Request, User
+from bot.updates import ALLOWED_UPDATES, MENU_LANGUAGES, to_request
+from handlers.api import FileRef, Keyboard
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ALLOWED_UPDATES = ["message", "callback_query", "chat_member", "my_chat_member"]
-PRESENT = {"member", "administrator", "creator", "restricted"}
 
 
 async def _mapped(call: Awaitable[T]) -> T:
@@ -114,102 +108,6 @@ class AiogramTransport:
         return member.status in ("creator", "administrator")
 
 
-# --- updates in --------------------------------------------------------------------------------
-
-
-def _user(user: TgUser | None) -> User | None:
-    if user is None:
-        return None
-    return User(user.id, user.first_name, user.last_name, user.username, user.language_code)
-
-
-def _chat(chat: TgChat) -> Chat:
-    return Chat(chat.id, ChatType(chat.type), chat.title)
-
-
-def split_command(text: str, bot_username: str) -> tuple[str | None, str]:
-    """``/CheckIn@my_bot 12`` → ("checkin", "12"); a command for another bot → (None, "")."""
-    head, _, args = text.strip().partition(" ")
-    if "\n" in head:
-        head, _, more = head.partition("\n")
-        args = (more + " " + args).strip()
-    name, _, target = head[1:].partition("@")
-    if target and target.lower() != bot_username.lower():
-        return None, ""
-    return name.lower(), args.strip()
-
-
-def from_message(update_id: int, message: Message, bot_id: int, bot_username: str) -> Request | None:
-    chat = _chat(message.chat)
-    user = _user(message.from_user)
-    if message.new_chat_members:
-        people = [m for m in message.new_chat_members if m.id != bot_id]  # the bot: see my_chat_member
-        if not people:
-            return None
-        return Request(update_id, Event.MEMBER_JOINED, chat, user, member=_user(people[0]), message_id=message.message_id)
-    if message.migrate_to_chat_id:
-        return Request(update_id, Event.GROUP_MIGRATED, chat, user, new_chat_id=message.migrate_to_chat_id)
-    if message.left_chat_member:
-        left = message.left_chat_member
-        if left.id == bot_id:
-            return None
-        kicked = message.from_user is not None and message.from_user.id != left.id
-        return Request(update_id, Event.MEMBER_LEFT, chat, user, member=_user(left), kicked=kicked)
-    text = message.text or message.caption
-    command, args = (None, "")
-    if message.text and message.text.startswith("/"):
-        command, args = split_command(message.text, bot_username)
-        if command is None:
-            return None
-    document = None
-    if message.document:
-        d = message.document
-        document = FileRef(d.file_id, d.file_name, d.mime_type, d.file_size)
-    photo = None
-    if message.photo:
-        p = message.photo[-1]
-        photo = FileRef(p.file_id, None, "image/jpeg", p.file_size)
-    return Request(update_id, Event.MESSAGE, chat, user, text=text, command=command, args=args,
-                   message_id=message.message_id, document=document, photo=photo)
-
-
-def from_callback(update_id: int, query: CallbackQuery) -> Request:
-    user = _user(query.from_user)
-    message = query.message
-    chat = _chat(message.chat) if message is not None else Chat(query.from_user.id, ChatType.PRIVATE)
-    return Request(update_id, Event.CALLBACK, chat, user, callback_id=query.id, callback_data=query.data or "",
-                   message_id=message.message_id if message is not None else None)
-
-
-def from_member_update(update_id: int, change: ChatMemberUpdated, *, about_bot: bool) -> Request | None:
-    was, now = change.old_chat_member.status, change.new_chat_member.status
-    chat = _chat(change.chat)
-    if about_bot:
-        if now in PRESENT and was not in PRESENT:
-            return Request(update_id, Event.BOT_ADDED, chat, _user(change.from_user))
-        if now not in PRESENT and was in PRESENT:
-            return Request(update_id, Event.BOT_REMOVED, chat, _user(change.from_user))
-        return None
-    person = _user(change.new_chat_member.user)
-    if was in PRESENT and now not in PRESENT:
-        return Request(update_id, Event.MEMBER_LEFT, chat, _user(change.from_user), member=person, kicked=now == "kicked")
-    if now in PRESENT and was not in PRESENT:
-        return Request(update_id, Event.MEMBER_JOINED, chat, _user(change.from_user), member=person)
-    return None
-
-
-def to_request(update: Update, bot_id: int, bot_username: str) -> Request | None:
-    if update.message is not None:
-        return from_message(update.update_id, update.message, bot_id, bot_username)
-    if update.callback_query is not None:
-        return from_callback(update.update_id, update.callback_query)
-    if update.my_chat_member is not None:
-        return from_member_update(update.update_id, update.my_chat_member, about_bot=True)
-    if update.chat_member is not None:
-        return from_member_update(update.update_id, update.chat_member, about_bot=False)
-    return None
-
-
 # --- running -----------------------------------------------------------------------------------
 
 
@@ -258,7 +156,7 @@ class _Intercept:
 
 
 async def _set_menus(bot: Bot, core: BotCore) -> None:
-    for language, locale in (("zh", "zh_CN"), ("en", "en"), (None, core.catalogs.default_locale)):
+    for language, locale in (*MENU_LANGUAGES, (None, core.catalogs.default_locale)):
         commands = [BotCommand(command=c, description=d[:256]) for c, d in core.command_menu(locale)]
         try:
             await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)

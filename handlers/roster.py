@@ -178,7 +178,7 @@ async def show_roster(ctx: Context) -> None:
         if m.party_group != group:
             group = m.party_group
             lines.append("")
-            lines.append(f"【{group or t(N_('no party group'))}】")
+            lines.append("【" + (group or t(N_("no party group"))) + "】")
         notes = [t(STATUS[m.status])]
         if m.role_set:
             notes.append(roles_text(t, m.role_set))
@@ -422,9 +422,8 @@ async def member_left(ctx: Context) -> None:
     if branch is None or req.member is None:
         return
     member = await member_store.by_user(ctx.session, branch.id, req.member.id)
-    if member is None or member.left_at is not None:
+    if member is None or not await member_store.mark_left(ctx.session, member, ctx.now, kicked=req.kicked):
         return
-    await member_store.mark_left(ctx.session, member, ctx.now, kicked=req.kicked)
     await access.log(ctx, member, "member.left_group", target=member.name, kicked=req.kicked)
 
     def render(t: Gettext) -> str:

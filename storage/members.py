@@ -154,9 +154,14 @@ async def revoke_role(session: AsyncSession, member: Member, role: Role) -> bool
     return False
 
 
-async def mark_left(session: AsyncSession, member: Member, now: datetime, *, kicked: bool) -> None:
-    member.left_at = now
-    member.left_reason = "removed" if kicked else "left"
+async def mark_left(session: AsyncSession, member: Member, now: datetime, *, kicked: bool) -> bool:
+    """Note that they left the group; False if already noted (the same news arrives twice)."""
+    result = await session.execute(
+        update(Member)
+        .where(Member.id == member.id, Member.left_at.is_(None))
+        .values(left_at=now, left_reason="removed" if kicked else "left")
+    )
+    return result.rowcount == 1
 
 
 async def mark_back(session: AsyncSession, member: Member) -> bool:
