@@ -206,11 +206,21 @@ async def test_commands_in_the_wrong_chat_and_unknown_commands(bot):
     assert await bot.group(sec, "/frobnicate") == []  # in a group it may be for another bot
 
 
-async def test_chinese_by_default(bot):
+async def test_chinese_by_default_and_english_on_request(bot):
     sec = bot.user(1, "李", "书记", "zh-hans")
     bot.transport.admins.add((GROUP.id, 1))
-    reply = (await bot.group(sec, "/setup 第一党支部"))[-1].text
-    assert "本群已设为支部" in reply or "第一党支部" in reply and "书记" in reply
+    await bot.say(sec, "/start")
+    replies = await bot.group(sec, "/setup 第一党支部")
+    assert next(r for r in replies if r.chat_id == GROUP.id).text.startswith("本群已设置为支部“第一党支部”")
+    assert next(r for r in replies if r.chat_id == sec.id).text.startswith("你是“第一党支部”的书记")
+    post = next(s for s in await bot.say(sec, NEW) if s.chat_id == GROUP.id)
+    assert [b.text for b in post.buttons[0]] == ["签到", "请假"]
+    assert "已签到 0/1" in post.text
+    # Someone whose app speaks another language gets the branch default; /lang changes it.
+    visitor = bot.user(2, "Hans", lang="de")
+    assert "还不在任何支部的名册中" in (await bot.say(visitor, "/me"))[-1].text
+    assert "I will speak English with you." == (await bot.say(visitor, "/lang en"))[-1].text
+    assert "not on any branch roster" in (await bot.say(visitor, "/me"))[-1].text
 
 
 async def test_onsite_only_activity_refuses_remote_checkin_even_for_mobile_members(bot):
