@@ -39,7 +39,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.config import Settings
 from bot.core import BotCore
 from bot.transport import Rejected, RetryLater, Transient, Unreachable
-from bot.updates import ALLOWED_UPDATES, to_request
+from bot.updates import ALLOWED_UPDATES, MENU_LANGUAGES, to_request
 from handlers.api import FileRef, Keyboard
 from storage.db import Database
 

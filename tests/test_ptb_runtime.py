@@ -11,7 +11,15 @@ from datetime import timedelta
 import pytest
 from aiogram.types import Update as AiogramUpdate
 from telegram import Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from bot import runtime_aiogram
 from bot.runtime_ptb import _mapped, to_request
