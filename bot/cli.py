@@ -17,7 +17,7 @@ NO_TOKEN = (
     "  1. In Telegram, talk to @BotFather, send /newbot and copy the token it gives you.\n"
     "  2. Put it in a file named .env next to where you run the bot:  BOT_TOKEN=123456789:AA...\n"
     "     (or export BOT_TOKEN=... in the shell), then start the bot again.\n"
-    "To try the bot without a token, run:  branchbot console"
+    "To try the bot without a token:  python3 dev.py console  (or: branchbot console)"
 )
 
 
