@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///data/branchbot.db"
     telegram_api_url: str | None = None  # a self-hosted Bot API server; tests point it at a fake
     telegram_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for one API call
+    # Telegram's limits, kept ahead of time; raise them only against your own Bot API server.
+    send_per_second: float = Field(default=30.0, gt=0)
+    send_per_chat_per_second: float = Field(default=1.0, gt=0)
+    send_per_group_per_minute: int = Field(default=20, gt=0)
     default_timezone: str = "Asia/Shanghai"
     default_locale: str = "zh_CN"
     log_level: str = "INFO"

@@ -6,7 +6,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+from bot.config import Settings
+from bot.delivery import Sender
 from bot.i18n import Catalogs
+from bot.limits import LimitConfig, Limits
 from bot.performer import Performer
 from bot.transport import Transport
 from handlers.api import Request
@@ -34,6 +37,7 @@ class BotCore:
         default_locale: str = "zh_CN",
         default_timezone: str = "Asia/Shanghai",
         clock: Callable[[], datetime] = utcnow,
+        limits: LimitConfig = LimitConfig(),
     ) -> None:
         self.db = db
         self.catalogs = Catalogs(default_locale)
@@ -47,8 +51,21 @@ class BotCore:
             download=transport.download,
             is_chat_admin=transport.is_chat_admin,
         )
-        self.performer = Performer(transport, db, clock)
+        shared = Limits(limits)  # replies and queued sends draw on the same allowance
+        self.sender = Sender(db, transport, shared, clock)
+        self.performer = Performer(transport, db, clock, limits=shared, on_queued=self.sender.wake)
         self.ticker = Ticker()
+
+    @classmethod
+    def for_settings(cls, transport: Transport, db: Database, settings: Settings) -> BotCore:
+        return cls(
+            transport,
+            db,
+            default_locale=settings.default_locale,
+            default_timezone=settings.default_timezone,
+            limits=LimitConfig(settings.send_per_second, settings.send_per_chat_per_second,
+                               settings.send_per_group_per_minute),
+        )
 
     async def process(self, request: Request) -> None:
         await self.performer.perform(await handle(self.router, self.env, request))
@@ -68,7 +85,9 @@ class BotCore:
         self.ticker.every(30, self.send_due_records, "activity-records")
         self.ticker.every(3600, self.forget_old_updates, "forget-old-updates")
         self.ticker.start()
+        self.sender.start()
 
     async def close(self) -> None:
         self.ticker.stop()
+        await self.sender.stop()
         await self.performer.flush()

@@ -10,11 +10,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from aiolimiter import AsyncLimiter
-
-from bot.text import MAX_CAPTION, split_text
+from bot.limits import Limits
 from bot.transport import Rejected, RetryLater, Transient, Transport, Unreachable
-from handlers.api import Action, Edit, Refresh, Send, SendDocument, SendPhoto, Toast
+from handlers.api import (
+    Action,
+    Edit,
+    Queued,
+    Refresh,
+    Send,
+    SendDocument,
+    SendPhoto,
+    Toast,
+)
+from handlers.textfit import MAX_CAPTION, split_text
 from storage import updates as update_store
 from storage.db import Database
 
@@ -37,7 +45,8 @@ class Performer:
     clock: Callable
     edit_interval: float = 3.0  # a group takes 20 messages a minute; edits count as messages
     max_attempts: int = 5
-    rate: AsyncLimiter = field(default_factory=lambda: AsyncLimiter(25, 1))
+    limits: Limits = field(default_factory=Limits)
+    on_queued: Callable[[], None] | None = None  # tells the outbox sender that rows were added
     _pending: dict[str, _Pending] = field(default_factory=dict)
 
     async def perform(self, actions: list[Action]) -> None:
@@ -59,13 +68,16 @@ class Performer:
         elif isinstance(action, Edit):
             await self._edit(action)
         elif isinstance(action, SendPhoto):
-            await self._attempts(lambda: self.transport.send_photo(
+            await self._attempts(action.chat_id, lambda: self.transport.send_photo(
                 action.chat_id, action.photo, action.filename, _caption(action.caption)))
         elif isinstance(action, SendDocument):
-            await self._attempts(lambda: self.transport.send_document(
+            await self._attempts(action.chat_id, lambda: self.transport.send_document(
                 action.chat_id, action.data, action.filename, _caption(action.caption)))
         elif isinstance(action, Refresh):
             self._refresh(action)
+        elif isinstance(action, Queued):
+            if self.on_queued is not None:
+                self.on_queued()
 
     async def _send(self, action: Send) -> None:
         pieces = split_text(action.text)
@@ -74,7 +86,7 @@ class Performer:
             for i, piece in enumerate(pieces):
                 buttons = action.buttons if i == len(pieces) - 1 else None  # buttons under the end
                 message_id = await self._attempts(
-                    lambda piece=piece, buttons=buttons: self.transport.send_text(action.chat_id, piece, buttons)
+                    action.chat_id, lambda piece=piece, buttons=buttons: self.transport.send_text(action.chat_id, piece, buttons)
                 )
         except (Unreachable, Rejected) as exc:
             if isinstance(exc, Rejected) and not exc.chat_not_found:
@@ -92,7 +104,7 @@ class Performer:
 
     async def _edit(self, action: Edit) -> None:
         try:
-            await self._attempts(lambda: self.transport.edit_text(
+            await self._attempts(action.chat_id, lambda: self.transport.edit_text(
                 action.chat_id, action.message_id, split_text(action.text)[0], action.buttons))
         except Rejected as exc:
             if not exc.not_modified:
@@ -100,18 +112,19 @@ class Performer:
         except Unreachable as exc:
             log.info("edit of %s/%s impossible: %s", action.chat_id, action.message_id, exc)
 
-    async def _attempts(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Obey 429's retry_after; back off with jitter on 5xx and network errors."""
+    async def _attempts(self, chat_id: int, call: Callable[[], Awaitable[T]]) -> T:
+        """Within the limits; obey 429's retry_after; back off with jitter on 5xx and network errors."""
         for attempt in range(1, self.max_attempts + 1):
-            async with self.rate:
-                try:
-                    return await call()
-                except RetryLater as exc:
-                    wait = exc.retry_after
-                    error: Exception = exc
-                except Transient as exc:
-                    wait = min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
-                    error = exc
+            await self.limits.wait(chat_id)
+            try:
+                return await call()
+            except RetryLater as exc:
+                self.limits.pause(exc.retry_after)
+                wait = exc.retry_after
+                error: Exception = exc
+            except Transient as exc:
+                wait = min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
+                error = exc
             if attempt == self.max_attempts:
                 raise error
             log.warning("attempt %d failed (%s); again in %.1fs", attempt, error, wait)

@@ -35,7 +35,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core import BotCore
 from bot.signals import stop_requested
-from bot.transport import Rejected, RetryLater, Transient, Unreachable
+from bot.transport import Rejected, RetryLater, Transient, Uncertain, Unreachable
 from bot.updates import ALLOWED_UPDATES, MENU_LANGUAGES, to_request
 from handlers.api import FileRef, Keyboard
 from storage.db import Database
@@ -55,8 +55,17 @@ async def _mapped(call: Awaitable[T]) -> T:
         raise Unreachable(exc.message) from exc
     except (TelegramBadRequest, TelegramNotFound) as exc:
         raise Rejected(exc.message) from exc
-    except (TelegramServerError, TelegramNetworkError, asyncio.TimeoutError) as exc:
+    except asyncio.TimeoutError as exc:
+        raise Uncertain("request timeout") from exc
+    except TelegramNetworkError as exc:  # aiogram reports its own timeouts this way too
+        raise (Uncertain if "timeout" in exc.message.lower() else Transient)(exc.message) from exc
+    except TelegramServerError as exc:
         raise Transient(str(exc)) from exc
+
+
+def _file(data: bytes | str, filename: str) -> BufferedInputFile | str:
+    """Bytes to upload, or the file_id of a file Telegram already has."""
+    return data if isinstance(data, str) else BufferedInputFile(data, filename)
 
 
 def _markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -85,14 +94,12 @@ class AiogramTransport:
             text=text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(buttons), parse_mode=None,
             link_preview_options=LinkPreviewOptions(is_disabled=True)))
 
-    async def send_photo(self, chat_id: int, data: bytes, filename: str, caption: str | None) -> int:
-        message = await _mapped(self.bot.send_photo(
-            chat_id, BufferedInputFile(data, filename), caption=caption, parse_mode=None))
+    async def send_photo(self, chat_id: int, data: bytes | str, filename: str, caption: str | None) -> int:
+        message = await _mapped(self.bot.send_photo(chat_id, _file(data, filename), caption=caption, parse_mode=None))
         return message.message_id
 
-    async def send_document(self, chat_id: int, data: bytes, filename: str, caption: str | None) -> int:
-        message = await _mapped(self.bot.send_document(
-            chat_id, BufferedInputFile(data, filename), caption=caption, parse_mode=None))
+    async def send_document(self, chat_id: int, data: bytes | str, filename: str, caption: str | None) -> int:
+        message = await _mapped(self.bot.send_document(chat_id, _file(data, filename), caption=caption, parse_mode=None))
         return message.message_id
 
     async def answer_callback(self, callback_id: str, text: str | None, alert: bool, url: str | None) -> None:
@@ -125,8 +132,7 @@ async def assembled(settings: Settings, db: Database):
     bot = make_bot(settings)
     try:
         me = await bot.get_me()
-        core = BotCore(AiogramTransport(bot, me.username or ""), db, default_locale=settings.default_locale,
-                       default_timezone=settings.default_timezone)
+        core = BotCore.for_settings(AiogramTransport(bot, me.username or ""), db, settings)
         await _set_menus(bot, core)
         dispatcher = Dispatcher()
 

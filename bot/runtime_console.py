@@ -64,7 +64,8 @@ class ConsoleTransport:
 
 async def run_console(settings: Settings, db: Database) -> None:
     transport = ConsoleTransport()
-    core = BotCore(transport, db, default_locale=settings.default_locale, default_timezone=settings.default_timezone)
+    core = BotCore.for_settings(transport, db, settings)
+    core.start_jobs()
     group = Chat(GROUP_ID, ChatType.SUPERGROUP, "Console branch group")
     private = Chat(ME.id, ChatType.PRIVATE)
     chat = group

@@ -38,7 +38,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.core import BotCore
-from bot.transport import Rejected, RetryLater, Transient, Unreachable
+from bot.transport import Rejected, RetryLater, Transient, Uncertain, Unreachable
 from bot.updates import ALLOWED_UPDATES, MENU_LANGUAGES, to_request
 from handlers.api import FileRef, Keyboard
 from storage.db import Database
@@ -84,7 +84,9 @@ async def _mapped(call: Awaitable[T]) -> T:
         raise Rejected(f"group chat was upgraded to a supergroup chat {exc.new_chat_id}") from exc
     except InvalidToken as exc:  # PTB reports every 404 (e.g. a file that is gone) this way
         raise Rejected(exc.message) from exc
-    except (TimedOut, NetworkError, TimeoutError) as exc:  # NetworkError covers 5xx too
+    except (TimedOut, TimeoutError) as exc:
+        raise Uncertain(str(exc)) from exc
+    except NetworkError as exc:  # covers 5xx too
         raise Transient(str(exc)) from exc
 
 
@@ -114,12 +116,12 @@ class PtbTransport:
             text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(buttons), parse_mode=None,
             link_preview_options=NO_PREVIEW))
 
-    async def send_photo(self, chat_id: int, data: bytes, filename: str, caption: str | None) -> int:
+    async def send_photo(self, chat_id: int, data: bytes | str, filename: str, caption: str | None) -> int:
         message = await _mapped(self.bot.send_photo(
             chat_id, data, filename=filename, caption=caption, parse_mode=None))
         return message.message_id
 
-    async def send_document(self, chat_id: int, data: bytes, filename: str, caption: str | None) -> int:
+    async def send_document(self, chat_id: int, data: bytes | str, filename: str, caption: str | None) -> int:
         message = await _mapped(self.bot.send_document(
             chat_id, data, filename=filename, caption=caption, parse_mode=None))
         return message.message_id
@@ -171,8 +173,7 @@ async def assembled(settings: Settings, db: Database):
     application = make_application(settings)
     async with application:  # initialize() asks getMe
         bot = application.bot
-        core = BotCore(PtbTransport(bot, bot.username or ""), db, default_locale=settings.default_locale,
-                       default_timezone=settings.default_timezone)
+        core = BotCore.for_settings(PtbTransport(bot, bot.username or ""), db, settings)
         await _set_menus(bot, core)
 
         async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

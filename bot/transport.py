@@ -36,19 +36,25 @@ class Rejected(DeliveryError):
 
 
 class Transient(DeliveryError):
-    """5xx, a network error or a timeout: worth trying again a little later."""
+    """5xx or a network error: worth trying again a little later."""
+
+
+class Uncertain(Transient):
+    """No answer in time: the request may or may not have arrived."""
 
 
 class Transport(Protocol):
+    """Photos and documents are bytes to upload, or a str: the file_id of one Telegram has."""
+
     bot_username: str
 
     async def send_text(self, chat_id: int, text: str, buttons: Keyboard | None) -> int: ...
 
     async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Keyboard | None) -> None: ...
 
-    async def send_photo(self, chat_id: int, data: bytes, filename: str, caption: str | None) -> int: ...
+    async def send_photo(self, chat_id: int, data: bytes | str, filename: str, caption: str | None) -> int: ...
 
-    async def send_document(self, chat_id: int, data: bytes, filename: str, caption: str | None) -> int: ...
+    async def send_document(self, chat_id: int, data: bytes | str, filename: str, caption: str | None) -> int: ...
 
     async def answer_callback(self, callback_id: str, text: str | None, alert: bool, url: str | None) -> None: ...
 

@@ -145,7 +145,12 @@ class Refresh:
     render: Callable[[Any], Awaitable[Edit | None]]  # gets a fresh storage session
 
 
-Action = Send | Edit | SendPhoto | SendDocument | Toast | Refresh
+@dataclass
+class Queued:
+    """Rows were added to the outbox in this transaction: the sender should look."""
+
+
+Action = Send | Edit | SendPhoto | SendDocument | Toast | Refresh | Queued
 
 
 @dataclass

@@ -18,6 +18,7 @@ from handlers.api import (
     FileRef,
     Keyboard,
     OnSent,
+    Queued,
     Refresh,
     Request,
     Send,
@@ -26,7 +27,9 @@ from handlers.api import (
     Toast,
 )
 from handlers.i18n import N_, Catalogs, Gettext
+from handlers.textfit import MAX_CAPTION, MAX_TEXT, split_text
 from storage import branches as branch_store
+from storage import outbox
 from storage import updates as update_store
 from storage.db import Database
 from storage.models import Branch, UserPref
@@ -110,6 +113,40 @@ class Context:
             self.toast(text, alert=alert)
         else:
             self.reply(text)
+
+    async def enqueue(
+        self,
+        key: str,
+        chat_id: int,
+        text: str,
+        buttons: Keyboard | None = None,
+        *,
+        purpose: str,
+        photo: str | None = None,
+        document: str | None = None,
+    ) -> bool:
+        """Queue a message in this transaction, for the outbox sender; False if ``key`` was queued before.
+
+        Long texts become several messages (cut at paragraphs), the buttons under the last.
+        """
+        pieces = split_text(text, MAX_CAPTION if (photo or document) else MAX_TEXT)
+        queued = False
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            queued |= await outbox.enqueue(
+                self.session,
+                key=key if i == 0 else f"{key}:{i}",
+                purpose=purpose,
+                chat_id=chat_id,
+                text=piece,
+                now=self.now,
+                buttons=[[b.__dict__ for b in row] for row in buttons] if buttons and last else None,
+                photo=photo if i == 0 else None,
+                document=document if i == 0 else None,
+            )
+        if queued and not any(isinstance(a, Queued) for a in self.actions):
+            self.actions.append(Queued())
+        return queued
 
     def refresh(self, key: str, render: Callable[[AsyncSession], Awaitable[Edit | None]]) -> None:
         self.actions.append(Refresh(key, render))

@@ -240,3 +240,32 @@ class UserPref(Base):
     private_chat_open: Mapped[bool] = mapped_column(Boolean, default=False)
     current_branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """One message the bot sends on its own initiative, written with whatever caused it.
+
+    ``key`` says what it is and to whom (``broadcast:12:chat:345``): the same key is never
+    queued twice, so a retried cause never sends twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    purpose: Mapped[str] = mapped_column(String(80), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[Any] | None] = mapped_column(JSON)
+    photo: Mapped[str | None] = mapped_column(String(200))  # a Telegram file_id
+    document: Mapped[str | None] = mapped_column(String(200))  # a Telegram file_id
+    status: Mapped[str] = mapped_column(String(16))  # see storage.outbox.Status
+    possibly_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

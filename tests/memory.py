@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from bot.core import BotCore
+from bot.limits import LimitConfig
 from bot.transport import Unreachable
 from handlers.api import Chat, ChatType, Event, FileRef, Keyboard, Request, User
 from storage.db import Database
@@ -40,8 +41,15 @@ class MemoryTransport:
         self.files: dict[str, bytes] = {}
         self.admins: set[tuple[int, int]] = set()
         self.started: set[int] = set()  # users who opened a private chat with the bot
+        self.failures: dict[int, list[Exception]] = {}  # chat id -> errors to raise, in turn
+
+    def _fail(self, chat_id: int) -> None:
+        queued = self.failures.get(chat_id)
+        if queued:
+            raise queued.pop(0)
 
     async def send_text(self, chat_id, text, buttons):
+        self._fail(chat_id)
         if chat_id > 0 and chat_id not in self.started:
             raise Unreachable("Forbidden: bot can't initiate conversation with a user")
         item = Sent(chat_id, text, buttons, next(self.ids))
@@ -87,6 +95,7 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+UNLIMITED = LimitConfig(per_second=1e6, per_chat_per_second=1e6, per_group_per_minute=10**6)
 GROUP = Chat(-100500, ChatType.SUPERGROUP, "第一党支部群")
 
 
@@ -96,7 +105,8 @@ class Harness:
     def __init__(self, db: Database, now: datetime | None = None) -> None:
         self.transport = MemoryTransport()
         self.clock = Clock(now or datetime(2026, 11, 27, 0, 0, tzinfo=timezone.utc))
-        self.core = BotCore(self.transport, db, clock=self.clock)
+        # Tests play many people at once: the limits are the sender tests' business.
+        self.core = BotCore(self.transport, db, clock=self.clock, limits=UNLIMITED)
         self.core.performer.edit_interval = 0.0
         self.update_ids = itertools.count(1)
         self.db = db

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from handlers.api import Event, Request
 from storage.models import Activity, Attendance, Conversation
-from tests.memory import GROUP
+from tests.memory import GROUP, UNLIMITED
 from tests.test_flow import setup_branch
 
 NEW = "/new 支部党员大会 | November meeting | 2026-11-27 09:00 | 11:00 | Room 3 | 全体"
@@ -61,7 +61,7 @@ async def test_guided_dialog_survives_a_restart_and_creates_the_activity(bot):
     # A restart between two answers: the state is in the database, a new core carries on.
     await bot.core.close()
     from bot.core import BotCore
-    bot.core = BotCore(bot.transport, bot.db, clock=bot.clock)
+    bot.core = BotCore(bot.transport, bot.db, clock=bot.clock, limits=UNLIMITED)
     await bot.say(sec, "11-27 14:00")
     await bot.say(sec, "90分钟")
     who = (await bot.say(sec, "-"))[-1]

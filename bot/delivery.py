@@ -1,0 +1,185 @@
+"""The sender: drains the outbox within Telegram's limits, exactly once per row as far as it can.
+
+Several instances may run it at once: a row is claimed with a conditional update before its
+request leaves, so only one of them sends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.limits import Limits
+from bot.transport import (
+    Rejected,
+    RetryLater,
+    Transient,
+    Transport,
+    Uncertain,
+    Unreachable,
+)
+from handlers.api import Button
+from storage import outbox
+from storage import updates as update_store
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.outbox import Status
+
+log = logging.getLogger(__name__)
+
+
+def _keyboard(buttons) -> list[list[Button]] | None:
+    if not buttons:
+        return None
+    return [[Button(b["text"], b.get("data"), b.get("url")) for b in row] for row in buttons]
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        limits: Limits,
+        clock: Callable[[], datetime],
+        *,
+        concurrency: int = 4,
+        max_attempts: int = 8,
+        batch: int = 500,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.limits = limits
+        self.clock = clock
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.batch = batch
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        """New rows were committed: look now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="outbox-sender")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+
+    async def run(self) -> None:
+        async with self.db.session() as session:
+            recovered = await outbox.recover_interrupted(session, self.clock())
+        if recovered:
+            log.warning("%d messages were in flight at the last stop; sending them again", recovered)
+        while not self._stopping:
+            try:
+                sent_any = await self.drain_once()
+            except Exception:
+                log.exception("outbox pass failed")
+                sent_any = False
+            if not sent_any:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        self._wake.clear()
+        async with self.db.session() as session:
+            upcoming = await outbox.next_due_at(session)
+        wait = 1.0
+        if upcoming is not None:
+            wait = min(wait, max(0.0, (upcoming - self.clock()).total_seconds()))
+        try:
+            await asyncio.wait_for(self._wake.wait(), wait)
+        except TimeoutError:
+            pass
+
+    async def drain_once(self) -> bool:
+        """Send what is due now, each chat in order and within the limits; True if any was due."""
+        async with self.db.session() as session:
+            rows = await outbox.due(session, self.clock(), self.batch)
+        if not rows:
+            return False
+        queue = deque(rows)
+        busy: set[int] = set()  # chats with a message in flight: keep each chat's order
+        flights: set[asyncio.Task] = set()
+        while queue and not self._stopping:
+            loop_now = self.limits.clock()
+            pick, soonest = None, None
+            for row in queue:
+                if row.chat_id in busy:
+                    continue
+                at = self.limits.ready_at(row.chat_id, loop_now)
+                if at <= loop_now:
+                    pick = row
+                    break
+                soonest = at if soonest is None else min(soonest, at)
+            if pick is None:
+                waits = [asyncio.create_task(asyncio.sleep((soonest or loop_now + 0.05) - loop_now))]
+                await asyncio.wait([*waits, *flights], return_when=asyncio.FIRST_COMPLETED)
+                for w in waits:
+                    w.cancel()
+                continue
+            while len(flights) >= self.concurrency:
+                await asyncio.wait(flights, return_when=asyncio.FIRST_COMPLETED)
+            queue.remove(pick)
+            self.limits.take(pick.chat_id)
+            busy.add(pick.chat_id)
+            task = asyncio.create_task(self._deliver(pick))
+            flights.add(task)
+            task.add_done_callback(lambda t, chat=pick.chat_id: (flights.discard(t), busy.discard(chat)))
+        if flights:
+            await asyncio.gather(*flights, return_exceptions=True)
+        return True
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        async with self.db.session() as session:
+            if not await outbox.claim(session, row.id, self.clock()):
+                return  # another sender has it
+        attempts = row.attempts + 1
+        status, extra = Status.SENT, {}
+        try:
+            extra["message_id"] = await self._send(row)
+        except RetryLater as exc:
+            self.limits.pause(exc.retry_after)
+            status, extra = Status.PENDING, {"error": str(exc), "not_before": self._later(exc.retry_after)}
+        except Uncertain as exc:  # the request may have arrived: sending again may duplicate it
+            status, extra = self._retry_or_fail(attempts, exc)
+            extra["uncertain"] = True
+        except Transient as exc:
+            status, extra = self._retry_or_fail(attempts, exc)
+        except Unreachable as exc:
+            status, extra = Status.UNREACHABLE, {"error": str(exc)}
+        except Rejected as exc:
+            unreachable = exc.chat_not_found and row.chat_id > 0
+            status, extra = (Status.UNREACHABLE if unreachable else Status.FAILED), {"error": str(exc)}
+        except Exception as exc:  # a bug must not leave the row in flight for ever
+            log.exception("sending outbox row %s failed", row.id)
+            status, extra = Status.FAILED, {"error": f"internal error: {exc}"}
+        async with self.db.session() as session:
+            await outbox.settle(session, row.id, status, self.clock(), **extra)
+            if status == Status.UNREACHABLE and row.chat_id > 0:
+                await update_store.mark_unreachable(session, row.chat_id, self.clock())
+
+    def _retry_or_fail(self, attempts: int, exc: Exception) -> tuple[Status, dict]:
+        if attempts >= self.max_attempts:
+            return Status.FAILED, {"error": f"gave up after {attempts} attempts: {exc}"}
+        backoff = min(300.0, 0.5 * 2 ** (attempts - 1)) * (0.5 + random.random())
+        return Status.PENDING, {"error": str(exc), "not_before": self._later(backoff)}
+
+    def _later(self, seconds: float) -> datetime:
+        return self.clock() + timedelta(seconds=seconds)
+
+    async def _send(self, row: OutboxMessage) -> int:
+        buttons = _keyboard(row.buttons)
+        if row.photo:
+            return await self.transport.send_photo(row.chat_id, row.photo, "photo.jpg", row.text or None)
+        if row.document:
+            return await self.transport.send_document(row.chat_id, row.document, "document", row.text or None)
+        return await self.transport.send_text(row.chat_id, row.text, buttons)

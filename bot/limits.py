@@ -1,0 +1,73 @@
+"""Telegram's sending limits, kept ahead of time rather than learnt from 429s.
+
+About 30 messages a second overall, one a second in any one chat, twenty a minute in a
+group; edits count like sends. A 429 still pauses everything for its retry_after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LimitConfig:
+    per_second: float = 30.0
+    per_chat_per_second: float = 1.0
+    per_group_per_minute: int = 20
+
+
+class Limits:
+    def __init__(self, config: LimitConfig = LimitConfig(), clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.clock = clock
+        self._global: deque[float] = deque()
+        self._last: dict[int, float] = {}
+        self._groups: dict[int, deque[float]] = {}
+        self._paused_until = 0.0
+
+    def ready_at(self, chat_id: int, now: float | None = None) -> float:
+        """The earliest moment a message to ``chat_id`` may leave (``now`` when it may leave now)."""
+        now = self.clock() if now is None else now
+        self._forget(now)
+        at = max(now, self._paused_until)
+        if len(self._global) >= self.config.per_second:
+            at = max(at, self._global[-int(self.config.per_second)] + 1.0)
+        last = self._last.get(chat_id)
+        if last is not None:
+            at = max(at, last + 1.0 / self.config.per_chat_per_second)
+        window = self._groups.get(chat_id)
+        if chat_id < 0 and window and len(window) >= self.config.per_group_per_minute:
+            at = max(at, window[-self.config.per_group_per_minute] + 60.0)
+        return at
+
+    def take(self, chat_id: int) -> None:
+        """Count a message to ``chat_id`` leaving now."""
+        now = self.clock()
+        self._global.append(now)
+        self._last[chat_id] = now
+        if chat_id < 0:
+            self._groups.setdefault(chat_id, deque()).append(now)
+
+    async def wait(self, chat_id: int) -> None:
+        """Sleep until a message to ``chat_id`` may leave, and count it."""
+        while (delay := self.ready_at(chat_id) - self.clock()) > 0:
+            await asyncio.sleep(delay)
+        self.take(chat_id)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nothing leaves for ``seconds``."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    def _forget(self, now: float) -> None:
+        while self._global and self._global[0] <= now - 1.0:
+            self._global.popleft()
+        if len(self._last) > 10_000:  # keep memory flat in a long-running process
+            self._last = {c: t for c, t in self._last.items() if t > now - 60}
+            self._groups = {c: w for c, w in self._groups.items() if w and w[-1] > now - 60}
+        for window in self._groups.values():
+            while window and window[0] <= now - 60.0:
+                window.popleft()

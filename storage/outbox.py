@@ -1,0 +1,135 @@
+"""The outbox: messages to send, their state, and the bookkeeping that makes sends exactly-once.
+
+A row moves pending → sending → sent (or failed / unreachable). ``sending`` is set in its own
+commit right before the request leaves and cleared right after the answer, so after a crash
+the only rows whose fate is unknown are the few that were in flight: they are sent again and
+flagged ``possibly_duplicate`` so the report can say so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage
+from storage.upsert import insert_for
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # refused for good (400), or out of attempts
+    UNREACHABLE = "unreachable"  # 403: blocked the bot, never started it, bot removed
+
+
+FINAL = (Status.SENT, Status.FAILED, Status.UNREACHABLE)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    purpose: str,
+    chat_id: int,
+    text: str,
+    now: datetime,
+    buttons: list[Any] | None = None,
+    photo: str | None = None,
+    document: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue one message; False when ``key`` was queued before (nothing changes then)."""
+    result = await session.execute(
+        insert_for(session, OutboxMessage)
+        .values(
+            key=key,
+            purpose=purpose,
+            chat_id=chat_id,
+            text=text,
+            buttons=buttons,
+            photo=photo,
+            document=document,
+            status=Status.PENDING.value,
+            possibly_duplicate=False,
+            attempts=0,
+            not_before=not_before or now,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return result.rowcount == 1
+
+
+async def due(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == Status.PENDING, OutboxMessage.not_before <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    return await session.scalar(
+        select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == Status.PENDING)
+    )
+
+
+async def claim(session: AsyncSession, row_id: int, now: datetime) -> bool:
+    """Take a pending row for sending; False if another sender took it first."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == Status.PENDING)
+        .values(status=Status.SENDING.value, attempts=OutboxMessage.attempts + 1, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def settle(
+    session: AsyncSession,
+    row_id: int,
+    status: Status,
+    now: datetime,
+    *,
+    message_id: int | None = None,
+    error: str | None = None,
+    not_before: datetime | None = None,
+    uncertain: bool = False,
+) -> None:
+    """Record the answer for a row in flight: final, or back to pending for ``not_before``."""
+    values: dict[str, Any] = {"status": status.value, "updated_at": now, "last_error": error}
+    if status == Status.SENT:
+        values.update(message_id=message_id, sent_at=now)
+    if not_before is not None:
+        values["not_before"] = not_before
+    if uncertain:
+        values["possibly_duplicate"] = True
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+
+async def recover_interrupted(session: AsyncSession, now: datetime) -> int:
+    """Rows left in flight by a crash: send again, flagged as possibly duplicated."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == Status.SENDING)
+        .values(status=Status.PENDING.value, possibly_duplicate=True, updated_at=now)
+    )
+    return result.rowcount or 0
+
+
+async def counts(session: AsyncSession, purpose: str) -> dict[Status, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.purpose == purpose).group_by(OutboxMessage.status)
+    )
+    return {Status(status): n for status, n in rows}
+
+
+async def rows_for(session: AsyncSession, purpose: str) -> list[OutboxMessage]:
+    return list(await session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == purpose).order_by(OutboxMessage.id)))

@@ -1,0 +1,150 @@
+"""The outbox and its sender: limits kept ahead of time, every failure path, exactly-once keys."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.delivery import Sender
+from bot.limits import LimitConfig, Limits
+from bot.transport import Rejected, RetryLater, Transient, Uncertain, Unreachable
+from handlers.api import Button
+from storage import outbox
+from storage.models import OutboxMessage, UserPref
+from storage.outbox import Status
+from tests.memory import UNLIMITED, Clock, MemoryTransport
+
+from datetime import datetime, timedelta, timezone
+
+NOW = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
+
+
+class Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_limits_per_private_chat_per_group_and_overall():
+    ticks = Ticks()
+    limits = Limits(LimitConfig(per_second=30, per_chat_per_second=1, per_group_per_minute=20), ticks)
+    limits.take(1)
+    assert limits.ready_at(1) == ticks.t + 1.0 and limits.ready_at(2) == ticks.t
+    group = -100
+    for _ in range(20):
+        ticks.t = max(ticks.t, limits.ready_at(group))
+        limits.take(group)
+    first = ticks.t - 19.0
+    assert limits.ready_at(group) == first + 60.0  # the 21st waits for the first to age out
+    ticks.t += 61
+    for chat in range(100, 130):
+        limits.take(chat)
+    assert limits.ready_at(999) == ticks.t + 1.0  # 30 in this second: the 31st waits
+    limits.pause(5)
+    assert limits.ready_at(12345) == ticks.t + 5
+
+
+async def queue(db, count, text="Notice", purpose="test", buttons=None):
+    async with db.session() as s:
+        results = [
+            await outbox.enqueue(s, key=f"{purpose}:{chat}", purpose=purpose, chat_id=chat, text=text, now=NOW,
+                                 buttons=buttons)
+            for chat in range(1, count + 1)
+        ]
+    return results
+
+
+def sender(db, transport, clock=None):
+    return Sender(db, transport, Limits(UNLIMITED), clock or Clock(NOW))
+
+
+async def statuses(db):
+    async with db.session() as s:
+        return {row.chat_id: row for row in await s.scalars(select(OutboxMessage))}
+
+
+async def test_each_row_is_sent_once_and_a_key_is_never_queued_twice(db):
+    transport = MemoryTransport()
+    transport.started.update(range(1, 51))
+    assert all(await queue(db, 50))
+    assert not any(await queue(db, 50))  # the same keys again: nothing new
+    worker = sender(db, transport)
+    assert await worker.drain_once()
+    assert not await worker.drain_once()
+    assert sorted(m.chat_id for m in transport.sent) == list(range(1, 51))
+    rows = await statuses(db)
+    assert {r.status for r in rows.values()} == {Status.SENT}
+    assert all(r.message_id for r in rows.values())
+
+
+async def test_failure_paths(db):
+    transport = MemoryTransport()
+    transport.started.update(range(1, 7))
+    transport.failures = {
+        1: [RetryLater(3)],
+        2: [Transient("502 Bad Gateway")],
+        3: [Uncertain("request timeout")],
+        4: [Unreachable("Forbidden: bot was blocked by the user")],
+        5: [Rejected("Bad Request: message is too long")],
+        6: [Transient("502")] * 8,
+    }
+    await queue(db, 6)
+    clock = Clock(NOW)
+    worker = Sender(db, transport, Limits(UNLIMITED), clock, max_attempts=8)
+    await worker.drain_once()
+    rows = await statuses(db)
+    assert rows[1].status == Status.PENDING and rows[1].not_before == NOW + timedelta(seconds=3)
+    assert rows[2].status == Status.PENDING and rows[2].attempts == 1
+    assert rows[3].status == Status.PENDING and rows[3].possibly_duplicate
+    assert rows[4].status == Status.UNREACHABLE
+    assert rows[5].status == Status.FAILED and "too long" in rows[5].last_error
+    async with db.session() as s:
+        assert (await s.get(UserPref, 4)).private_chat_open is False
+    for _ in range(12):  # time passes; retries go out with backoff
+        clock.advance(minutes=10)
+        await worker.drain_once()
+    rows = await statuses(db)
+    assert [rows[c].status for c in (1, 2, 3)] == [Status.SENT] * 3
+    assert rows[6].status == Status.FAILED and "gave up after 8 attempts" in rows[6].last_error
+    assert sorted(m.chat_id for m in transport.sent) == [1, 2, 3]
+
+
+async def test_rows_in_flight_at_a_crash_are_sent_again_and_flagged(db):
+    transport = MemoryTransport()
+    transport.started.update({1, 2})
+    await queue(db, 2)
+    async with db.session() as s:
+        row = await s.scalar(select(OutboxMessage).where(OutboxMessage.chat_id == 1))
+        assert await outbox.claim(s, row.id, NOW)  # then the process died
+    async with db.session() as s:
+        assert await outbox.recover_interrupted(s, NOW) == 1
+    await sender(db, transport).drain_once()
+    rows = await statuses(db)
+    assert rows[1].status == Status.SENT and rows[1].possibly_duplicate
+    assert rows[2].status == Status.SENT and not rows[2].possibly_duplicate
+
+
+async def test_a_claimed_row_is_not_sent_by_a_second_sender(db):
+    transport = MemoryTransport()
+    transport.started.add(1)
+    await queue(db, 1)
+    async with db.session() as s:
+        row = await s.scalar(select(OutboxMessage))
+        assert await outbox.claim(s, row.id, NOW)
+    await sender(db, transport).drain_once()
+    assert transport.sent == []
+
+
+async def test_messages_to_one_chat_keep_their_order_and_buttons_survive(db):
+    transport = MemoryTransport()
+    transport.started.add(7)
+    async with db.session() as s:
+        for i in range(5):
+            await outbox.enqueue(s, key=f"k{i}", purpose="p", chat_id=7, text=f"m{i}", now=NOW,
+                                 buttons=[[{"text": "收到", "data": "ack:1", "url": None}]] if i == 4 else None)
+    await sender(db, transport).drain_once()
+    assert [m.text for m in transport.sent] == ["m0", "m1", "m2", "m3", "m4"]
+    assert transport.sent[-1].buttons == [[Button("收到", "ack:1", None)]]
