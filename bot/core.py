@@ -14,6 +14,7 @@ from bot.performer import Performer
 from bot.transport import Transport
 from handlers.api import Request
 from handlers.app import build_router
+from handlers.broadcast import upkeep
 from handlers.context import Env
 from handlers.pipeline import handle
 from handlers.record import due_records
@@ -77,12 +78,16 @@ class BotCore:
     async def send_due_records(self) -> None:
         await self.performer.perform(await due_records(self.env))
 
+    async def broadcast_upkeep(self) -> None:
+        await self.performer.perform(await upkeep(self.env))
+
     async def forget_old_updates(self) -> None:
         async with self.db.session() as session:
             await update_store.forget_old_updates(session, self.env.clock(), keep=timedelta(days=7))
 
     def start_jobs(self) -> None:
         self.ticker.every(30, self.send_due_records, "activity-records")
+        self.ticker.every(30, self.broadcast_upkeep, "broadcast-upkeep")
         self.ticker.every(3600, self.forget_old_updates, "forget-old-updates")
         self.ticker.start()
         self.sender.start()

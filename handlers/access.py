@@ -25,6 +25,7 @@ class Can(StrEnum):
     MANAGE_ACTIVITIES = "manage_activities"
     CHECK_IN_OTHERS = "check_in_others"
     VIEW_RECORDS = "view_records"
+    BROADCAST = "broadcast"
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -41,6 +42,7 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.MANAGE_ACTIVITIES: _OFFICERS,
     Can.CHECK_IN_OTHERS: _OFFICERS,
     Can.VIEW_RECORDS: _OFFICERS,
+    Can.BROADCAST: _OFFICERS,
 }
 
 NOT_IN_ROSTER = N_(

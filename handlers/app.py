@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from handlers import activities, branch, checkin, dialog, leave, record, roster
+from handlers import (
+    activities,
+    branch,
+    broadcast,
+    checkin,
+    dialog,
+    leave,
+    record,
+    roster,
+)
 from handlers.context import Router
 
 
 def build_router() -> Router:
     root = Router()
     # Order matters only for plain text: each dialog looks for its own conversation.
-    for module in (dialog, branch, roster, activities, checkin, leave, record):
+    # broadcast before roster: a file sent while composing a notice is the notice, not a roster.
+    for module in (dialog, branch, broadcast, roster, activities, checkin, leave, record):
         root.include(module.router)
     return root

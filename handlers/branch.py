@@ -100,6 +100,8 @@ SETTING_WORDS = {
     "checkin_before_minutes": ("checkin_before", "checkin_before_minutes", "签到提前"),
     "checkin_after_minutes": ("checkin_after", "checkin_after_minutes", "签到延后"),
     "invite_days": ("invite_days", "邀请有效期"),
+    "nudge_after_hours": ("nudge_after", "nudge_after_hours", "提醒间隔"),
+    "nudge_max": ("nudge_max", "提醒次数"),
 }
 
 
@@ -112,6 +114,7 @@ def _settings_text(ctx: Context, branch) -> str:
         "check-in opens before the start (checkin_before): {before} min\n"
         "check-in stays open after the end (checkin_after): {after} min\n"
         "invite links valid for (invite_days): {days} days\n"
+        "remind who has not tapped 收到 after (nudge_after): {nudge_after} hours, at most (nudge_max) {nudge_max} times\n"
         "Change one with /set <name> <value>, for example /set checkin_before 15"
     )).format(
         name=branch.name,
@@ -120,6 +123,8 @@ def _settings_text(ctx: Context, branch) -> str:
         before=s.checkin_before_minutes,
         after=s.checkin_after_minutes,
         days=s.invite_days,
+        nudge_after=s.nudge_after_hours,
+        nudge_max=s.nudge_max,
     )
 
 

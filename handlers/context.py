@@ -125,25 +125,9 @@ class Context:
         photo: str | None = None,
         document: str | None = None,
     ) -> bool:
-        """Queue a message in this transaction, for the outbox sender; False if ``key`` was queued before.
-
-        Long texts become several messages (cut at paragraphs), the buttons under the last.
-        """
-        pieces = split_text(text, MAX_CAPTION if (photo or document) else MAX_TEXT)
-        queued = False
-        for i, piece in enumerate(pieces):
-            last = i == len(pieces) - 1
-            queued |= await outbox.enqueue(
-                self.session,
-                key=key if i == 0 else f"{key}:{i}",
-                purpose=purpose,
-                chat_id=chat_id,
-                text=piece,
-                now=self.now,
-                buttons=[[b.__dict__ for b in row] for row in buttons] if buttons and last else None,
-                photo=photo if i == 0 else None,
-                document=document if i == 0 else None,
-            )
+        """Queue a message in this transaction for the outbox sender; False if ``key`` was queued before."""
+        queued = await queue_message(self.session, self.now, key, chat_id, text, buttons, purpose=purpose,
+                                     photo=photo, document=document)
         if queued and not any(isinstance(a, Queued) for a in self.actions):
             self.actions.append(Queued())
         return queued
@@ -156,6 +140,37 @@ class Context:
 
     async def branch_of_group(self) -> Branch | None:
         return await branch_store.by_chat(self.session, self.request.chat.id)
+
+
+async def queue_message(
+    session: AsyncSession,
+    now: datetime,
+    key: str,
+    chat_id: int,
+    text: str,
+    buttons: Keyboard | None = None,
+    *,
+    purpose: str,
+    photo: str | None = None,
+    document: str | None = None,
+) -> bool:
+    """Put a message in the outbox; long texts become several (cut at paragraphs), buttons under the last."""
+    pieces = split_text(text, MAX_CAPTION if (photo or document) else MAX_TEXT)
+    queued = False
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+        queued |= await outbox.enqueue(
+            session,
+            key=key if i == 0 else f"{key}:{i}",
+            purpose=purpose,
+            chat_id=chat_id,
+            text=piece,
+            now=now,
+            buttons=[[b.__dict__ for b in row] for row in buttons] if buttons and last else None,
+            photo=photo if i == 0 else None,
+            document=document if i == 0 else None,
+        )
+    return queued
 
 
 def locale_from(pref: UserPref | None, catalogs: Catalogs, fallback: str) -> str:

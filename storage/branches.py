@@ -19,6 +19,8 @@ class BranchSettings:
     checkin_before_minutes: int = 30  # the check-in window opens this long before the start
     checkin_after_minutes: int = 0  # and closes this long after the end
     invite_days: int = 14  # personal invite links expire after this many days
+    nudge_after_hours: int = 24  # remind who has not tapped 收到 after this long (0: never)
+    nudge_max: int = 2  # and at most this many times
 
     @classmethod
     def of(cls, branch: Branch) -> BranchSettings:
@@ -33,6 +35,8 @@ LIMITS = {
     "checkin_before_minutes": (0, 24 * 60),
     "checkin_after_minutes": (0, 24 * 60),
     "invite_days": (1, 90),
+    "nudge_after_hours": (0, 24 * 14),
+    "nudge_max": (0, 10),
 }
 
 

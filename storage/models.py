@@ -269,3 +269,37 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Broadcast(Base):
+    """A notice an officer sent to an audience, with or without asking for "收到"."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    text: Mapped[str] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(String(200))  # Telegram file_ids
+    document: Mapped[str | None] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(String(24))  # see storage.broadcasts.Audience
+    audience_arg: Mapped[str | None] = mapped_column(String(50))
+    require_ack: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    report_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Delivery(Base):
+    """One member's copy of a broadcast: where it went and when they tapped 收到."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("broadcast_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # None: cannot be messaged privately
+    outbox_key: Mapped[str | None] = mapped_column(String(160))
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nudges: Mapped[int] = mapped_column(Integer, default=0)
+    last_nudge_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -65,7 +65,10 @@ class MemoryTransport:
         raise AssertionError("edit of an unknown message")
 
     async def send_photo(self, chat_id, data, filename, caption):
-        item = Sent(chat_id, caption or "", None, next(self.ids), "photo", data)
+        self._fail(chat_id)
+        if chat_id > 0 and chat_id not in self.started:
+            raise Unreachable("Forbidden: bot can't initiate conversation with a user")
+        item = Sent(chat_id, caption or "", None, next(self.ids), "photo", data if isinstance(data, bytes) else data.encode())
         self.sent.append(item)
         return item.message_id
 
@@ -118,6 +121,16 @@ class Harness:
         before = len(self.transport.sent)
         await self.core.process(request)
         await self.core.performer.flush()
+        while await self.core.sender.drain_once():  # queued messages go out too
+            pass
+        return self.transport.sent[before:]
+
+    async def upkeep(self) -> list[Sent]:
+        """A run of the periodic broadcast job, and whatever it queued."""
+        before = len(self.transport.sent)
+        await self.core.broadcast_upkeep()
+        while await self.core.sender.drain_once():
+            pass
         return self.transport.sent[before:]
 
     async def say(self, user: User, text: str, chat: Chat | None = None) -> list[Sent]:

@@ -1,0 +1,383 @@
+"""Notices from officers: compose, choose the audience, preview, send, and the "收到" ledger."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from handlers import access, dialog
+from handlers.access import Can
+from handlers.api import Action, Keyboard, Queued
+from handlers.context import (
+    PRIVATE,
+    Context,
+    Env,
+    Router,
+    button,
+    callback_args,
+    int_arg,
+    queue_message,
+    user_locale,
+)
+from handlers.i18n import N_, Gettext
+from handlers.labels import LIST_SEPARATOR, local_time
+from storage import activities as activity_store
+from storage import broadcasts as store
+from storage import members as member_store
+from storage import outbox
+from storage import updates as update_store
+from storage.branches import BranchSettings
+from storage.broadcasts import AckOutcome, Audience
+from storage.models import Branch, Broadcast, Member
+from storage.outbox import Status
+
+router = Router()
+
+GOT_IT = N_("Got it (收到)")
+MAX_TEXT = 3500  # leaves room for the header and the signature within one message
+
+
+def notice_text(t: Gettext, broadcast: Broadcast, author: str, branch: Branch) -> str:
+    return t(N_("【Notice】")) + "\n" + broadcast.text + "\n\n" + t(N_("— {author}, {branch}")).format(
+        author=author, branch=branch.name)
+
+
+def ack_buttons(t: Gettext, broadcast: Broadcast) -> Keyboard | None:
+    return [[button(t(GOT_IT), "ack", broadcast.id)]] if broadcast.require_ack else None
+
+
+# --- composing -------------------------------------------------------------------------------
+
+
+@router.command("broadcast", chats=PRIVATE, menu=N_("send a notice to the branch"))
+async def start(ctx: Context) -> None:
+    if await access.officer(ctx, Can.BROADCAST) is None:
+        return
+    await dialog.begin(ctx, "broadcast", "content", {})
+    ctx.reply(ctx.t(N_("Send me the notice: a text, or a photo or document with a caption. (/cancel stops.)")))
+
+
+async def _content(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "broadcast")
+    if conv is None or conv.step != "content":
+        return
+    found = await access.officer(ctx, Can.BROADCAST)
+    if found is None:
+        await dialog.end(ctx)
+        return
+    _author, branch = found
+    req = ctx.request
+    text = (req.text or "").strip()
+    if not text and req.photo is None and req.document is None:
+        ctx.reply(ctx.t(N_("Send me the notice: a text, or a photo or document with a caption. (/cancel stops.)")))
+        return
+    limit = 1000 if (req.photo or req.document) else MAX_TEXT
+    if len(text) > limit:
+        ctx.reply(ctx.t(N_("The notice is {length} characters long; please keep it under {limit}.")).format(
+            length=len(text), limit=limit))
+        return
+    groups = sorted({m.party_group for m in await member_store.roster(ctx.session, branch.id) if m.party_group})
+    opened = [a for a in await activity_store.recent(ctx.session, branch.id, 5) if a.checkin_opens_at <= ctx.now]
+    earlier = await store.latest_with_ack(ctx.session, branch.id)
+    await dialog.advance(
+        ctx, conv, "audience", text=text,
+        photo=req.photo.file_id if req.photo else None,
+        document=req.document.file_id if req.document else None,
+        groups=groups,
+        activity=opened[0].id if opened else None,
+        activity_title=opened[0].title if opened else None,
+        earlier=earlier.id if earlier else None,
+    )
+    t = ctx.t
+    rows = [[button(t(N_("The group: one post")), "ba", "g")],
+            [button(t(N_("Everyone, privately")), "ba", "m")]]
+    rows += [[button(t(N_("Party group {group}")).format(group=g), "ba", f"p{i}")] for i, g in enumerate(groups)]
+    if opened:
+        rows.append([button(t(N_("Not checked in to #{number} {title}")).format(
+            number=opened[0].id, title=opened[0].title[:20]), "ba", f"c{opened[0].id}")])
+    if earlier:
+        rows.append([button(t(N_("Not yet 收到 for notice #{number}")).format(number=earlier.id), "ba", f"a{earlier.id}")])
+    ctx.reply(t(N_("Who is it for?")), rows)
+
+
+router.text(_content)
+router.document(_content)
+
+
+def _audience_choice(conv_data: dict, code: str) -> tuple[Audience, str | None] | None:
+    if code == "g":
+        return Audience.GROUP, None
+    if code == "m":
+        return Audience.MEMBERS, None
+    kind, number = code[:1], int_arg(code[1:])
+    if number is None:
+        return None
+    if kind == "p" and number < len(conv_data.get("groups", [])):
+        return Audience.PARTY_GROUP, conv_data["groups"][number]
+    if kind == "c" and number == conv_data.get("activity"):
+        return Audience.NOT_CHECKED_IN, str(number)
+    if kind == "a" and number == conv_data.get("earlier"):
+        return Audience.NOT_ACKED, str(number)
+    return None
+
+
+@router.callback("ba")
+async def choose_audience(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "broadcast")
+    args = callback_args(ctx, 1)
+    choice = _audience_choice(conv.data, args[0]) if conv is not None and conv.step == "audience" and args else None
+    if choice is None:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    await dialog.advance(ctx, conv, "ack", audience=choice[0].value, audience_arg=choice[1])
+    t = ctx.t
+    ctx.reply(t(N_("Should members confirm with “收到”?")),
+              [[button(t(N_("Yes, ask for 收到")), "bk", 1), button(t(N_("No")), "bk", 0)]])
+
+
+@router.callback("bk")
+async def choose_ack(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "broadcast")
+    args = callback_args(ctx, 1)
+    if conv is None or conv.step != "ack" or args is None or args[0] not in ("0", "1"):
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    found = await access.officer(ctx, Can.BROADCAST)
+    if found is None:
+        return
+    author, branch = found
+    await dialog.advance(ctx, conv, "confirm", ack=args[0] == "1")
+    people = await store.audience(ctx.session, branch.id, Audience(conv.data["audience"]), conv.data["audience_arg"])
+    reachable, unreachable = await _split_reachable(ctx, people)
+    t = ctx.t
+    draft = Broadcast(text=conv.data["text"], require_ack=conv.data["ack"], id=0)
+    lines = [t(N_("Preview:")), "", notice_text(t, draft, author.name, branch), ""]
+    if conv.data["audience"] == Audience.GROUP:
+        lines.append(t(N_("It goes to the group as one post; {count} members can confirm.")).format(count=len(people)))
+    else:
+        lines.append(t(N_("It goes privately to {count} people.")).format(count=len(reachable)))
+        if unreachable:
+            lines.append(t(N_("{count} cannot be messaged privately (they have not started the bot): {names}. "
+                              "The group will be asked to start the bot.")).format(
+                count=len(unreachable), names=t(LIST_SEPARATOR).join(m.name for m in unreachable)))
+    if not people:
+        lines.append(t(N_("Nobody is in this audience, so nothing would be sent.")))
+    ctx.reply("\n".join(lines), [[button(t(N_("Send")), "bs", "ok"), button(t(N_("Cancel")), "bs", "no")]])
+
+
+async def _split_reachable(ctx: Context, people: list[Member]) -> tuple[list[Member], list[Member]]:
+    bound = [m.telegram_user_id for m in people if m.telegram_user_id]
+    open_ = await update_store.private_chat_open(ctx.session, bound)
+    reachable = [m for m in people if m.telegram_user_id in open_]
+    return reachable, [m for m in people if m.telegram_user_id not in open_]
+
+
+@router.callback("bs")
+async def send(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "broadcast")
+    args = callback_args(ctx, 1)
+    if conv is None or conv.step != "confirm" or args is None or args[0] not in ("ok", "no"):
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    found = await access.officer(ctx, Can.BROADCAST)
+    if found is None:
+        return
+    author, branch = found
+    await dialog.end(ctx)
+    if args[0] == "no":
+        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        return
+    data = conv.data
+    broadcast = Broadcast(
+        branch_id=branch.id, author_id=author.id, text=data["text"], photo=data.get("photo"),
+        document=data.get("document"), audience=data["audience"], audience_arg=data.get("audience_arg"),
+        require_ack=bool(data["ack"]), created_at=ctx.now,
+    )
+    ctx.session.add(broadcast)
+    await ctx.session.flush()
+    people = await store.audience(ctx.session, branch.id, Audience(broadcast.audience), broadcast.audience_arg)
+    reachable, unreachable = await _split_reachable(ctx, people)
+    purpose = store.purpose_of(broadcast.id)
+    gt = ctx.t_branch(branch)
+    text = notice_text(gt, broadcast, author.name, branch)
+    reachable_ids = {m.id for m in reachable}
+    if broadcast.audience == Audience.GROUP:
+        await ctx.enqueue(f"{purpose}:group", branch.chat_id, text, ack_buttons(gt, broadcast), purpose=purpose,
+                          photo=broadcast.photo, document=broadcast.document)
+    for member in people:
+        chat = member.telegram_user_id if member.id in reachable_ids else None
+        key = None
+        if chat is not None and broadcast.audience != Audience.GROUP:
+            key = f"{purpose}:{chat}"
+            await ctx.enqueue(key, chat, text, ack_buttons(gt, broadcast), purpose=purpose,
+                              photo=broadcast.photo, document=broadcast.document)
+        await store.add_delivery(ctx.session, broadcast, member, chat, key)
+    if unreachable and broadcast.audience != Audience.GROUP:
+        hint = gt(N_("There is a new notice from the branch. {names}: please open a private chat with @{bot} and "
+                     "press Start, so that notices reach you.")).format(
+            names=gt(LIST_SEPARATOR).join(m.name for m in unreachable), bot=ctx.env.bot_username)
+        await ctx.enqueue(f"{purpose}:hint", branch.chat_id, hint, purpose=purpose)
+    await access.log(ctx, author, "broadcast.send", target=f"#{broadcast.id}", audience=broadcast.audience,
+                     recipients=len(people), require_ack=broadcast.require_ack)
+    ctx.reply(ctx.t(N_("Notice #{number} is on its way. I will report when every copy is delivered; "
+                       "/acks {number} shows who has confirmed.")).format(number=broadcast.id))
+
+
+# --- 收到 ------------------------------------------------------------------------------------
+
+
+@router.callback("ack")
+async def acknowledge(ctx: Context) -> None:
+    args = callback_args(ctx, 1)
+    broadcast = await store.get(ctx.session, int_arg(args[0]) or 0) if args else None
+    if broadcast is None:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    member = await member_store.by_user(ctx.session, broadcast.branch_id, ctx.user_id)
+    outcome = await store.acknowledge(ctx.session, broadcast.id, member.id, ctx.now) if member else AckOutcome.NOT_ADDRESSED
+    ctx.toast(ctx.t({
+        AckOutcome.RECORDED: N_("Thank you, noted as received."),
+        AckOutcome.ALREADY: N_("You have already confirmed this notice."),
+        AckOutcome.NOT_ADDRESSED: N_("This notice was not addressed to you; nothing to confirm."),
+    }[outcome]))
+
+
+async def _own_broadcast(ctx: Context, number: str) -> tuple[Member, Branch, Broadcast] | None:
+    found = await access.officer(ctx, Can.BROADCAST)
+    if found is None:
+        return None
+    officer, branch = found
+    if number:
+        broadcast = await store.get(ctx.session, int_arg(number.lstrip("#")) or 0)
+    else:
+        broadcast = await ctx.session.scalar(
+            select(Broadcast).where(Broadcast.branch_id == branch.id).order_by(Broadcast.id.desc()))
+    if broadcast is None or broadcast.branch_id != branch.id:
+        ctx.answer(ctx.t(N_("There is no notice number {number} in your branch.")).format(number=number[:20] or "-"))
+        return None
+    return officer, branch, broadcast
+
+
+@router.command("acks", chats=PRIVATE, menu=N_("who has confirmed a notice"))
+async def acks(ctx: Context) -> None:
+    found = await _own_broadcast(ctx, ctx.request.args.strip())
+    if found is None:
+        return
+    _officer, branch, broadcast = found
+    lines = await store.ledger(ctx.session, broadcast.id)
+    t = ctx.t
+    sep = t(LIST_SEPARATOR)
+    confirmed = [line for line in lines if line.delivery.acked_at]
+    waiting = [line for line in lines if not line.delivery.acked_at]
+    text = [t(N_("Notice #{number} of {date}: {confirmed}/{total} confirmed.")).format(
+        number=broadcast.id, date=local_time(broadcast.created_at, branch.timezone),
+        confirmed=len(confirmed), total=len(lines))]
+    if not broadcast.require_ack:
+        text = [t(N_("Notice #{number} did not ask for 收到.")).format(number=broadcast.id)]
+    if confirmed:
+        text.append(t(N_("Confirmed: {names}")).format(names=sep.join(line.member.name for line in confirmed)))
+    if waiting and broadcast.require_ack:
+        text.append(t(N_("Not yet: {names}")).format(names=sep.join(line.member.name for line in waiting)))
+    cannot = [line.member.name for line in lines if line.delivery.chat_id is None]
+    if cannot:
+        text.append(t(N_("Cannot be messaged privately: {names}")).format(names=sep.join(cannot)))
+    nudgeable = [line for line in waiting if line.delivery.chat_id is not None]
+    buttons = [[button(t(N_("Remind the {count} who have not confirmed")).format(count=len(nudgeable)), "bn", broadcast.id)]] \
+        if broadcast.require_ack and nudgeable else None
+    ctx.reply("\n".join(text), buttons)
+
+
+async def _nudge(session, broadcast: Broadcast, deliveries, now, t: Gettext) -> int:
+    """Queue one reminder to each of ``deliveries`` that still needs one; returns how many."""
+    count = 0
+    for delivery in deliveries:
+        number = await store.note_nudge(session, delivery, now)
+        if number is None:
+            continue
+        text = t(N_("Reminder: please read and confirm this notice.")) + "\n\n" + broadcast.text[:500]
+        await queue_message(session, now, f"nudge:{broadcast.id}:{delivery.id}:{number}", delivery.chat_id, text,
+                            ack_buttons(t, broadcast), purpose=f"nudge:{broadcast.id}")
+        count += 1
+    return count
+
+
+@router.callback("bn")
+async def nudge_now(ctx: Context) -> None:
+    args = callback_args(ctx, 1)
+    found = await _own_broadcast(ctx, args[0] if args else "")
+    if found is None:
+        return
+    officer, branch, broadcast = found
+    waiting = [line.delivery for line in await store.ledger(ctx.session, broadcast.id)
+               if not line.delivery.acked_at and line.delivery.chat_id is not None]
+    count = await _nudge(ctx.session, broadcast, waiting, ctx.now, ctx.t_branch(branch))
+    if count:
+        ctx.actions.append(Queued())
+    await access.log(ctx, officer, "broadcast.nudge", target=f"#{broadcast.id}", count=count)
+    ctx.toast(ctx.t(N_("Reminded {count} people.")).format(count=count), alert=True)
+
+
+# --- upkeep: automatic reminders and the delivery report ---------------------------------------
+
+
+async def upkeep(env: Env) -> list[Action]:
+    """Remind who has not confirmed (per branch settings) and report finished broadcasts to their authors."""
+    now = env.clock()
+    queued = 0
+    async with env.db.session() as session:
+        for branch in await session.scalars(select(Branch)):
+            settings = BranchSettings.of(branch)
+            if not (settings.nudge_after_hours and settings.nudge_max):
+                continue
+            due = await store.due_nudges(session, now, timedelta(hours=settings.nudge_after_hours),
+                                         settings.nudge_max, branch.id)
+            by_broadcast: dict[int, tuple[Broadcast, list]] = {}
+            for broadcast, delivery in due:
+                by_broadcast.setdefault(broadcast.id, (broadcast, []))[1].append(delivery)
+            for broadcast, deliveries in by_broadcast.values():
+                queued += await _nudge(session, broadcast, deliveries, now, env.catalogs.gettext(branch.locale))
+        for broadcast in await store.finished_unreported(session):
+            if not await store.claim_report(session, broadcast, now):
+                continue
+            author = await session.get(Member, broadcast.author_id)
+            branch = await session.get(Branch, broadcast.branch_id)
+            if author is None or author.telegram_user_id is None:
+                continue
+            t = env.catalogs.gettext(await user_locale(session, env.catalogs, author.telegram_user_id, branch.locale))
+            text = await report(session, t, broadcast)
+            queued += await queue_message(session, now, f"report:{broadcast.id}", author.telegram_user_id, text,
+                                          purpose=f"report:{broadcast.id}")
+    return [Queued()] if queued else []
+
+
+async def report(session, t: Gettext, broadcast: Broadcast) -> str:
+    lines = await store.ledger(session, broadcast.id)
+    rows = {row.key: row for row in await outbox.rows_for(session, store.purpose_of(broadcast.id))}
+    sep = t(LIST_SEPARATOR)
+    acked = sum(1 for line in lines if line.delivery.acked_at)
+    text = [t(N_("Notice #{number} is delivered.")).format(number=broadcast.id)]
+    if broadcast.audience == Audience.GROUP:
+        group = rows.get(f"{store.purpose_of(broadcast.id)}:group")
+        text.append(t(N_("Posted in the group.")) if group and group.status == Status.SENT
+                    else t(N_("The group post failed: {reason}")).format(reason=group.last_error if group else "-"))
+    else:
+        delivered = [line for line in lines if line.status == Status.SENT]
+        text.append(t(N_("Delivered privately: {count}.")).format(count=len(delivered)))
+        blocked = [line.member.name for line in lines if line.status == Status.UNREACHABLE]
+        if blocked:
+            text.append(t(N_("Blocked the bot or cannot be reached: {names}")).format(names=sep.join(blocked)))
+        failed = [f"{line.member.name} ({rows[line.delivery.outbox_key].last_error})"
+                  for line in lines if line.status == Status.FAILED]
+        if failed:
+            text.append(t(N_("Failed: {names}")).format(names=sep.join(failed)))
+        never = [line.member.name for line in lines if line.delivery.chat_id is None]
+        if never:
+            text.append(t(N_("Could not be sent privately (never started the bot): {names}")).format(names=sep.join(never)))
+    if broadcast.require_ack:
+        text.append(t(N_("Confirmed so far: {acked}/{total}. /acks {number} shows who.")).format(
+            acked=acked, total=len(lines), number=broadcast.id))
+    doubtful = sum(1 for row in rows.values() if row.possibly_duplicate and row.status == Status.SENT)
+    if doubtful:
+        text.append(t(N_("{count} copies may have arrived twice (the connection broke while sending).")).format(count=doubtful))
+    return "\n".join(text)
