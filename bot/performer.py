@@ -34,7 +34,8 @@ T = TypeVar("T")
 class _Pending:
     render: Callable
     task: asyncio.Task | None = None
-    last_run: float = 0.0
+    last_run: float = 0.0  # when the last edit finished
+    last_text: str | None = None
     dirty: bool = False
 
 
@@ -145,14 +146,15 @@ class Performer:
             if delay > 0:
                 await asyncio.sleep(delay)
             pending.dirty = False
-            pending.last_run = time.monotonic()
             try:
                 async with self.db.session() as session:
                     edit = await pending.render(session)
-                if edit is not None:
+                if edit is not None and edit.text != pending.last_text:  # unchanged: no call at all
                     await self._edit(edit)
+                    pending.last_text = edit.text
             except Exception:
                 log.exception("refresh %s failed", key)
+            pending.last_run = time.monotonic()  # the interval runs from the end of the last edit
         # The entry stays: its last_run keeps the next burst from editing too soon.
 
     async def flush(self) -> None:

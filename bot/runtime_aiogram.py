@@ -36,7 +36,7 @@ from bot.config import Settings
 from bot.core import BotCore
 from bot.signals import stop_requested
 from bot.transport import Rejected, RetryLater, Transient, Uncertain, Unreachable
-from bot.updates import ALLOWED_UPDATES, MENU_LANGUAGES, to_request
+from bot.updates import ALLOWED_UPDATES, CONCURRENT_UPDATES, MENU_LANGUAGES, to_request
 from handlers.api import FileRef, Keyboard
 from storage.db import Database
 
@@ -174,7 +174,8 @@ async def run_polling(settings: Settings, db: Database) -> None:
     async with assembled(settings, db) as (bot, dispatcher, _core):
         await bot.delete_webhook(drop_pending_updates=False)
         log.info("polling for updates")
-        await dispatcher.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True, close_bot_session=False)
+        await dispatcher.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True,
+                                       close_bot_session=False, tasks_concurrency_limit=CONCURRENT_UPDATES)
 
 
 async def run_webhook(settings: Settings, db: Database) -> None:

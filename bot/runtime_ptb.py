@@ -39,7 +39,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.config import Settings
 from bot.core import BotCore
 from bot.transport import Rejected, RetryLater, Transient, Uncertain, Unreachable
-from bot.updates import ALLOWED_UPDATES, MENU_LANGUAGES, to_request
+from bot.updates import ALLOWED_UPDATES, CONCURRENT_UPDATES, MENU_LANGUAGES, to_request
 from handlers.api import FileRef, Keyboard
 from storage.db import Database
 
@@ -154,7 +154,7 @@ def make_application(settings: Settings) -> Application:
         .media_write_timeout(timeout)
         .get_updates_connect_timeout(timeout).get_updates_read_timeout(timeout)
         .get_updates_write_timeout(timeout).get_updates_pool_timeout(timeout)
-        .concurrent_updates(True)
+        .concurrent_updates(CONCURRENT_UPDATES)
         .job_queue(None)  # the core runs its own jobs
     )
     if settings.telegram_api_url:

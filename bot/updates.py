@@ -11,6 +11,9 @@ from typing import Any
 from handlers.api import Chat, ChatType, Event, FileRef, Request, User
 
 ALLOWED_UPDATES = ["message", "callback_query", "chat_member", "my_chat_member"]
+# Updates handled at once: more only queue for the database (SQLite has one writer, the
+# PostgreSQL pool 20 connections) and starve the live-count refresh.
+CONCURRENT_UPDATES = 16
 PRESENT = {"member", "administrator", "creator", "restricted"}
 # Command menus: Telegram's language code for each catalog; None is everyone else.
 MENU_LANGUAGES = (("zh", "zh_CN"), ("en", "en"))
