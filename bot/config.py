@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     send_per_second: float = Field(default=30.0, gt=0)
     send_per_chat_per_second: float = Field(default=1.0, gt=0)
     send_per_group_per_minute: int = Field(default=20, gt=0)
+    # A reminder due while the bot was down is still sent if it is at most this late.
+    reminder_grace_minutes: int = Field(default=60, ge=0)
     default_timezone: str = "Asia/Shanghai"
     default_locale: str = "zh_CN"
     log_level: str = "INFO"

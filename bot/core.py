@@ -18,6 +18,9 @@ from handlers.broadcast import upkeep
 from handlers.context import Env
 from handlers.pipeline import handle
 from handlers.record import due_records
+from handlers.reminders import Reminders
+from schedules.engine import Calendar
+from schedules.leader import Leadership
 from schedules.ticker import Ticker
 from storage import updates as update_store
 from storage.db import Database
@@ -39,6 +42,7 @@ class BotCore:
         default_timezone: str = "Asia/Shanghai",
         clock: Callable[[], datetime] = utcnow,
         limits: LimitConfig = LimitConfig(),
+        grace: timedelta = timedelta(minutes=60),
     ) -> None:
         self.db = db
         self.catalogs = Catalogs(default_locale)
@@ -55,6 +59,8 @@ class BotCore:
         shared = Limits(limits)  # replies and queued sends draw on the same allowance
         self.sender = Sender(db, transport, shared, clock)
         self.performer = Performer(transport, db, clock, limits=shared, on_queued=self.sender.wake)
+        self.calendar = Calendar(db, Reminders(self.catalogs, clock), clock, grace=grace)
+        self.leadership = Leadership(db)
         self.ticker = Ticker()
 
     @classmethod
@@ -66,6 +72,7 @@ class BotCore:
             default_timezone=settings.default_timezone,
             limits=LimitConfig(settings.send_per_second, settings.send_per_chat_per_second,
                                settings.send_per_group_per_minute),
+            grace=timedelta(minutes=settings.reminder_grace_minutes),
         )
 
     async def process(self, request: Request) -> None:
@@ -85,14 +92,24 @@ class BotCore:
         async with self.db.session() as session:
             await update_store.forget_old_updates(session, self.env.clock(), keep=timedelta(days=7))
 
+    async def calendar_tick(self) -> None:
+        """The leader's duties: the branch calendars, and draining the outbox."""
+        if not await self.leadership.hold():
+            await self.sender.stop()  # another instance leads: one sender keeps one rate budget
+            return
+        self.sender.start()
+        await self.calendar.tick()
+        self.sender.wake()
+
     def start_jobs(self) -> None:
+        self.ticker.every(20, self.calendar_tick, "calendar", at_once=True)
         self.ticker.every(30, self.send_due_records, "activity-records")
         self.ticker.every(30, self.broadcast_upkeep, "broadcast-upkeep")
         self.ticker.every(3600, self.forget_old_updates, "forget-old-updates")
         self.ticker.start()
-        self.sender.start()
 
     async def close(self) -> None:
         self.ticker.stop()
         await self.sender.stop()
         await self.performer.flush()
+        await self.leadership.release()

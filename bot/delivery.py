@@ -66,13 +66,17 @@ class Sender:
         self._wake.set()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="outbox-sender")
+        """Start draining in the background; nothing happens if it already runs."""
+        if self._task is None or self._task.done():
+            self._stopping = False
+            self._task = asyncio.create_task(self.run(), name="outbox-sender")
 
     async def stop(self) -> None:
         self._stopping = True
         self._wake.set()
         if self._task is not None:
             await self._task
+            self._task = None
 
     async def run(self) -> None:
         async with self.db.session() as session:

@@ -23,6 +23,7 @@ from handlers.labels import (
 from handlers.when import parse_end, parse_start
 from storage import activities as activity_store
 from storage import members as member_store
+from storage import outbox
 from storage.activities import ActivityPlan
 from storage.branches import BranchSettings
 from storage.enums import ActivityKind, Audience
@@ -70,17 +71,26 @@ async def announcement(
     return "\n".join(lines), buttons
 
 
+def announcement_key(activity_id: int) -> str:
+    """The outbox key of an activity's group announcement, when the calendar posted it."""
+    return f"announce:{activity_id}"
+
+
 def refresh_announcement(ctx: Context, activity_id: int) -> None:
     """Ask for the live count to be redrawn; bursts of check-ins become one edit."""
     catalogs = ctx.env.catalogs
 
     async def render(session: AsyncSession) -> Edit | None:
         activity = await activity_store.get(session, activity_id)
-        if activity is None or activity.announce_message_id is None:
+        if activity is None:
+            return None
+        where = ((activity.announce_chat_id, activity.announce_message_id) if activity.announce_message_id
+                 else await outbox.message_id_of(session, announcement_key(activity.id)))  # a scheduled one
+        if where is None:
             return None
         branch = await session.get(Branch, activity.branch_id)
         text, buttons = await announcement(session, activity, branch, catalogs.gettext(branch.locale))
-        return Edit(activity.announce_chat_id, activity.announce_message_id, text, buttons)
+        return Edit(where[0], where[1], text, buttons)
 
     ctx.refresh(f"announcement:{activity_id}", render)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timezone
+from datetime import datetime, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -16,7 +16,7 @@ class Ticker:
     def __init__(self) -> None:
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
 
-    def every(self, seconds: float, job: Callable[[], Awaitable[None]], name: str) -> None:
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]], name: str, *, at_once: bool = False) -> None:
         async def run() -> None:
             try:
                 await job()
@@ -31,6 +31,7 @@ class Ticker:
             max_instances=1,  # a slow run is not overlapped by the next
             coalesce=True,  # runs missed while busy collapse into one
             replace_existing=True,
+            **({"next_run_time": datetime.now(timezone.utc)} if at_once else {}),
         )
 
     def start(self) -> None:

@@ -154,6 +154,7 @@ class JoinRequest(Base):
 
 class Activity(Base):
     __tablename__ = "activities"
+    __table_args__ = (UniqueConstraint("rule_id", "occurrence"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
@@ -177,6 +178,9 @@ class Activity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     record_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Made from a recurring rule: which one, and the date the rule gave (stable when moved).
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_rules.id"))
+    occurrence: Mapped[date | None] = mapped_column(Date)
 
 
 class Attendance(Base):
@@ -303,3 +307,66 @@ class Delivery(Base):
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     nudges: Mapped[int] = mapped_column(Integer, default=0)
     last_nudge_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ScheduleRule(Base):
+    """A branch's recurring date: an activity (主题党日, 支委会, ...) or the monthly dues deadline."""
+
+    __tablename__ = "schedule_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "activity" or "dues"
+    kind: Mapped[ActivityKind | None] = mapped_column(str_enum(ActivityKind))
+    title: Mapped[str] = mapped_column(String(100))
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    place: Mapped[str | None] = mapped_column(String(100))
+    audience: Mapped[Audience] = mapped_column(str_enum(Audience))
+    audience_group: Mapped[str | None] = mapped_column(String(50))
+    recurrence: Mapped[dict[str, Any]] = mapped_column(JSON)  # schedules.rules.Rule.to_json()
+    offsets: Mapped[list[Any]] = mapped_column(JSON)  # [schedules.rules.Offset.to_json(), ...]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RuleException(Base):
+    """One occurrence moved or skipped (a holiday) without touching its rule."""
+
+    __tablename__ = "rule_exceptions"
+    __table_args__ = (UniqueConstraint("rule_id", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("schedule_rules.id"), index=True)
+    occurrence: Mapped[date] = mapped_column(Date)
+    moved_to: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: skipped
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScheduledEvent(Base):
+    """A timed thing that must happen once: a reminder, a compliance notice, a follow-up.
+
+    The key is claimed before anything is sent, so restarts and other instances skip it.
+    """
+
+    __tablename__ = "scheduled_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))  # "done" or "missed" (due during downtime)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DuesMark(Base):
+    """A member's own mark that a month's dues are paid (/paid); the dues ledger comes later."""
+
+    __tablename__ = "dues_marks"
+    __table_args__ = (UniqueConstraint("member_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -133,3 +133,12 @@ async def counts(session: AsyncSession, purpose: str) -> dict[Status, int]:
 
 async def rows_for(session: AsyncSession, purpose: str) -> list[OutboxMessage]:
     return list(await session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == purpose).order_by(OutboxMessage.id)))
+
+
+async def message_id_of(session: AsyncSession, key: str) -> tuple[int, int] | None:
+    """(chat id, message id) of a sent row, e.g. an announcement whose live count is redrawn."""
+    row = (await session.execute(
+        select(OutboxMessage.chat_id, OutboxMessage.message_id).where(
+            OutboxMessage.key == key, OutboxMessage.message_id.is_not(None))
+    )).first()
+    return (row[0], row[1]) if row else None

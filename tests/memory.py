@@ -125,6 +125,14 @@ class Harness:
             pass
         return self.transport.sent[before:]
 
+    async def tick(self) -> list[Sent]:
+        """A run of the branch calendar, and whatever it queued."""
+        before = len(self.transport.sent)
+        await self.core.calendar.tick()
+        while await self.core.sender.drain_once():
+            pass
+        return self.transport.sent[before:]
+
     async def upkeep(self) -> list[Sent]:
         """A run of the periodic broadcast job, and whatever it queued."""
         before = len(self.transport.sent)

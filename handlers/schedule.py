@@ -1,0 +1,262 @@
+"""The branch calendar, set by the secretary: recurring rules, moved and skipped dates, /paid."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from handlers import access
+from handlers.access import Can
+from handlers.activities import refresh_announcement
+from handlers.context import PRIVATE, Context, Router
+from handlers.i18n import N_, Gettext
+from handlers.labels import (
+    AUDIENCE_WORDS,
+    KIND,
+    KIND_WORDS,
+    LIST_SEPARATOR,
+    local_time,
+    lookup,
+)
+from handlers.when import parse_end, parse_start
+from schedules.rules import (
+    Offset,
+    Rule,
+    describe_offset,
+    describe_rule,
+    occurrence_dates,
+    occurrences,
+    parse_offsets,
+    parse_rule,
+)
+from storage import calendar
+from storage.branches import BranchSettings
+from storage.enums import Audience
+from storage.models import Branch, ScheduleRule
+
+router = Router()
+
+DUES_WORDS = ("党费", "党费截止", "dues", "party dues")
+RULE_USAGE = N_(
+    "Add a recurring date in one line:\n"
+    "/rule kind | when | length | place | who | reminders\n"
+    "for example: /rule 主题党日 | 每月第一个周五 09:00 | 2h | 三楼会议室 | 全体 | 提前3天 09:00, 提前2小时\n"
+    "or the dues deadline: /rule 党费 | 每月20日 18:00 | 提前3天 09:00\n"
+    "When: 每月第一个周五 09:00, 每月最后一个周三 14:30, 每月20日, 每季度第一个月15日 14:30 (or in English: "
+    "monthly first friday 09:00). /upcoming shows the next dates."
+)
+
+
+def _describe(t: Gettext, locale: str, rule: ScheduleRule) -> str:
+    recurrence = Rule.from_json(rule.recurrence)
+    reminders = t(LIST_SEPARATOR).join(describe_offset(Offset.from_json(o), locale) for o in rule.offsets) or "-"
+    what = t(N_("Party dues deadline")) if rule.purpose == "dues" else rule.title
+    return t(N_("#{number} {what}: {when}; reminders: {reminders}")).format(
+        number=rule.id, what=what, when=describe_rule(recurrence, locale), reminders=reminders)
+
+
+async def _next(ctx: Context, branch: Branch, rule: ScheduleRule, count: int, months: int = 12) -> list:
+    moved, skipped = await calendar.exceptions(ctx.session, rule.id)
+    found = occurrences(Rule.from_json(rule.recurrence), branch.timezone, ctx.now,
+                        ctx.now + timedelta(days=31 * months), moved=moved, skipped=skipped)
+    return found[:count]
+
+
+@router.command("rule", chats=PRIVATE, menu=N_("add a recurring date"))
+async def add_rule(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
+    if found is None:
+        return
+    officer, branch = found
+    t = ctx.t
+    parts = [p.strip() for p in ctx.request.args.replace("｜", "|").split("|")]
+    if len(parts) < 2 or not parts[0]:
+        ctx.reply(t(RULE_USAGE))
+        return
+    dues = parts[0].lower() in DUES_WORDS
+    kind = None if dues else lookup(KIND_WORDS, parts[0])
+    if not dues and kind is None:
+        ctx.reply(t(N_("“{value}” is not a kind of activity I know. Kinds: 主题党日, 支部党员大会, 支委会, 党小组会, 党课, 组织生活会, 其他.")).format(value=parts[0][:50]) + "\n\n" + t(RULE_USAGE))
+        return
+    try:
+        recurrence = parse_rule(parts[1])
+    except ValueError:
+        ctx.reply(t(N_("I cannot read “{value}” as a recurring date.")).format(value=parts[1][:80]) + "\n\n" + t(RULE_USAGE))
+        return
+    fields = parts[2:] if not dues else ["", "", "", *parts[2:3]]
+    if not dues and len(fields) < 4:
+        ctx.reply(t(RULE_USAGE))
+        return
+    minutes = 120
+    if fields[0]:
+        start = datetime(2000, 1, 3, 9, 0, tzinfo=ZoneInfo("UTC"))
+        end = parse_end(fields[0], start, "UTC", start)
+        if end is None or not timedelta(minutes=10) <= end - start <= timedelta(hours=12):
+            ctx.reply(t(N_("I cannot read the length “{value}”. Write it like 2h or 90分钟 (at most 12 hours).")).format(value=fields[0][:30]))
+            return
+        minutes = int((end - start).total_seconds() // 60)
+    place = fields[1][:100] if len(fields) > 1 and fields[1] not in ("", "-", "无") else None
+    audience, group = Audience.BRANCH, None
+    if len(fields) > 2 and fields[2]:
+        audience = lookup(AUDIENCE_WORDS, fields[2])
+        if audience is None:
+            audience, group = Audience.GROUP, fields[2][:50]
+    try:
+        offsets = parse_offsets(fields[3]) if len(fields) > 3 else []
+    except ValueError:
+        ctx.reply(t(N_("I cannot read the reminders “{value}”. Write them like 提前3天 09:00, 提前2小时.")).format(value=fields[3][:80]))
+        return
+    title = t(N_("Party dues deadline")) if dues else (parts[7] if len(parts) > 7 and parts[7] else ctx.t_branch(branch)(KIND[kind]))
+    rule = await calendar.add_rule(
+        ctx.session, branch_id=branch.id, purpose="dues" if dues else "activity", kind=kind, title=title[:100],
+        recurrence=recurrence.to_json(), offsets=[o.to_json() for o in offsets], now=ctx.now,
+        duration_minutes=minutes, place=place, audience=audience, audience_group=group, created_by=officer.id,
+    )
+    await access.log(ctx, officer, "rule.add", target=f"#{rule.id} {title}", recurrence=rule.recurrence)
+    upcoming = [local_time(o.at, branch.timezone) for o in await _next(ctx, branch, rule, 3)]
+    ctx.reply(t(N_("Saved: {rule}\nNext: {dates}\nActivities are announced in the group {days} days ahead.")).format(
+        rule=_describe(t, ctx.locale, rule), dates=t(LIST_SEPARATOR).join(upcoming) or "-", days=14))
+
+
+@router.command("rules", chats=PRIVATE, menu=N_("the branch's recurring dates"))
+async def list_rules(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.VIEW_RECORDS)
+    if found is None:
+        return
+    _officer, branch = found
+    rules = await calendar.rules(ctx.session, branch.id)
+    if not rules:
+        ctx.reply(ctx.t(RULE_USAGE))
+        return
+    lines = [_describe(ctx.t, ctx.locale, rule) for rule in rules]
+    ctx.reply("\n".join(lines) + "\n\n" + ctx.t(N_("/upcoming lists the next dates; /skip and /move change one date; /stoprule ends a rule.")))
+
+
+@router.command("upcoming", chats=PRIVATE, menu=N_("the next dates of the branch calendar"))
+async def upcoming(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.VIEW_RECORDS)
+    if found is None:
+        return
+    _officer, branch = found
+    arg = ctx.request.args.strip()
+    months = int(arg) if arg.isdigit() and 1 <= int(arg) <= 12 else 3
+    entries = []
+    for rule in await calendar.rules(ctx.session, branch.id):
+        what = ctx.t(N_("Party dues deadline")) if rule.purpose == "dues" else rule.title
+        moved, skipped = await calendar.exceptions(ctx.session, rule.id)
+        recurrence = Rule.from_json(rule.recurrence)
+        for occ in occurrences(recurrence, branch.timezone, ctx.now, ctx.now + timedelta(days=31 * months), moved=moved):
+            note = ""
+            if occ.key in skipped:
+                note = " " + ctx.t(N_("(skipped)"))
+            elif occ.moved:
+                note = " " + ctx.t(N_("(moved from {date})")).format(date=occ.key.isoformat())
+            entries.append((occ.at, f"{local_time(occ.at, branch.timezone)}  #{rule.id} {what}{note}"))
+    if not entries:
+        ctx.reply(ctx.t(N_("Nothing in the next {months} months. /rule adds a recurring date.")).format(months=months))
+        return
+    ctx.reply(ctx.t(N_("The next {months} months:")).format(months=months) + "\n" + "\n".join(e for _, e in sorted(entries)))
+
+
+async def _rule_and_date(ctx: Context, branch: Branch, words: list[str]) -> tuple[ScheduleRule, date] | None:
+    number = words[0].lstrip("#") if words else ""
+    rule = await calendar.get_rule(ctx.session, int(number)) if number.isdigit() else None
+    if rule is None or rule.branch_id != branch.id or not rule.active:
+        ctx.reply(ctx.t(N_("There is no recurring date number {number}. /rules lists them.")).format(number=number[:20] or "-"))
+        return None
+    try:
+        day = date.fromisoformat(words[1]) if len(words) > 1 else None
+    except ValueError:
+        day = None
+    recurrence = Rule.from_json(rule.recurrence)
+    if day is None or day not in occurrence_dates(recurrence, day, day):
+        ctx.reply(ctx.t(N_("Give a date the rule falls on, like /skip {number} 2027-01-01. /upcoming shows them.")).format(number=rule.id))
+        return None
+    return rule, day
+
+
+@router.command("skip", chats=PRIVATE)
+async def skip(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
+    if found is None:
+        return
+    officer, branch = found
+    target = await _rule_and_date(ctx, branch, ctx.request.args.split())
+    if target is None:
+        return
+    rule, day = target
+    await calendar.set_exception(ctx.session, rule.id, day, None, officer.id, ctx.now)
+    activity = await calendar.activity_of(ctx.session, rule.id, day)
+    if activity is not None and not activity.cancelled:
+        activity.cancelled = True
+        ctx.send(branch.chat_id, ctx.t_branch(branch)(N_("“{title}” on {date} is cancelled.")).format(
+            title=activity.title, date=local_time(activity.starts_at, branch.timezone)))
+    await access.log(ctx, officer, "rule.skip", target=f"#{rule.id}", date=day.isoformat())
+    ctx.reply(ctx.t(N_("#{number} will not happen on {date}; the rule itself stays.")).format(number=rule.id, date=day.isoformat()))
+
+
+@router.command("move", chats=PRIVATE)
+async def move(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
+    if found is None:
+        return
+    officer, branch = found
+    words = ctx.request.args.split()
+    target = await _rule_and_date(ctx, branch, words[:2])
+    if target is None:
+        return
+    rule, day = target
+    new = parse_start(" ".join(words[2:]), branch.timezone, ctx.now) if len(words) > 2 else None
+    if new is None or new <= ctx.now:
+        ctx.reply(ctx.t(N_("Write the new date and time, in the future: /move {number} {date} 2027-01-08 09:00")).format(
+            number=rule.id, date=day.isoformat()))
+        return
+    await calendar.set_exception(ctx.session, rule.id, day, new, officer.id, ctx.now)
+    activity = await calendar.activity_of(ctx.session, rule.id, day)
+    if activity is not None:
+        settings = BranchSettings.of(branch)
+        length = activity.ends_at - activity.starts_at
+        activity.starts_at, activity.ends_at = new, new + length
+        activity.checkin_opens_at = new - timedelta(minutes=settings.checkin_before_minutes)
+        activity.checkin_closes_at = new + length + timedelta(minutes=settings.checkin_after_minutes)
+        refresh_announcement(ctx, activity.id)
+        ctx.send(branch.chat_id, ctx.t_branch(branch)(N_("“{title}” moves to {date}.")).format(
+            title=activity.title, date=local_time(new, branch.timezone)))
+    await access.log(ctx, officer, "rule.move", target=f"#{rule.id}", date=day.isoformat(), to=new.isoformat())
+    ctx.reply(ctx.t(N_("#{number}: {date} moves to {new}.")).format(
+        number=rule.id, date=day.isoformat(), new=local_time(new, branch.timezone)))
+
+
+@router.command("stoprule", chats=PRIVATE)
+async def stop_rule(ctx: Context) -> None:
+    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
+    if found is None:
+        return
+    officer, branch = found
+    number = ctx.request.args.strip().lstrip("#")
+    rule = await calendar.get_rule(ctx.session, int(number)) if number.isdigit() else None
+    if rule is None or rule.branch_id != branch.id or not rule.active:
+        ctx.reply(ctx.t(N_("There is no recurring date number {number}. /rules lists them.")).format(number=number[:20] or "-"))
+        return
+    rule.active = False
+    await access.log(ctx, officer, "rule.stop", target=f"#{rule.id}")
+    ctx.reply(ctx.t(N_("#{number} is stopped; activities already announced stay.")).format(number=rule.id))
+
+
+@router.command("paid", chats=PRIVATE, menu=N_("mark this month's Party dues as paid"))
+async def paid(ctx: Context) -> None:
+    found = await access.me(ctx)
+    if found is None:
+        return
+    member, branch = found
+    arg = ctx.request.args.strip()
+    month = arg or local_time(ctx.now, branch.timezone)[:7]
+    try:
+        datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        ctx.reply(ctx.t(N_("Write the month like /paid 2026-11, or just /paid for this month.")))
+        return
+    if await calendar.mark_paid(ctx.session, member.id, month, ctx.now):
+        ctx.reply(ctx.t(N_("Noted: your Party dues for {month} are paid. Thank you!")).format(month=month))
+    else:
+        ctx.reply(ctx.t(N_("You had already marked {month} as paid.")).format(month=month))

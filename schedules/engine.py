@@ -1,0 +1,174 @@
+"""The branch calendar at work: rules become activities, reminders go out once, gaps are noticed.
+
+Everything timed is claimed in ``scheduled_events`` under a unique key in the same transaction
+as the messages it queues, so a reminder is sent exactly once across restarts and instances.
+A reminder found overdue by more than the grace period (the bot was down) is not sent late:
+it is recorded as missed and the secretary is told instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schedules.rules import Offset, Rule, occurrences
+from storage import activities as activity_store
+from storage import calendar
+from storage.activities import ActivityPlan
+from storage.branches import BranchSettings
+from storage.db import Database
+from storage.enums import ActivityKind
+from storage.models import Activity, Branch, ScheduleRule
+
+log = logging.getLogger(__name__)
+
+# 三会一课 and the theme day: how often each must be held (local rules differ: one table to change).
+REQUIRED = {
+    ActivityKind.THEME_DAY: 1,  # months per period
+    ActivityKind.COMMITTEE_MEETING: 1,
+    ActivityKind.GROUP_MEETING: 1,
+    ActivityKind.GENERAL_MEETING: 3,
+    ActivityKind.PARTY_LECTURE: 3,
+}
+WARN_DAYS_BEFORE_PERIOD_END = {1: 10, 3: 30}
+
+
+class Notifier(Protocol):
+    """What the calendar asks for; the bot implements it (texts, languages, the outbox)."""
+
+    async def announce(self, session: AsyncSession, activity: Activity) -> None: ...
+
+    async def activity_reminder(self, session: AsyncSession, activity: Activity, key: str) -> None: ...
+
+    async def dues_reminder(self, session: AsyncSession, rule: ScheduleRule, deadline: datetime, key: str) -> None: ...
+
+    async def missed(self, session: AsyncSession, rule: ScheduleRule, due_at: datetime, occurrence: datetime) -> None: ...
+
+    async def compliance(self, session: AsyncSession, branch: Branch, kind: ActivityKind, months: int, last_day: date) -> None: ...
+
+    async def follow_up(self, session: AsyncSession, activity: Activity) -> None: ...
+
+
+def period_of(day: date, months: int) -> tuple[date, date]:
+    """The month (months=1) or quarter (months=3) holding ``day``: [first day, first day of the next)."""
+    first_month = (day.month - 1) // months * months + 1
+    start = date(day.year, first_month, 1)
+    end_month = first_month + months
+    end = date(day.year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
+    return start, end
+
+
+class Calendar:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        clock: Callable[[], datetime],
+        *,
+        grace: timedelta = timedelta(minutes=60),
+        horizon: timedelta = timedelta(days=14),
+    ) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.clock = clock
+        self.grace = grace
+        self.horizon = horizon  # scheduled activities are created and announced this far ahead
+
+    async def tick(self) -> None:
+        """One pass; run it every minute or so. Safe to run again at any time."""
+        now = self.clock()
+        async with self.db.session() as session:
+            for rule in await calendar.rules(session):
+                await self._rule(session, rule, now)
+            for branch in await session.scalars(select(Branch)):
+                await self._compliance(session, branch, now)
+            await self._follow_ups(session, now)
+
+    async def _rule(self, session: AsyncSession, rule: ScheduleRule, now: datetime) -> None:
+        branch = await session.get(Branch, rule.branch_id)
+        recurrence = Rule.from_json(rule.recurrence)
+        offsets = [Offset.from_json(o) for o in rule.offsets]
+        moved, skipped = await calendar.exceptions(session, rule.id)
+        lead = max((now - o.moment(now, ZoneInfo(branch.timezone)) for o in offsets), default=timedelta(0))
+        start = max(rule.created_at, now - self.grace - lead - timedelta(days=1))
+        for occ in occurrences(recurrence, branch.timezone, start, now + self.horizon + lead,
+                               moved=moved, skipped=skipped):
+            activity = None
+            if rule.purpose == "activity":
+                activity = await self._materialize(session, rule, branch, occ.key, occ.at, now)
+            for index, offset in enumerate(offsets):
+                due = offset.moment(occ.at, ZoneInfo(branch.timezone))
+                if due > now or due < rule.created_at:
+                    continue
+                key = f"remind:{rule.id}:{occ.key.isoformat()}:{index}"
+                if now - due > self.grace:
+                    if await calendar.claim_event(session, key, due_at=due, now=now, branch_id=branch.id, outcome="missed"):
+                        log.warning("reminder %s was due at %s, during downtime: not sent", key, due)
+                        await self.notifier.missed(session, rule, due, occ.at)
+                    continue
+                if not await calendar.claim_event(session, key, due_at=due, now=now, branch_id=branch.id):
+                    continue
+                if activity is not None:
+                    await self.notifier.activity_reminder(session, activity, key)
+                elif rule.purpose == "dues":
+                    await self.notifier.dues_reminder(session, rule, occ.at, key)
+
+    async def _materialize(
+        self, session: AsyncSession, rule: ScheduleRule, branch: Branch, key: date, at: datetime, now: datetime
+    ) -> Activity | None:
+        """The activity for this occurrence, created and announced the first time it comes in sight."""
+        existing = await calendar.activity_of(session, rule.id, key)
+        if existing is not None:
+            return existing
+        ends = at + timedelta(minutes=rule.duration_minutes)
+        if ends <= now or at > now + self.horizon:
+            return None
+        if not await calendar.claim_event(session, f"activity:{rule.id}:{key.isoformat()}", due_at=at, now=now,
+                                          branch_id=branch.id):
+            return await calendar.activity_of(session, rule.id, key)
+        settings = BranchSettings.of(branch)
+        activity = await activity_store.create(
+            session, branch.id,
+            ActivityPlan(rule.kind or ActivityKind.OTHER, rule.title, at, ends, rule.place, rule.audience,
+                         rule.audience_group),
+            opens_before_minutes=settings.checkin_before_minutes,
+            closes_after_minutes=settings.checkin_after_minutes,
+            created_by=rule.created_by, now=now,
+        )
+        activity.rule_id, activity.occurrence = rule.id, key
+        await session.flush()
+        await self.notifier.announce(session, activity)
+        return activity
+
+    async def _compliance(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        today = now.astimezone(ZoneInfo(branch.timezone)).date()
+        zone = ZoneInfo(branch.timezone)
+        for kind, months in REQUIRED.items():
+            start, end = period_of(today, months)
+            if (end - today).days > WARN_DAYS_BEFORE_PERIOD_END[months]:
+                continue
+            start_at = datetime.combine(start, datetime.min.time(), zone)
+            end_at = datetime.combine(end, datetime.min.time(), zone)
+            if await calendar.held_between(session, branch.id, kind, start_at, end_at):
+                continue
+            key = f"compliance:{branch.id}:{kind.value}:{start.isoformat()}"
+            if await calendar.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
+                await self.notifier.compliance(session, branch, kind, months, end - timedelta(days=1))
+
+    async def _follow_ups(self, session: AsyncSession, now: datetime) -> None:
+        ended = await session.scalars(
+            select(Activity).where(
+                ~Activity.cancelled, Activity.checkin_closes_at <= now,
+                Activity.checkin_closes_at > now - timedelta(days=2),
+            )
+        )
+        for activity in list(ended):
+            if await calendar.claim_event(session, f"followup:{activity.id}", due_at=activity.checkin_closes_at,
+                                          now=now, branch_id=activity.branch_id):
+                await self.notifier.follow_up(session, activity)
