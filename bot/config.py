@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     send_per_group_per_minute: int = Field(default=20, gt=0)
     # A reminder due while the bot was down is still sent if it is at most this late.
     reminder_grace_minutes: int = Field(default=60, ge=0)
+    calendar_interval_seconds: float = Field(default=20.0, gt=0)  # how often the calendar looks
+    clock_file: Path | None = None  # tests only: read "now" from this file (an ISO time)
     default_timezone: str = "Asia/Shanghai"
     default_locale: str = "zh_CN"
     log_level: str = "INFO"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -32,6 +33,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def file_clock(path: Path) -> Callable[[], datetime]:
+    """A clock read from a file holding an ISO time: how end-to-end tests move the bot through days."""
+
+    def now() -> datetime:
+        return datetime.fromisoformat(path.read_text().strip()).astimezone(timezone.utc)
+
+    return now
+
+
 class BotCore:
     def __init__(
         self,
@@ -43,7 +53,9 @@ class BotCore:
         clock: Callable[[], datetime] = utcnow,
         limits: LimitConfig = LimitConfig(),
         grace: timedelta = timedelta(minutes=60),
+        calendar_interval: float = 20.0,
     ) -> None:
+        self.calendar_interval = calendar_interval
         self.db = db
         self.catalogs = Catalogs(default_locale)
         self.router = build_router()
@@ -73,6 +85,8 @@ class BotCore:
             limits=LimitConfig(settings.send_per_second, settings.send_per_chat_per_second,
                                settings.send_per_group_per_minute),
             grace=timedelta(minutes=settings.reminder_grace_minutes),
+            calendar_interval=settings.calendar_interval_seconds,
+            clock=file_clock(settings.clock_file) if settings.clock_file else utcnow,
         )
 
     async def process(self, request: Request) -> None:
@@ -102,7 +116,7 @@ class BotCore:
         self.sender.wake()
 
     def start_jobs(self) -> None:
-        self.ticker.every(20, self.calendar_tick, "calendar", at_once=True)
+        self.ticker.every(self.calendar_interval, self.calendar_tick, "calendar", at_once=True)
         self.ticker.every(30, self.send_due_records, "activity-records")
         self.ticker.every(30, self.broadcast_upkeep, "broadcast-upkeep")
         self.ticker.every(3600, self.forget_old_updates, "forget-old-updates")
