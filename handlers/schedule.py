@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers import access
+from handlers import access, dialog
 from handlers.access import Can
 from handlers.activities import refresh_announcement
-from handlers.context import PRIVATE, Context, Router
+from handlers.context import PRIVATE, Context, Router, button, callback_args
 from handlers.i18n import N_, Gettext
 from handlers.labels import (
     AUDIENCE_WORDS,
@@ -30,8 +30,9 @@ from schedules.rules import (
     parse_rule,
 )
 from storage import calendar
+from storage import members as member_store
 from storage.branches import BranchSettings
-from storage.enums import Audience
+from storage.enums import ActivityKind, Audience
 from storage.models import Branch, ScheduleRule
 
 router = Router()
@@ -68,32 +69,43 @@ async def add_rule(ctx: Context) -> None:
     if found is None:
         return
     officer, branch = found
+    if not ctx.request.args.strip():
+        await dialog.begin(ctx, "rule", "kind", {})
+        kinds = [k for k in ActivityKind if k != ActivityKind.OTHER]
+        rows = [[button(ctx.t(KIND[k]), "rk", k.value) for k in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
+        rows.append([button(ctx.t(N_("Party dues deadline")), "rk", "dues")])
+        ctx.reply(ctx.t(N_("Which recurring date? (Send /cancel to stop.)")), rows)
+        return
+    await _save_rule(ctx, officer, branch, [p.strip() for p in ctx.request.args.replace("｜", "|").split("|")])
+
+
+async def _save_rule(ctx: Context, officer, branch: Branch, parts: list[str]) -> bool:
+    """Check the one-line form's fields and save the rule; answers and returns False on bad input."""
     t = ctx.t
-    parts = [p.strip() for p in ctx.request.args.replace("｜", "|").split("|")]
     if len(parts) < 2 or not parts[0]:
         ctx.reply(t(RULE_USAGE))
-        return
+        return False
     dues = parts[0].lower() in DUES_WORDS
     kind = None if dues else lookup(KIND_WORDS, parts[0])
     if not dues and kind is None:
         ctx.reply(t(N_("“{value}” is not a kind of activity I know. Kinds: 主题党日, 支部党员大会, 支委会, 党小组会, 党课, 组织生活会, 其他.")).format(value=parts[0][:50]) + "\n\n" + t(RULE_USAGE))
-        return
+        return False
     try:
         recurrence = parse_rule(parts[1])
     except ValueError:
         ctx.reply(t(N_("I cannot read “{value}” as a recurring date.")).format(value=parts[1][:80]) + "\n\n" + t(RULE_USAGE))
-        return
+        return False
     fields = parts[2:] if not dues else ["", "", "", *parts[2:3]]
     if not dues and len(fields) < 4:
         ctx.reply(t(RULE_USAGE))
-        return
+        return False
     minutes = 120
     if fields[0]:
         start = datetime(2000, 1, 3, 9, 0, tzinfo=ZoneInfo("UTC"))
         end = parse_end(fields[0], start, "UTC", start)
         if end is None or not timedelta(minutes=10) <= end - start <= timedelta(hours=12):
             ctx.reply(t(N_("I cannot read the length “{value}”. Write it like 2h or 90分钟 (at most 12 hours).")).format(value=fields[0][:30]))
-            return
+            return False
         minutes = int((end - start).total_seconds() // 60)
     place = fields[1][:100] if len(fields) > 1 and fields[1] not in ("", "-", "无") else None
     audience, group = Audience.BRANCH, None
@@ -105,7 +117,7 @@ async def add_rule(ctx: Context) -> None:
         offsets = parse_offsets(fields[3]) if len(fields) > 3 else []
     except ValueError:
         ctx.reply(t(N_("I cannot read the reminders “{value}”. Write them like 提前3天 09:00, 提前2小时.")).format(value=fields[3][:80]))
-        return
+        return False
     title = t(N_("Party dues deadline")) if dues else (parts[7] if len(parts) > 7 and parts[7] else ctx.t_branch(branch)(KIND[kind]))
     rule = await calendar.add_rule(
         ctx.session, branch_id=branch.id, purpose="dues" if dues else "activity", kind=kind, title=title[:100],
@@ -116,6 +128,7 @@ async def add_rule(ctx: Context) -> None:
     upcoming = [local_time(o.at, branch.timezone) for o in await _next(ctx, branch, rule, 3)]
     ctx.reply(t(N_("Saved: {rule}\nNext: {dates}\nActivities are announced in the group {days} days ahead.")).format(
         rule=_describe(t, ctx.locale, rule), dates=t(LIST_SEPARATOR).join(upcoming) or "-", days=14))
+    return True
 
 
 @router.command("rules", chats=PRIVATE, menu=N_("the branch's recurring dates"))
@@ -260,3 +273,90 @@ async def paid(ctx: Context) -> None:
         ctx.reply(ctx.t(N_("Noted: your Party dues for {month} are paid. Thank you!")).format(month=month))
     else:
         ctx.reply(ctx.t(N_("You had already marked {month} as paid.")).format(month=month))
+
+
+# --- the guided dialog: one question per field, then the same checks as the one-line form -------
+
+DIALOG_QUESTIONS = {
+    "when": N_("When does it recur? For example: 每月第一个周五 09:00, 每月20日 18:00, 每季度第一个月15日 14:30."),
+    "length": N_("How long does it last? For example 2h or 90分钟."),
+    "place": N_("Where? Send - if there is no fixed place."),
+    "who": N_("Who should come?"),
+    "reminders": N_("When should I remind people? For example: 提前3天 09:00, 提前2小时. Send - for no reminders."),
+}
+
+
+@router.callback("rk")
+async def dialog_kind(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "rule")
+    args = callback_args(ctx, 1)
+    valid = args is not None and (args[0] == "dues" or args[0] in ActivityKind._value2member_map_)
+    if conv is None or conv.step != "kind" or not valid:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    word = "党费" if args[0] == "dues" else KIND_WORDS[ActivityKind(args[0])][0]
+    await dialog.advance(ctx, conv, "when", kind=word)
+    ctx.reply(ctx.t(DIALOG_QUESTIONS["when"]))
+
+
+@router.text
+async def dialog_answer(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "rule")
+    if conv is None or ctx.request.text is None:
+        return
+    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
+    if found is None:
+        await dialog.end(ctx)
+        return
+    officer, branch = found
+    text = " ".join(ctx.request.text.split())
+    dues = conv.data.get("kind") == "党费"
+    step = conv.step
+    if step == "when":
+        try:
+            parse_rule(text)
+        except ValueError:
+            ctx.reply(ctx.t(N_("I cannot read “{value}” as a recurring date.")).format(value=text[:80]) + "\n"
+                      + ctx.t(DIALOG_QUESTIONS["when"]))
+            return
+        following = "reminders" if dues else "length"
+    elif step == "length":
+        following = "place"
+    elif step == "place":
+        following = "who"
+    elif step == "reminders":
+        try:
+            parse_offsets("" if text == "-" else text)
+        except ValueError:
+            ctx.reply(ctx.t(N_("I cannot read the reminders “{value}”. Write them like 提前3天 09:00, 提前2小时.")).format(value=text[:80]))
+            return
+        following = "done"
+    else:
+        ctx.reply(ctx.t(N_("Please use the buttons above, or send /cancel.")))
+        return
+    await dialog.advance(ctx, conv, following, **{step: "" if text == "-" else text})
+    if following == "done":
+        data = conv.data
+        parts = [data["kind"], data["when"], data.get("reminders", "")] if dues else \
+            [data["kind"], data["when"], data.get("length", ""), data.get("place", ""), data.get("who", ""),
+             data.get("reminders", "")]
+        await dialog.end(ctx)
+        await _save_rule(ctx, officer, branch, parts)
+    elif following == "who":
+        groups = sorted({m.party_group for m in await member_store.roster(ctx.session, branch.id) if m.party_group})
+        rows = [[button(ctx.t(N_("Whole branch")), "rw", "全体"), button(ctx.t(N_("Branch committee")), "rw", "支委")]]
+        rows += [[button(g, "rw", g)] for g in groups if len(("rw:" + g).encode()) <= 64]
+        ctx.reply(ctx.t(DIALOG_QUESTIONS["who"]), rows)
+    else:
+        ctx.reply(ctx.t(DIALOG_QUESTIONS[following]))
+
+
+@router.callback("rw")
+async def dialog_who(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "rule")
+    data = (ctx.request.callback_data or "").partition(":")[2]
+    if conv is None or conv.step != "who" or not data:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    await dialog.advance(ctx, conv, "reminders", who=data[:50])
+    ctx.reply(ctx.t(DIALOG_QUESTIONS["reminders"]))

@@ -148,3 +148,26 @@ async def test_only_one_instance_leads_on_postgresql(db):
     await first.release()  # the leader stops (or dies: its connection closes)
     assert await second.hold()
     await second.release()
+
+
+async def test_guided_dialog_adds_the_same_rule_as_the_one_line_form(bot):
+    bot.clock.now = at("2026-11-16 10:00")
+    sec = await setup_branch(bot)
+    await bot.say(sec, "/add 张三 正式 第一党小组")
+    kinds = (await bot.say(sec, "/rule"))[-1]
+    await bot.press(sec, kinds, kinds.button("Party group meeting"))
+    assert "cannot read" in (await bot.say(sec, "sometimes"))[-1].text
+    await bot.say(sec, "每月最后一个周三 14:30")
+    await bot.say(sec, "90分钟")
+    who = (await bot.say(sec, "-"))[-1]
+    await bot.press(sec, who, who.button("第一党小组"))
+    saved = (await bot.say(sec, "提前1天 09:00"))[-1].text
+    assert saved.startswith("Saved: #1 Party group meeting: the last Wednesday of every month at 14:30")
+    assert "2026-11-25 14:30" in saved
+    bot.clock.now = at("2026-11-20 10:00")
+    post = next(s for s in await bot.tick() if s.chat_id == GROUP.id)
+    assert "2026-11-25 14:30–16:00" in post.text and "Party group 第一党小组" in post.text
+    dues = (await bot.say(sec, "/rule"))[-1]
+    await bot.press(sec, dues, dues.button("Party dues deadline"))
+    await bot.say(sec, "每月20日 18:00")
+    assert "#2 Party dues deadline" in (await bot.say(sec, "-"))[-1].text
