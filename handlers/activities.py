@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import access, dialog
 from handlers.access import Can
 from handlers.api import Edit, Keyboard
-from handlers.context import PRIVATE, Context, Router, button, callback_args, int_arg
+from handlers.context import PRIVATE, Context, Router, button, int_arg
 from handlers.i18n import N_, Gettext
 from handlers.labels import (
     AUDIENCE_WORDS,
@@ -323,16 +323,15 @@ async def _dialog_branch(ctx: Context) -> tuple[Member, Branch] | None:
 
 @router.callback("nk")
 async def dialog_kind(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "new_activity")
-    args = callback_args(ctx, 1)
-    if conv is None or conv.step != "kind" or args is None or args[0] not in ActivityKind._value2member_map_:
-        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+    pressed = await dialog.pressed_at(ctx, "new_activity", "kind", *ActivityKind)
+    if pressed is None:
         return
+    conv, kind = pressed
     found = await _dialog_branch(ctx)
     if found is None:
         return
-    await dialog.advance(ctx, conv, "title", kind=args[0])
-    ctx.toast(ctx.t(KIND[ActivityKind(args[0])]))
+    await dialog.advance(ctx, conv, "title", kind=kind)
+    ctx.toast(ctx.t(KIND[ActivityKind(kind)]))
     await _ask(ctx, found[1], "title", conv.data)
 
 
@@ -361,19 +360,18 @@ async def dialog_answer(ctx: Context) -> None:
 
 @router.callback("na")
 async def dialog_audience(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "new_activity")
-    args = callback_args(ctx, 1)
-    if conv is None or conv.step != "audience" or args is None:
-        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+    pressed = await dialog.pressed_at(ctx, "new_activity", "audience")
+    if pressed is None:
         return
+    conv, code = pressed
     found = await _dialog_branch(ctx)
     if found is None:
         return
     groups = conv.data.get("groups", [])
-    index = int_arg(args[0])
-    if args[0] == "b":
+    index = int_arg(code)
+    if code == "b":
         choice = {"audience": Audience.BRANCH.value, "group": None}
-    elif args[0] == "c":
+    elif code == "c":
         choice = {"audience": Audience.COMMITTEE.value, "group": None}
     elif index is not None and index < len(groups):
         choice = {"audience": Audience.GROUP.value, "group": groups[index]}
@@ -386,17 +384,16 @@ async def dialog_audience(ctx: Context) -> None:
 
 @router.callback("nc")
 async def dialog_confirm(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "new_activity")
-    args = callback_args(ctx, 1)
-    if conv is None or conv.step != "confirm" or args is None or args[0] not in ("ok", "no"):
-        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+    pressed = await dialog.pressed_at(ctx, "new_activity", "confirm", "ok", "no")
+    if pressed is None:
         return
+    conv, choice = pressed
     found = await _dialog_branch(ctx)
     if found is None:
         return
     officer, branch = found
     await dialog.end(ctx)
-    if args[0] == "no":
+    if choice == "no":
         ctx.toast(ctx.t(N_("Stopped. Nothing was saved.")))
         ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
         return

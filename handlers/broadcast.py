@@ -124,9 +124,11 @@ def _audience_choice(conv_data: dict, code: str) -> tuple[Audience, str | None] 
 
 @router.callback("ba")
 async def choose_audience(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "broadcast")
-    args = callback_args(ctx, 1)
-    choice = _audience_choice(conv.data, args[0]) if conv is not None and conv.step == "audience" and args else None
+    pressed = await dialog.pressed_at(ctx, "broadcast", "audience")
+    if pressed is None:
+        return
+    conv, code = pressed
+    choice = _audience_choice(conv.data, code)
     if choice is None:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return
@@ -138,16 +140,15 @@ async def choose_audience(ctx: Context) -> None:
 
 @router.callback("bk")
 async def choose_ack(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "broadcast")
-    args = callback_args(ctx, 1)
-    if conv is None or conv.step != "ack" or args is None or args[0] not in ("0", "1"):
-        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+    pressed = await dialog.pressed_at(ctx, "broadcast", "ack", "0", "1")
+    if pressed is None:
         return
+    conv, choice = pressed
     found = await access.officer(ctx, Can.BROADCAST)
     if found is None:
         return
     author, branch = found
-    await dialog.advance(ctx, conv, "confirm", ack=args[0] == "1")
+    await dialog.advance(ctx, conv, "confirm", ack=choice == "1")
     people = await store.audience(ctx.session, branch.id, Audience(conv.data["audience"]), conv.data["audience_arg"])
     reachable, unreachable = await _split_reachable(ctx, people)
     t = ctx.t
@@ -175,17 +176,16 @@ async def _split_reachable(ctx: Context, people: list[Member]) -> tuple[list[Mem
 
 @router.callback("bs")
 async def send(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "broadcast")
-    args = callback_args(ctx, 1)
-    if conv is None or conv.step != "confirm" or args is None or args[0] not in ("ok", "no"):
-        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+    pressed = await dialog.pressed_at(ctx, "broadcast", "confirm", "ok", "no")
+    if pressed is None:
         return
+    conv, choice = pressed
     found = await access.officer(ctx, Can.BROADCAST)
     if found is None:
         return
     author, branch = found
     await dialog.end(ctx)
-    if args[0] == "no":
+    if choice == "no":
         ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
         return
     data = conv.data

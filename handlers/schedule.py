@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from handlers import access, dialog
 from handlers.access import Can
 from handlers.activities import refresh_announcement
-from handlers.context import PRIVATE, Context, Router, button, callback_args
+from handlers.context import PRIVATE, Context, Router, button
 from handlers.i18n import N_, Gettext
 from handlers.labels import (
     AUDIENCE_WORDS,
@@ -288,13 +288,11 @@ DIALOG_QUESTIONS = {
 
 @router.callback("rk")
 async def dialog_kind(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "rule")
-    args = callback_args(ctx, 1)
-    valid = args is not None and (args[0] == "dues" or args[0] in ActivityKind._value2member_map_)
-    if conv is None or conv.step != "kind" or not valid:
-        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+    pressed = await dialog.pressed_at(ctx, "rule", "kind", "dues", *ActivityKind)
+    if pressed is None:
         return
-    word = "党费" if args[0] == "dues" else KIND_WORDS[ActivityKind(args[0])][0]
+    conv, kind = pressed
+    word = "党费" if kind == "dues" else KIND_WORDS[ActivityKind(kind)][0]
     await dialog.advance(ctx, conv, "when", kind=word)
     ctx.reply(ctx.t(DIALOG_QUESTIONS["when"]))
 
@@ -353,10 +351,9 @@ async def dialog_answer(ctx: Context) -> None:
 
 @router.callback("rw")
 async def dialog_who(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "rule")
-    data = (ctx.request.callback_data or "").partition(":")[2]
-    if conv is None or conv.step != "who" or not data:
-        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+    pressed = await dialog.pressed_at(ctx, "rule", "who")
+    if pressed is None:
         return
-    await dialog.advance(ctx, conv, "reminders", who=data[:50])
+    conv, who = pressed
+    await dialog.advance(ctx, conv, "reminders", who=who[:50])
     ctx.reply(ctx.t(DIALOG_QUESTIONS["reminders"]))
