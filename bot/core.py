@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from bot.config import Settings
 from bot.delivery import Sender
@@ -69,7 +70,8 @@ class BotCore:
             is_chat_admin=transport.is_chat_admin,
         )
         shared = Limits(limits)  # replies and queued sends draw on the same allowance
-        self.sender = Sender(db, transport, shared, clock)
+        # A batch is ~50 ms of sending: enough to keep up, few messages in doubt after a crash.
+        self.sender = Sender(db, transport, shared, clock, concurrency=max(4, math.ceil(limits.per_second / 20)))
         self.performer = Performer(transport, db, clock, limits=shared, on_queued=self.sender.wake)
         self.calendar = Calendar(db, Reminders(self.catalogs, clock), clock, grace=grace)
         self.leadership = Leadership(db)

@@ -46,7 +46,7 @@ class Sender:
         limits: Limits,
         clock: Callable[[], datetime],
         *,
-        concurrency: int = 4,
+        concurrency: int = 8,
         max_attempts: int = 8,
         batch: int = 500,
     ) -> None:
@@ -105,71 +105,74 @@ class Sender:
             pass
 
     async def drain_once(self) -> bool:
-        """Send what is due now, each chat in order and within the limits; True if any was due."""
+        """Send what is due now, each chat in order and within the limits; True if any was due.
+
+        Rows go out in small batches: claimed together in one commit right before their requests
+        leave, settled together in one commit right after. A batch is what may leave at once
+        (``concurrency``), so a crash leaves at most that many rows in doubt.
+        """
         async with self.db.session() as session:
             rows = await outbox.due(session, self.clock(), self.batch)
         if not rows:
             return False
         queue = deque(rows)
-        busy: set[int] = set()  # chats with a message in flight: keep each chat's order
-        flights: set[asyncio.Task] = set()
         while queue and not self._stopping:
             loop_now = self.limits.clock()
-            pick, soonest = None, None
+            picked: list[OutboxMessage] = []
+            chats: set[int] = set()
+            soonest = None
             for row in queue:
-                if row.chat_id in busy:
-                    continue
+                if len(picked) >= self.concurrency:
+                    break
+                if row.chat_id in chats:
+                    continue  # one message per chat per batch keeps each chat's order
+                chats.add(row.chat_id)
                 at = self.limits.ready_at(row.chat_id, loop_now)
                 if at <= loop_now:
-                    pick = row
-                    break
-                soonest = at if soonest is None else min(soonest, at)
-            if pick is None:
-                waits = [asyncio.create_task(asyncio.sleep((soonest or loop_now + 0.05) - loop_now))]
-                await asyncio.wait([*waits, *flights], return_when=asyncio.FIRST_COMPLETED)
-                for w in waits:
-                    w.cancel()
+                    self.limits.take(row.chat_id)
+                    picked.append(row)
+                else:
+                    soonest = at if soonest is None else min(soonest, at)
+            if not picked:
+                await asyncio.sleep(max(0.001, (soonest or loop_now + 0.05) - loop_now))
                 continue
-            while len(flights) >= self.concurrency:
-                await asyncio.wait(flights, return_when=asyncio.FIRST_COMPLETED)
-            queue.remove(pick)
-            self.limits.take(pick.chat_id)
-            busy.add(pick.chat_id)
-            task = asyncio.create_task(self._deliver(pick))
-            flights.add(task)
-            task.add_done_callback(lambda t, chat=pick.chat_id: (flights.discard(t), busy.discard(chat)))
-        if flights:
-            await asyncio.gather(*flights, return_exceptions=True)
+            for row in picked:
+                queue.remove(row)
+            await self._deliver(picked)
         return True
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver(self, rows: list[OutboxMessage]) -> None:
         async with self.db.session() as session:
-            if not await outbox.claim(session, row.id, self.clock()):
-                return  # another sender has it
+            mine = await outbox.claim_many(session, [row.id for row in rows], self.clock())
+        rows = [row for row in rows if row.id in mine]  # the others went with another sender
+        outcomes = await asyncio.gather(*(self._attempt(row) for row in rows))
+        async with self.db.session() as session:
+            for row, (status, extra) in zip(rows, outcomes):
+                await outbox.settle(session, row.id, status, self.clock(), **extra)
+                if status == Status.UNREACHABLE and row.chat_id > 0:
+                    await update_store.mark_unreachable(session, row.chat_id, self.clock())
+
+    async def _attempt(self, row: OutboxMessage) -> tuple[Status, dict]:
+        """Send one row; its new status and what to record. Never raises."""
         attempts = row.attempts + 1
-        status, extra = Status.SENT, {}
         try:
-            extra["message_id"] = await self._send(row)
+            return Status.SENT, {"message_id": await self._send(row)}
         except RetryLater as exc:
             self.limits.pause(exc.retry_after)
-            status, extra = Status.PENDING, {"error": str(exc), "not_before": self._later(exc.retry_after)}
+            return Status.PENDING, {"error": str(exc), "not_before": self._later(exc.retry_after)}
         except Uncertain as exc:  # the request may have arrived: sending again may duplicate it
             status, extra = self._retry_or_fail(attempts, exc)
-            extra["uncertain"] = True
+            return status, {**extra, "uncertain": True}
         except Transient as exc:
-            status, extra = self._retry_or_fail(attempts, exc)
+            return self._retry_or_fail(attempts, exc)
         except Unreachable as exc:
-            status, extra = Status.UNREACHABLE, {"error": str(exc)}
+            return Status.UNREACHABLE, {"error": str(exc)}
         except Rejected as exc:
             unreachable = exc.chat_not_found and row.chat_id > 0
-            status, extra = (Status.UNREACHABLE if unreachable else Status.FAILED), {"error": str(exc)}
+            return (Status.UNREACHABLE if unreachable else Status.FAILED), {"error": str(exc)}
         except Exception as exc:  # a bug must not leave the row in flight for ever
             log.exception("sending outbox row %s failed", row.id)
-            status, extra = Status.FAILED, {"error": f"internal error: {exc}"}
-        async with self.db.session() as session:
-            await outbox.settle(session, row.id, status, self.clock(), **extra)
-            if status == Status.UNREACHABLE and row.chat_id > 0:
-                await update_store.mark_unreachable(session, row.chat_id, self.clock())
+            return Status.FAILED, {"error": f"internal error: {exc}"}
 
     def _retry_or_fail(self, attempts: int, exc: Exception) -> tuple[Status, dict]:
         if attempts >= self.max_attempts:

@@ -18,6 +18,9 @@ class LimitConfig:
     per_second: float = 30.0
     per_chat_per_second: float = 1.0
     per_group_per_minute: int = 20
+    # Requests reach Telegram a little later than they leave, and not always in step: windows are
+    # kept this much longer than the limit says, so a late one never lands in the next window.
+    margin: float = 0.05
 
 
 class Limits:
@@ -34,14 +37,15 @@ class Limits:
         now = self.clock() if now is None else now
         self._forget(now)
         at = max(now, self._paused_until)
+        stretch = 1.0 + self.config.margin
         if len(self._global) >= self.config.per_second:
-            at = max(at, self._global[-int(self.config.per_second)] + 1.0)
+            at = max(at, self._global[-int(self.config.per_second)] + stretch)
         last = self._last.get(chat_id)
         if last is not None:
-            at = max(at, last + 1.0 / self.config.per_chat_per_second)
+            at = max(at, last + stretch / self.config.per_chat_per_second)
         window = self._groups.get(chat_id)
         if chat_id < 0 and window and len(window) >= self.config.per_group_per_minute:
-            at = max(at, window[-self.config.per_group_per_minute] + 60.0)
+            at = max(at, window[-self.config.per_group_per_minute] + 60.0 * stretch)
         return at
 
     def take(self, chat_id: int) -> None:
@@ -63,11 +67,11 @@ class Limits:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
     def _forget(self, now: float) -> None:
-        while self._global and self._global[0] <= now - 1.0:
+        while self._global and self._global[0] <= now - (1.0 + self.config.margin):
             self._global.popleft()
         if len(self._last) > 10_000:  # keep memory flat in a long-running process
             self._last = {c: t for c, t in self._last.items() if t > now - 60}
             self._groups = {c: w for c, w in self._groups.items() if w and w[-1] > now - 60}
         for window in self._groups.values():
-            while window and window[0] <= now - 60.0:
+            while window and window[0] <= now - 60.0 * (1.0 + self.config.margin):
                 window.popleft()

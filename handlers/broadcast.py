@@ -13,6 +13,7 @@ from handlers.context import (
     PRIVATE,
     Context,
     Env,
+    Outgoing,
     Router,
     button,
     callback_args,
@@ -202,17 +203,18 @@ async def send(ctx: Context) -> None:
     gt = ctx.t_branch(branch)
     text = notice_text(gt, broadcast, author.name, branch)
     reachable_ids = {m.id for m in reachable}
+    buttons = ack_buttons(gt, broadcast)
+    copies: list[Outgoing] = []
     if broadcast.audience == Audience.GROUP:
-        await ctx.enqueue(f"{purpose}:group", branch.chat_id, text, ack_buttons(gt, broadcast), purpose=purpose,
-                          photo=broadcast.photo, document=broadcast.document)
+        copies.append(Outgoing(f"{purpose}:group", branch.chat_id, text, buttons, broadcast.photo, broadcast.document))
     for member in people:
         chat = member.telegram_user_id if member.id in reachable_ids else None
         key = None
         if chat is not None and broadcast.audience != Audience.GROUP:
             key = f"{purpose}:{chat}"
-            await ctx.enqueue(key, chat, text, ack_buttons(gt, broadcast), purpose=purpose,
-                              photo=broadcast.photo, document=broadcast.document)
-        await store.add_delivery(ctx.session, broadcast, member, chat, key)
+            copies.append(Outgoing(key, chat, text, buttons, broadcast.photo, broadcast.document))
+        store.add_delivery(ctx.session, broadcast, member, chat, key)
+    await ctx.enqueue_many(purpose, copies)
     if unreachable and broadcast.audience != Audience.GROUP:
         hint = gt(N_("There is a new notice from the branch. {names}: please open a private chat with @{bot} and "
                      "press Start, so that notices reach you.")).format(

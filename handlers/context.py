@@ -126,11 +126,14 @@ class Context:
         document: str | None = None,
     ) -> bool:
         """Queue a message in this transaction for the outbox sender; False if ``key`` was queued before."""
-        queued = await queue_message(self.session, self.now, key, chat_id, text, buttons, purpose=purpose,
-                                     photo=photo, document=document)
-        if queued and not any(isinstance(a, Queued) for a in self.actions):
+        return await self.enqueue_many(purpose, [Outgoing(key, chat_id, text, buttons, photo, document)]) > 0
+
+    async def enqueue_many(self, purpose: str, messages: list[Outgoing]) -> int:
+        """Queue messages in this transaction; how many were new."""
+        added = await queue_messages(self.session, self.now, purpose, messages)
+        if added and not any(isinstance(a, Queued) for a in self.actions):
             self.actions.append(Queued())
-        return queued
+        return added
 
     def refresh(self, key: str, render: Callable[[AsyncSession], Awaitable[Edit | None]]) -> None:
         self.actions.append(Refresh(key, render))
@@ -140,6 +143,41 @@ class Context:
 
     async def branch_of_group(self) -> Branch | None:
         return await branch_store.by_chat(self.session, self.request.chat.id)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for the outbox; its key says what it is and to whom, so it is queued once."""
+
+    key: str
+    chat_id: int
+    text: str
+    buttons: Keyboard | None = None
+    photo: str | None = None  # a Telegram file_id
+    document: str | None = None
+
+
+async def queue_messages(session: AsyncSession, now: datetime, purpose: str, messages: list[Outgoing]) -> int:
+    """Put messages in the outbox; long texts become several (cut at paragraphs), buttons under the last.
+
+    Returns how many rows were new (keys queued before are left alone).
+    """
+    rows = []
+    for message in messages:
+        media = message.photo or message.document
+        pieces = split_text(message.text, MAX_CAPTION if media else MAX_TEXT)
+        for i, piece in enumerate(pieces):
+            last = i == len(pieces) - 1
+            rows.append({
+                "key": message.key if i == 0 else f"{message.key}:{i}",
+                "purpose": purpose,
+                "chat_id": message.chat_id,
+                "text": piece,
+                "buttons": [[b.__dict__ for b in row] for row in message.buttons] if message.buttons and last else None,
+                "photo": message.photo if i == 0 else None,
+                "document": message.document if i == 0 else None,
+            })
+    return await outbox.enqueue(session, rows, now)
 
 
 async def queue_message(
@@ -154,23 +192,8 @@ async def queue_message(
     photo: str | None = None,
     document: str | None = None,
 ) -> bool:
-    """Put a message in the outbox; long texts become several (cut at paragraphs), buttons under the last."""
-    pieces = split_text(text, MAX_CAPTION if (photo or document) else MAX_TEXT)
-    queued = False
-    for i, piece in enumerate(pieces):
-        last = i == len(pieces) - 1
-        queued |= await outbox.enqueue(
-            session,
-            key=key if i == 0 else f"{key}:{i}",
-            purpose=purpose,
-            chat_id=chat_id,
-            text=piece,
-            now=now,
-            buttons=[[b.__dict__ for b in row] for row in buttons] if buttons and last else None,
-            photo=photo if i == 0 else None,
-            document=document if i == 0 else None,
-        )
-    return queued
+    """One message for the outbox; False if its key was queued before."""
+    return await queue_messages(session, now, purpose, [Outgoing(key, chat_id, text, buttons, photo, document)]) > 0
 
 
 def locale_from(pref: UserPref | None, catalogs: Catalogs, fallback: str) -> str:

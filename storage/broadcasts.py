@@ -66,7 +66,7 @@ async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
     return await session.get(Broadcast, broadcast_id)
 
 
-async def add_delivery(session: AsyncSession, broadcast: Broadcast, member: Member, chat_id: int | None, key: str | None) -> None:
+def add_delivery(session: AsyncSession, broadcast: Broadcast, member: Member, chat_id: int | None, key: str | None) -> None:
     session.add(Delivery(broadcast_id=broadcast.id, member_id=member.id, chat_id=chat_id, outbox_key=key, nudges=0))
 
 

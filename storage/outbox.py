@@ -30,40 +30,25 @@ class Status(StrEnum):
 FINAL = (Status.SENT, Status.FAILED, Status.UNREACHABLE)
 
 
-async def enqueue(
-    session: AsyncSession,
-    *,
-    key: str,
-    purpose: str,
-    chat_id: int,
-    text: str,
-    now: datetime,
-    buttons: list[Any] | None = None,
-    photo: str | None = None,
-    document: str | None = None,
-    not_before: datetime | None = None,
-) -> bool:
-    """Queue one message; False when ``key`` was queued before (nothing changes then)."""
-    result = await session.execute(
-        insert_for(session, OutboxMessage)
-        .values(
-            key=key,
-            purpose=purpose,
-            chat_id=chat_id,
-            text=text,
-            buttons=buttons,
-            photo=photo,
-            document=document,
-            status=Status.PENDING.value,
-            possibly_duplicate=False,
-            attempts=0,
-            not_before=not_before or now,
-            created_at=now,
-            updated_at=now,
+async def enqueue(session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> int:
+    """Queue messages (dicts of key, purpose, chat_id, text and optionally buttons, photo, document,
+    not_before); a key queued before is left alone. Returns how many were new."""
+    added = 0
+    for start in range(0, len(rows), 500):  # stay well under the backends' parameter limits
+        chunk = [
+            {
+                "buttons": None, "photo": None, "document": None, "not_before": now,
+                **row,
+                "status": Status.PENDING.value, "possibly_duplicate": False, "attempts": 0,
+                "created_at": now, "updated_at": now,
+            }
+            for row in rows[start:start + 500]
+        ]
+        result = await session.execute(
+            insert_for(session, OutboxMessage).values(chunk).on_conflict_do_nothing(index_elements=["key"])
         )
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    return result.rowcount == 1
+        added += max(result.rowcount or 0, 0)
+    return added
 
 
 async def due(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
@@ -82,14 +67,17 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
     )
 
 
-async def claim(session: AsyncSession, row_id: int, now: datetime) -> bool:
-    """Take a pending row for sending; False if another sender took it first."""
+async def claim_many(session: AsyncSession, row_ids: list[int], now: datetime) -> set[int]:
+    """Take pending rows for sending in one statement; the ids this sender got."""
+    if not row_ids:
+        return set()
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == Status.PENDING)
+        .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == Status.PENDING)
         .values(status=Status.SENDING.value, attempts=OutboxMessage.attempts + 1, updated_at=now)
+        .returning(OutboxMessage.id)
     )
-    return result.rowcount == 1
+    return set(result.scalars())
 
 
 async def settle(

@@ -1262,10 +1262,12 @@ class FakeTelegram:
         limits = self._limits
         assert limits is not None
         now = time.monotonic()
-        for stamps in (*self._sends_by_chat.values(), self._sends_global):
-            while stamps and now - stamps[0] > 60:
-                stamps.popleft()
         chat_stamps = self._sends_by_chat.get(chat_id, deque())
+        while chat_stamps and now - chat_stamps[0] > 60:
+            chat_stamps.popleft()
+        _n, global_span = _window(limits.global_per_second)
+        while self._sends_global and now - self._sends_global[0] > global_span:  # keep the check O(limit)
+            self._sends_global.popleft()
         n, span = _window(limits.per_chat_per_second)
         over = sum(1 for t in chat_stamps if now - t < span) >= n
         if chat_id is not None and chat_id < 0:

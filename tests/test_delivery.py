@@ -30,7 +30,7 @@ class Ticks:
 
 def test_limits_per_private_chat_per_group_and_overall():
     ticks = Ticks()
-    limits = Limits(LimitConfig(per_second=30, per_chat_per_second=1, per_group_per_minute=20), ticks)
+    limits = Limits(LimitConfig(per_second=30, per_chat_per_second=1, per_group_per_minute=20, margin=0), ticks)
     limits.take(1)
     assert limits.ready_at(1) == ticks.t + 1.0 and limits.ready_at(2) == ticks.t
     group = -100
@@ -49,12 +49,10 @@ def test_limits_per_private_chat_per_group_and_overall():
 
 async def queue(db, count, text="Notice", purpose="test", buttons=None):
     async with db.session() as s:
-        results = [
-            await outbox.enqueue(s, key=f"{purpose}:{chat}", purpose=purpose, chat_id=chat, text=text, now=NOW,
-                                 buttons=buttons)
+        return await outbox.enqueue(s, [
+            {"key": f"{purpose}:{chat}", "purpose": purpose, "chat_id": chat, "text": text, "buttons": buttons}
             for chat in range(1, count + 1)
-        ]
-    return results
+        ], NOW)
 
 
 def sender(db, transport, clock=None):
@@ -69,8 +67,8 @@ async def statuses(db):
 async def test_each_row_is_sent_once_and_a_key_is_never_queued_twice(db):
     transport = MemoryTransport()
     transport.started.update(range(1, 51))
-    assert all(await queue(db, 50))
-    assert not any(await queue(db, 50))  # the same keys again: nothing new
+    assert await queue(db, 50) == 50
+    assert await queue(db, 50) == 0  # the same keys again: nothing new
     worker = sender(db, transport)
     assert await worker.drain_once()
     assert not await worker.drain_once()
@@ -118,7 +116,7 @@ async def test_rows_in_flight_at_a_crash_are_sent_again_and_flagged(db):
     await queue(db, 2)
     async with db.session() as s:
         row = await s.scalar(select(OutboxMessage).where(OutboxMessage.chat_id == 1))
-        assert await outbox.claim(s, row.id, NOW)  # then the process died
+        assert await outbox.claim_many(s, [row.id], NOW) == {row.id}  # then the process died
     async with db.session() as s:
         assert await outbox.recover_interrupted(s, NOW) == 1
     await sender(db, transport).drain_once()
@@ -133,7 +131,7 @@ async def test_a_claimed_row_is_not_sent_by_a_second_sender(db):
     await queue(db, 1)
     async with db.session() as s:
         row = await s.scalar(select(OutboxMessage))
-        assert await outbox.claim(s, row.id, NOW)
+        assert await outbox.claim_many(s, [row.id], NOW) == {row.id}
     await sender(db, transport).drain_once()
     assert transport.sent == []
 
@@ -142,9 +140,11 @@ async def test_messages_to_one_chat_keep_their_order_and_buttons_survive(db):
     transport = MemoryTransport()
     transport.started.add(7)
     async with db.session() as s:
-        for i in range(5):
-            await outbox.enqueue(s, key=f"k{i}", purpose="p", chat_id=7, text=f"m{i}", now=NOW,
-                                 buttons=[[{"text": "收到", "data": "ack:1", "url": None}]] if i == 4 else None)
+        await outbox.enqueue(s, [
+            {"key": f"k{i}", "purpose": "p", "chat_id": 7, "text": f"m{i}",
+             "buttons": [[{"text": "收到", "data": "ack:1", "url": None}]] if i == 4 else None}
+            for i in range(5)
+        ], NOW)
     await sender(db, transport).drain_once()
     assert [m.text for m in transport.sent] == ["m0", "m1", "m2", "m3", "m4"]
     assert transport.sent[-1].buttons == [[Button("收到", "ack:1", None)]]
