@@ -125,7 +125,7 @@ class BotCore:
         self.ticker.start()
 
     async def close(self) -> None:
-        self.ticker.stop()
+        await self.ticker.stop()
         await self.sender.stop()
         await self.performer.flush()
         await self.leadership.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
@@ -15,13 +16,18 @@ log = logging.getLogger(__name__)
 class Ticker:
     def __init__(self) -> None:
         self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
+        self._running: set[asyncio.Task] = set()
 
     def every(self, seconds: float, job: Callable[[], Awaitable[None]], name: str, *, at_once: bool = False) -> None:
         async def run() -> None:
+            task = asyncio.current_task()
+            self._running.add(task)
             try:
                 await job()
             except Exception:
                 log.exception("job %s failed", name)
+            finally:
+                self._running.discard(task)
 
         self.scheduler.add_job(
             run,
@@ -37,6 +43,11 @@ class Ticker:
     def start(self) -> None:
         self.scheduler.start()
 
-    def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    async def stop(self, timeout: float = 30.0) -> None:
+        """No new runs; the ones under way finish (their work is one transaction: never half done)."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()  # shutting down first would cancel the runs under way
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=timeout)
+        self.scheduler.shutdown(wait=False)

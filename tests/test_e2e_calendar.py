@@ -133,9 +133,10 @@ async def test_theme_day_and_dues_reminders(fake, tmp_path, backend):
         await stop_cleanly(bot)
 
 
-async def test_downtime_catch_up_and_restart(fake, tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_downtime_catch_up_and_restart(fake, tmp_path, backend):
     clock = tmp_path / "now.txt"
-    url = await database_url("sqlite", tmp_path)
+    url = await database_url(backend, tmp_path)
     set_clock(clock, "2026-11-16 10:00")
     bot = calendar_bot(fake, url, tmp_path, clock)
     await bot.start()
