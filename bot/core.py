@@ -19,7 +19,6 @@ from handlers.app import build_router
 from handlers.broadcast import upkeep
 from handlers.context import Env
 from handlers.pipeline import handle
-from handlers.record import due_records
 from handlers.reminders import Reminders
 from schedules.engine import Calendar
 from schedules.leader import Leadership
@@ -98,9 +97,6 @@ class BotCore:
         t = self.catalogs.gettext(locale)
         return [(name, t(description)) for name, description in self.router.menu]
 
-    async def send_due_records(self) -> None:
-        await self.performer.perform(await due_records(self.env))
-
     async def broadcast_upkeep(self) -> None:
         await self.performer.perform(await upkeep(self.env))
 
@@ -119,7 +115,6 @@ class BotCore:
 
     def start_jobs(self) -> None:
         self.ticker.every(self.calendar_interval, self.calendar_tick, "calendar", at_once=True)
-        self.ticker.every(30, self.send_due_records, "activity-records")
         self.ticker.every(30, self.broadcast_upkeep, "broadcast-upkeep")
         self.ticker.every(3600, self.forget_old_updates, "forget-old-updates")
         self.ticker.start()

@@ -182,9 +182,10 @@ async def check_in_for(ctx: Context) -> None:
     if ctx.now < activity.checkin_opens_at or activity.cancelled:
         ctx.reply(refusal(ctx, activity, branch) or "")
         return
-    problem = await not_expected(ctx, activity, member)
-    if problem:
-        ctx.reply(problem)
+    if not await activity_store.is_expected(ctx.session, activity, member):
+        ctx.reply(ctx.t(N_("“{title}” is for {audience}; {name} is not expected there.")).format(
+            title=activity.title, audience=audience_text(ctx.t, activity.audience, activity.audience_group),
+            name=member.name))
         return
     outcome = await activity_store.check_in(ctx.session, activity, member, CheckinMethod.PROXY, ctx.now, officer.id)
     if outcome == CheckinOutcome.ALREADY:

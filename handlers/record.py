@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from handlers import access
 from handlers.access import Can
 from handlers.activities import describe
-from handlers.api import Action, Send
 from handlers.checkin import pick_activity
-from handlers.context import PRIVATE, Context, Env, Router, user_locale
+from handlers.context import PRIVATE, Context, Router
 from handlers.i18n import N_, Gettext
 from handlers.labels import LIST_SEPARATOR
 from storage import activities as activity_store
-from storage import members as member_store
 from storage.activities import Record
 from storage.enums import ActivityKind, PartyStatus
 from storage.models import Branch
@@ -103,24 +99,3 @@ async def list_activities(ctx: Context) -> None:
     ctx.reply("\n".join(lines))
 
 
-
-async def due_records(env: Env) -> list[Action]:
-    """Records of activities whose check-in has just closed, for the officers keeping the ledger.
-
-    Each activity is claimed with a conditional update, so several instances or a restart
-    never send its record twice.
-    """
-    now = env.clock()
-    actions: list[Action] = []
-    async with env.db.session() as session:
-        for activity in await activity_store.claim_ended(session, now, not_older_than=timedelta(days=2)):
-            branch = await session.get(Branch, activity.branch_id)
-            record = await activity_store.record(session, activity)
-            for keeper in await member_store.officers(session, branch.id, access.ALLOWED[Can.DECIDE_LEAVE]):
-                if keeper.telegram_user_id is None:
-                    continue
-                t = env.catalogs.gettext(await user_locale(session, env.catalogs, keeper.telegram_user_id, branch.locale))
-                text = t(N_("The activity has ended. Its attendance record:")) + "\n\n" + render_record(
-                    t, record, branch, with_reasons=True)
-                actions.append(Send(keeper.telegram_user_id, text))
-    return actions

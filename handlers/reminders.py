@@ -15,6 +15,7 @@ from handlers.activities import announcement, announcement_key, describe
 from handlers.context import button, queue_message, user_locale
 from handlers.i18n import N_, Catalogs, Gettext
 from handlers.labels import KIND, local_time
+from handlers.record import render_record
 from storage import activities as activity_store
 from storage import calendar
 from storage import members as member_store
@@ -104,8 +105,11 @@ class Reminders:
                              lambda t: t(message).format(kind=t(KIND[kind]), end=last_day.isoformat()))
 
     async def follow_up(self, session: AsyncSession, activity: Activity) -> None:
+        """After check-in closes: the record to the officers, make-up reminders, absences in a row."""
         branch = await session.get(Branch, activity.branch_id)
         record = await activity_store.record(session, activity)
+        await self._officers(session, branch, f"record:{activity.id}", lambda t: t(N_(
+            "The activity has ended. Its attendance record:")) + "\n\n" + render_record(t, record, branch, with_reasons=True))
         excused = [line.member for line in record.on_leave]
         await self._privately(session, branch, excused, f"makeup:{activity.id}", lambda t, m: t(N_(
             "{name}, you were on leave from “{title}”. Please catch up on it (补课): ask the secretary for the "

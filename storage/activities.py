@@ -292,27 +292,3 @@ async def set_announcement(session: AsyncSession, activity_id: int, chat_id: int
         .values(announce_chat_id=chat_id, announce_message_id=message_id)
     )
 
-
-async def claim_ended(session: AsyncSession, now: datetime, not_older_than: timedelta) -> list[Activity]:
-    """Activities whose check-in has closed and whose record is not sent yet, now marked sent.
-
-    The conditional update makes the claim exclusive: another instance gets nothing.
-    After a long downtime, activities older than ``not_older_than`` are claimed silently.
-    """
-    candidates = list(
-        await session.scalars(
-            select(Activity).where(
-                Activity.record_sent_at.is_(None), ~Activity.cancelled, Activity.checkin_closes_at <= now
-            )
-        )
-    )
-    claimed = []
-    for activity in candidates:
-        result = await session.execute(
-            update(Activity)
-            .where(Activity.id == activity.id, Activity.record_sent_at.is_(None))
-            .values(record_sent_at=now)
-        )
-        if result.rowcount == 1 and activity.checkin_closes_at > now - not_older_than:
-            claimed.append(activity)
-    return claimed

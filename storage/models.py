@@ -177,7 +177,6 @@ class Activity(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
-    record_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Made from a recurring rule: which one, and the date the rule gave (stable when moved).
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_rules.id"))
     occurrence: Mapped[date | None] = mapped_column(Date)

@@ -187,15 +187,16 @@ async def test_general_meeting_record_tells_quorum_and_is_sent_when_it_ends(bot)
     bot.clock.advance(minutes=45)
     for user in users[:2]:
         await bot.press(user, post, post.button("Check in"))
-    before = len(bot.to(sec.id))
-    await bot.core.send_due_records()
-    assert len(bot.to(sec.id)) == before  # not over yet
+
+    def records(sent):
+        return [s for s in sent if s.chat_id == sec.id and "attendance record" in s.text]
+
+    assert records(await bot.tick()) == []  # not over yet
     bot.clock.advance(hours=3)
-    await bot.core.send_due_records()
-    await bot.core.send_due_records()  # a second run sends nothing more
-    records = bot.to(sec.id)[before:]
-    assert len(records) == 1
-    assert "Full (voting) members present: 2/5, quorum NOT reached." in records[0].text
+    first = records(await bot.tick())
+    assert records(await bot.tick()) == []  # a second run sends nothing more
+    assert len(first) == 1
+    assert "Full (voting) members present: 2/5, quorum NOT reached." in first[0].text
 
 
 async def test_commands_in_the_wrong_chat_and_unknown_commands(bot):
@@ -235,3 +236,12 @@ async def test_onsite_only_activity_refuses_remote_checkin_even_for_mobile_membe
     assert "scan the QR code" in toast
     assert await count(bot, Attendance) == 0
     assert "may only be 现场" in (await bot.say(sec, NEW + " | 远程"))[-1].text
+
+
+async def test_an_officer_cannot_check_in_someone_not_expected(bot):
+    sec = await setup_branch(bot)
+    await bot.say(sec, "/add 小李 积极分子")
+    await announce(bot, sec)
+    bot.clock.advance(minutes=45)
+    assert "小李 is not expected there" in (await bot.say(sec, "/checkin_for 小李"))[-1].text
+    assert await count(bot, Attendance) == 0

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 21:38:43.788723
+Create Date: 2026-11-24
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.types
+
 
 revision = '0001'
 down_revision = None
@@ -41,6 +42,31 @@ def upgrade() -> None:
     sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_conversations'))
     )
+    op.create_table('outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=160), nullable=False),
+    sa.Column('purpose', sa.String(length=80), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('buttons', sa.JSON(), nullable=True),
+    sa.Column('photo', sa.String(length=200), nullable=True),
+    sa.Column('document', sa.String(length=200), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('possibly_duplicate', sa.Boolean(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('not_before', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('message_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
+    sa.UniqueConstraint('key', name=op.f('uq_outbox_key'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_due', ['status', 'not_before'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_purpose'), ['purpose'], unique=False)
+
     op.create_table('processed_updates',
     sa.Column('update_id', sa.BigInteger(), nullable=False),
     sa.Column('at', storage.types.UTCDateTime(timezone=True), nullable=False),
@@ -74,6 +100,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_members_branch_id'), ['branch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_members_telegram_user_id'), ['telegram_user_id'], unique=False)
 
+    op.create_table('scheduled_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=160), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=True),
+    sa.Column('due_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_scheduled_events_branch_id_branches')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_scheduled_events')),
+    sa.UniqueConstraint('key', name=op.f('uq_scheduled_events_key'))
+    )
+    with op.batch_alter_table('scheduled_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_scheduled_events_branch_id'), ['branch_id'], unique=False)
+
     op.create_table('user_prefs',
     sa.Column('user_id', sa.BigInteger(), nullable=False),
     sa.Column('language_code', sa.String(length=16), nullable=True),
@@ -84,34 +124,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['current_branch_id'], ['branches.id'], name=op.f('fk_user_prefs_current_branch_id_branches')),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_user_prefs'))
     )
-    op.create_table('activities',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('branch_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('theme_day', 'general_meeting', 'committee_meeting', 'group_meeting', 'party_lecture', 'life_meeting', 'other', name='activitykind', native_enum=False, length=24), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('starts_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('place', sa.String(length=200), nullable=True),
-    sa.Column('audience', sa.Enum('branch', 'committee', 'group', name='audience', native_enum=False, length=24), nullable=False),
-    sa.Column('audience_group', sa.String(length=50), nullable=True),
-    sa.Column('checkin_opens_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('checkin_closes_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('onsite', sa.Boolean(), nullable=False),
-    sa.Column('allow_remote', sa.Boolean(), nullable=False),
-    sa.Column('qr_secret', sa.String(length=32), nullable=False),
-    sa.Column('announce_chat_id', sa.BigInteger(), nullable=True),
-    sa.Column('announce_message_id', sa.BigInteger(), nullable=True),
-    sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('cancelled', sa.Boolean(), nullable=False),
-    sa.Column('record_sent_at', storage.types.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_activities_branch_id_branches')),
-    sa.ForeignKeyConstraint(['created_by'], ['members.id'], name=op.f('fk_activities_created_by_members')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_activities'))
-    )
-    with op.batch_alter_table('activities', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_activities_branch_id'), ['branch_id'], unique=False)
-
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('branch_id', sa.Integer(), nullable=True),
@@ -127,6 +139,37 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_branch_id'), ['branch_id'], unique=False)
+
+    op.create_table('broadcasts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('photo', sa.String(length=200), nullable=True),
+    sa.Column('document', sa.String(length=200), nullable=True),
+    sa.Column('audience', sa.String(length=24), nullable=False),
+    sa.Column('audience_arg', sa.String(length=50), nullable=True),
+    sa.Column('require_ack', sa.Boolean(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('report_sent_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['members.id'], name=op.f('fk_broadcasts_author_id_members')),
+    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_broadcasts_branch_id_branches')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_broadcasts'))
+    )
+    with op.batch_alter_table('broadcasts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broadcasts_branch_id'), ['branch_id'], unique=False)
+
+    op.create_table('dues_marks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('marked_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_dues_marks_member_id_members')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dues_marks')),
+    sa.UniqueConstraint('member_id', 'month', name=op.f('uq_dues_marks_member_id_month'))
+    )
+    with op.batch_alter_table('dues_marks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dues_marks_member_id'), ['member_id'], unique=False)
 
     op.create_table('invites',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -171,6 +214,91 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_member_roles')),
     sa.UniqueConstraint('member_id', 'role', name=op.f('uq_member_roles_member_id_role'))
     )
+    op.create_table('schedule_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.Enum('theme_day', 'general_meeting', 'committee_meeting', 'group_meeting', 'party_lecture', 'life_meeting', 'other', name='activitykind', native_enum=False, length=24), nullable=True),
+    sa.Column('title', sa.String(length=100), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('place', sa.String(length=100), nullable=True),
+    sa.Column('audience', sa.Enum('branch', 'committee', 'group', name='audience', native_enum=False, length=24), nullable=False),
+    sa.Column('audience_group', sa.String(length=50), nullable=True),
+    sa.Column('recurrence', sa.JSON(), nullable=False),
+    sa.Column('offsets', sa.JSON(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_schedule_rules_branch_id_branches')),
+    sa.ForeignKeyConstraint(['created_by'], ['members.id'], name=op.f('fk_schedule_rules_created_by_members')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_schedule_rules'))
+    )
+    with op.batch_alter_table('schedule_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_schedule_rules_branch_id'), ['branch_id'], unique=False)
+
+    op.create_table('activities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('theme_day', 'general_meeting', 'committee_meeting', 'group_meeting', 'party_lecture', 'life_meeting', 'other', name='activitykind', native_enum=False, length=24), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('starts_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('place', sa.String(length=200), nullable=True),
+    sa.Column('audience', sa.Enum('branch', 'committee', 'group', name='audience', native_enum=False, length=24), nullable=False),
+    sa.Column('audience_group', sa.String(length=50), nullable=True),
+    sa.Column('checkin_opens_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('checkin_closes_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('onsite', sa.Boolean(), nullable=False),
+    sa.Column('allow_remote', sa.Boolean(), nullable=False),
+    sa.Column('qr_secret', sa.String(length=32), nullable=False),
+    sa.Column('announce_chat_id', sa.BigInteger(), nullable=True),
+    sa.Column('announce_message_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('rule_id', sa.Integer(), nullable=True),
+    sa.Column('occurrence', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f('fk_activities_branch_id_branches')),
+    sa.ForeignKeyConstraint(['created_by'], ['members.id'], name=op.f('fk_activities_created_by_members')),
+    sa.ForeignKeyConstraint(['rule_id'], ['schedule_rules.id'], name=op.f('fk_activities_rule_id_schedule_rules')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activities')),
+    sa.UniqueConstraint('rule_id', 'occurrence', name=op.f('uq_activities_rule_id_occurrence'))
+    )
+    with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activities_branch_id'), ['branch_id'], unique=False)
+
+    op.create_table('deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('broadcast_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=True),
+    sa.Column('outbox_key', sa.String(length=160), nullable=True),
+    sa.Column('acked_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('nudges', sa.Integer(), nullable=False),
+    sa.Column('last_nudge_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['broadcast_id'], ['broadcasts.id'], name=op.f('fk_deliveries_broadcast_id_broadcasts')),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_deliveries_member_id_members')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_deliveries')),
+    sa.UniqueConstraint('broadcast_id', 'member_id', name=op.f('uq_deliveries_broadcast_id_member_id'))
+    )
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deliveries_broadcast_id'), ['broadcast_id'], unique=False)
+
+    op.create_table('rule_exceptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rule_id', sa.Integer(), nullable=False),
+    sa.Column('occurrence', sa.Date(), nullable=False),
+    sa.Column('moved_to', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['members.id'], name=op.f('fk_rule_exceptions_created_by_members')),
+    sa.ForeignKeyConstraint(['rule_id'], ['schedule_rules.id'], name=op.f('fk_rule_exceptions_rule_id_schedule_rules')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_exceptions')),
+    sa.UniqueConstraint('rule_id', 'occurrence', name=op.f('uq_rule_exceptions_rule_id_occurrence'))
+    )
+    with op.batch_alter_table('rule_exceptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rule_exceptions_rule_id'), ['rule_id'], unique=False)
+
     op.create_table('attendance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('activity_id', sa.Integer(), nullable=False),
@@ -205,6 +333,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_attendance_activity_id'))
 
     op.drop_table('attendance')
+    with op.batch_alter_table('rule_exceptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rule_exceptions_rule_id'))
+
+    op.drop_table('rule_exceptions')
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deliveries_broadcast_id'))
+
+    op.drop_table('deliveries')
+    with op.batch_alter_table('activities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activities_branch_id'))
+
+    op.drop_table('activities')
+    with op.batch_alter_table('schedule_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_schedule_rules_branch_id'))
+
+    op.drop_table('schedule_rules')
     op.drop_table('member_roles')
     with op.batch_alter_table('join_requests', schema=None) as batch_op:
         batch_op.drop_index('uq_join_requests_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
@@ -215,15 +359,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invites_member_id'))
 
     op.drop_table('invites')
+    with op.batch_alter_table('dues_marks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dues_marks_member_id'))
+
+    op.drop_table('dues_marks')
+    with op.batch_alter_table('broadcasts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broadcasts_branch_id'))
+
+    op.drop_table('broadcasts')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_branch_id'))
 
     op.drop_table('audit_log')
-    with op.batch_alter_table('activities', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_activities_branch_id'))
-
-    op.drop_table('activities')
     op.drop_table('user_prefs')
+    with op.batch_alter_table('scheduled_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scheduled_events_branch_id'))
+
+    op.drop_table('scheduled_events')
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_members_telegram_user_id'))
         batch_op.drop_index(batch_op.f('ix_members_branch_id'))
@@ -233,6 +385,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_processed_updates_at'))
 
     op.drop_table('processed_updates')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_purpose'))
+        batch_op.drop_index('ix_outbox_due')
+
+    op.drop_table('outbox')
     op.drop_table('conversations')
     op.drop_table('branches')
     # ### end Alembic commands ###
