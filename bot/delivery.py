@@ -118,22 +118,24 @@ class Sender:
         queue = deque(rows)
         while queue and not self._stopping:
             loop_now = self.limits.clock()
+            room = min(self.concurrency, self.limits.room(loop_now))
             picked: list[OutboxMessage] = []
             chats: set[int] = set()
             soonest = None
             for row in queue:
-                if len(picked) >= self.concurrency:
+                if len(picked) >= room:
                     break
                 if row.chat_id in chats:
                     continue  # one message per chat per batch keeps each chat's order
                 chats.add(row.chat_id)
                 at = self.limits.ready_at(row.chat_id, loop_now)
                 if at <= loop_now:
-                    self.limits.take(row.chat_id)
                     picked.append(row)
                 else:
                     soonest = at if soonest is None else min(soonest, at)
             if not picked:
+                if room == 0:
+                    soonest = self.limits.ready_at(0, loop_now)  # when the overall window frees up
                 await asyncio.sleep(max(0.001, (soonest or loop_now + 0.05) - loop_now))
                 continue
             for row in picked:
@@ -145,6 +147,9 @@ class Sender:
         async with self.db.session() as session:
             mine = await outbox.claim_many(session, [row.id for row in rows], self.clock())
         rows = [row for row in rows if row.id in mine]  # the others went with another sender
+        # Counted only now, after the claim's commit: a slow commit cannot bunch sends together.
+        for row in rows:
+            self.limits.take(row.chat_id)
         outcomes = await asyncio.gather(*(self._attempt(row) for row in rows))
         async with self.db.session() as session:
             for row, (status, extra) in zip(rows, outcomes):

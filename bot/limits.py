@@ -48,6 +48,14 @@ class Limits:
             at = max(at, window[-self.config.per_group_per_minute] + 60.0 * stretch)
         return at
 
+    def room(self, now: float | None = None) -> int:
+        """How many messages may leave right now as far as the overall limit goes."""
+        now = self.clock() if now is None else now
+        self._forget(now)
+        if now < self._paused_until:
+            return 0
+        return max(0, int(self.config.per_second) - len(self._global))
+
     def take(self, chat_id: int) -> None:
         """Count a message to ``chat_id`` leaving now."""
         now = self.clock()
