@@ -148,9 +148,14 @@ class Sender:
             mine = await outbox.claim_many(session, [row.id for row in rows], self.clock())
         rows = [row for row in rows if row.id in mine]  # the others went with another sender
         # Counted only now, after the claim's commit: a slow commit cannot bunch sends together.
-        for row in rows:
-            self.limits.take(row.chat_id)
+        taken = []
+        for row in rows:  # a reply may have gone to the same chat while the claim committed
+            while (delay := self.limits.ready_at(row.chat_id) - self.limits.clock()) > 0:
+                await asyncio.sleep(delay)
+            taken.append(self.limits.take(row.chat_id))
         outcomes = await asyncio.gather(*(self._attempt(row) for row in rows))
+        for row, stamp in zip(rows, taken):
+            self.limits.finished(row.chat_id, stamp)
         async with self.db.session() as session:
             for row, (status, extra) in zip(rows, outcomes):
                 await outbox.settle(session, row.id, status, self.clock(), **extra)

@@ -20,7 +20,7 @@ class LimitConfig:
     per_group_per_minute: int = 20
     # Requests reach Telegram a little later than they leave, and not always in step: windows are
     # kept this much longer than the limit says, so a late one never lands in the next window.
-    margin: float = 0.05
+    margin: float = 0.02
 
 
 class Limits:
@@ -31,6 +31,7 @@ class Limits:
         self._last: dict[int, float] = {}
         self._groups: dict[int, deque[float]] = {}
         self._paused_until = 0.0
+        self._in_flight: dict[int, int] = {}  # chat -> requests not answered yet
 
     def ready_at(self, chat_id: int, now: float | None = None) -> float:
         """The earliest moment a message to ``chat_id`` may leave (``now`` when it may leave now)."""
@@ -40,6 +41,8 @@ class Limits:
         stretch = 1.0 + self.config.margin
         if len(self._global) >= self.config.per_second:
             at = max(at, self._global[-int(self.config.per_second)] + stretch)
+        if self._in_flight.get(chat_id):
+            at = max(at, now + 0.02)  # the chat's previous message is still on its way
         last = self._last.get(chat_id)
         if last is not None:
             at = max(at, last + stretch / self.config.per_chat_per_second)
@@ -56,19 +59,44 @@ class Limits:
             return 0
         return max(0, int(self.config.per_second) - len(self._global))
 
-    def take(self, chat_id: int) -> None:
-        """Count a message to ``chat_id`` leaving now."""
+    def take(self, chat_id: int) -> float:
+        """Count a message to ``chat_id`` leaving now; returns its stamp for ``finished``."""
         now = self.clock()
         self._global.append(now)
         self._last[chat_id] = now
+        self._in_flight[chat_id] = self._in_flight.get(chat_id, 0) + 1
         if chat_id < 0:
             self._groups.setdefault(chat_id, deque()).append(now)
+        return now
 
-    async def wait(self, chat_id: int) -> None:
-        """Sleep until a message to ``chat_id`` may leave, and count it."""
+    def finished(self, chat_id: int, taken: float) -> None:
+        """The answer came back: count the message from now, not from when it was meant to leave.
+
+        A pause in between (garbage collection, a busy loop) delays the request itself; counted
+        from its start, the next ones could reach Telegram less than a window after it.
+        """
+        now = self.clock()
+        for window in (self._global, self._groups.get(chat_id)):
+            if window is None:
+                continue
+            try:
+                window.remove(taken)
+            except ValueError:
+                continue  # already out of the window
+            window.append(now)  # the newest stamp: the deque stays in order
+        if self._last.get(chat_id) == taken:
+            self._last[chat_id] = now
+        left = self._in_flight.get(chat_id, 1) - 1
+        if left > 0:
+            self._in_flight[chat_id] = left
+        else:
+            self._in_flight.pop(chat_id, None)
+
+    async def wait(self, chat_id: int) -> float:
+        """Sleep until a message to ``chat_id`` may leave, and count it; returns its stamp."""
         while (delay := self.ready_at(chat_id) - self.clock()) > 0:
             await asyncio.sleep(delay)
-        self.take(chat_id)
+        return self.take(chat_id)
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nothing leaves for ``seconds``."""

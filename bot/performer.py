@@ -116,7 +116,7 @@ class Performer:
     async def _attempts(self, chat_id: int, call: Callable[[], Awaitable[T]]) -> T:
         """Within the limits; obey 429's retry_after; back off with jitter on 5xx and network errors."""
         for attempt in range(1, self.max_attempts + 1):
-            await self.limits.wait(chat_id)
+            taken = await self.limits.wait(chat_id)
             try:
                 return await call()
             except RetryLater as exc:
@@ -126,6 +126,8 @@ class Performer:
             except Transient as exc:
                 wait = min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
                 error = exc
+            finally:
+                self.limits.finished(chat_id, taken)
             if attempt == self.max_attempts:
                 raise error
             log.warning("attempt %d failed (%s); again in %.1fs", attempt, error, wait)
