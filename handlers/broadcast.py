@@ -139,16 +139,23 @@ async def choose_audience(ctx: Context) -> None:
               [[button(t(N_("Yes, ask for 收到")), "bk", 1), button(t(N_("No")), "bk", 0)]])
 
 
-@router.callback("bk")
-async def choose_ack(ctx: Context) -> None:
-    pressed = await dialog.pressed_at(ctx, "broadcast", "ack", "0", "1")
+async def _officer_at(ctx: Context, step: str, *choices: str):
+    """A composing button pressed at ``step`` by someone still allowed to broadcast, or None."""
+    pressed = await dialog.pressed_at(ctx, "broadcast", step, *choices)
     if pressed is None:
-        return
-    conv, choice = pressed
+        return None
     found = await access.officer(ctx, Can.BROADCAST)
     if found is None:
+        return None
+    return (*pressed, *found)
+
+
+@router.callback("bk")
+async def choose_ack(ctx: Context) -> None:
+    step = await _officer_at(ctx, "ack", "0", "1")
+    if step is None:
         return
-    author, branch = found
+    conv, choice, author, branch = step
     await dialog.advance(ctx, conv, "confirm", ack=choice == "1")
     people = await store.audience(ctx.session, branch.id, Audience(conv.data["audience"]), conv.data["audience_arg"])
     reachable, unreachable = await _split_reachable(ctx, people)
@@ -177,14 +184,10 @@ async def _split_reachable(ctx: Context, people: list[Member]) -> tuple[list[Mem
 
 @router.callback("bs")
 async def send(ctx: Context) -> None:
-    pressed = await dialog.pressed_at(ctx, "broadcast", "confirm", "ok", "no")
-    if pressed is None:
+    step = await _officer_at(ctx, "confirm", "ok", "no")
+    if step is None:
         return
-    conv, choice = pressed
-    found = await access.officer(ctx, Can.BROADCAST)
-    if found is None:
-        return
-    author, branch = found
+    conv, choice, author, branch = step
     await dialog.end(ctx)
     if choice == "no":
         ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))

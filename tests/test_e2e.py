@@ -38,6 +38,18 @@ async def press(fake, user, message, data):
     return call.params.get("text") or call.params.get("url") or ""
 
 
+async def assert_redelivery_answered_once(fake, user, message, data) -> None:
+    """A redelivered update (same update_id) is not handled twice: its button press is answered once."""
+    mark = fake.mark()
+    update = fake.press(user, message, data, check=False)
+    await fake.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
+    fake.redeliver(update)
+    await fake.drained()
+    await fake.quiet()
+    qid = update["callback_query"]["id"]
+    assert len([c for c in fake.sent(method="answerCallbackQuery") if c.params.get("callback_query_id") == qid]) == 1
+
+
 def token_of(text: str, name: str) -> str:
     line = next(line for line in text.splitlines() if line.startswith(name))
     return line.split("start=")[1].split()[0]
@@ -93,15 +105,7 @@ async def test_whole_path_setup_import_invite_checkin_leave_record(live, fake):
     assert "no longer valid" in await press(fake, zhang, post, "ci:99999")
     assert "no longer valid" in await press(fake, zhang, post, "zz:1")
 
-    # A redelivered update is not handled twice: its callback is answered once.
-    mark = fake.mark()
-    update = fake.press(zhang, post, checkin, check=False)
-    await fake.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
-    fake.redeliver(update)
-    await fake.drained()
-    await fake.quiet()
-    qid = update["callback_query"]["id"]
-    assert len([c for c in fake.sent(method="answerCallbackQuery") if c.params.get("callback_query_id") == qid]) == 1
+    await assert_redelivery_answered_once(fake, zhang, post, checkin)
 
     # Leave: reason asked privately, a 10,000-character answer refused, then approved.
     assert "asked you for the reason" in await press(fake, wang, post, leave)

@@ -26,7 +26,16 @@ from bot.runtime_ptb import _mapped, to_request
 from bot.transport import Rejected, RetryLater, Transient, Unreachable
 from handlers.api import ChatType, Event
 from tests.live import LiveBot
-from tests.test_e2e import CSV, GROUP, press, say, set_up, soon, token_of
+from tests.test_e2e import (
+    CSV,
+    GROUP,
+    assert_redelivery_answered_once,
+    press,
+    say,
+    set_up,
+    soon,
+    token_of,
+)
 
 BOT_ID = 123456789
 BOT_NAME = "branch_test_bot"
@@ -253,16 +262,7 @@ async def test_whole_path_on_ptb(fake, tmp_path):
         assert "no longer valid" in await press(fake, zhang, post, "ci:99999")
         assert "no longer valid" in await press(fake, zhang, post, "zz:1")
 
-        # A redelivered update is handled once: its callback is answered once.
-        mark = fake.mark()
-        update = fake.press(zhang, post, checkin, check=False)
-        await fake.wait_for(lambda c: c.method == "answerCallbackQuery", after=mark)
-        fake.redeliver(update)
-        await fake.drained()
-        await fake.quiet()
-        qid = update["callback_query"]["id"]
-        assert len([c for c in fake.sent(method="answerCallbackQuery")
-                    if c.params.get("callback_query_id") == qid]) == 1
+        await assert_redelivery_answered_once(fake, zhang, post, checkin)
 
         # A command addressed to another bot is left alone.
         mark = fake.mark()
