@@ -31,11 +31,11 @@ from bench.common import (
     rate_trouble,
 )
 from storage import branches as branch_store
-from storage import members as member_store
 from storage.db import Database
-from storage.enums import AttendanceStatus, PartyStatus
-from storage.members import MemberData
 from storage.models import Attendance, Member
+from storage.roster import members as member_store
+from storage.roster.members import MemberData
+from storage.rules.vocabulary import AttendanceStatus, PartyStatus
 from tests.fake_telegram import FakeTelegram
 
 NAME_PREFIX = "党员"

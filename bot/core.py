@@ -14,12 +14,12 @@ from bot.i18n import Catalogs
 from bot.limits import LimitConfig, Limits
 from bot.performer import Performer
 from bot.transport import Transport
-from handlers.api import Request
 from handlers.app import build_router
-from handlers.broadcast import upkeep
-from handlers.context import Env
-from handlers.pipeline import handle
-from handlers.reminders import Reminders
+from handlers.broadcasts import upkeep
+from handlers.calendar import Reminders
+from handlers.kit.api import Request
+from handlers.kit.context import Env
+from handlers.kit.pipeline import handle
 from schedules.engine import Calendar
 from schedules.leader import Leadership
 from schedules.ticker import Ticker

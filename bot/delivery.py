@@ -22,7 +22,7 @@ from bot.transport import (
     Uncertain,
     Unreachable,
 )
-from handlers.api import Button
+from handlers.kit.api import Button
 from storage import outbox
 from storage import updates as update_store
 from storage.db import Database

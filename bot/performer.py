@@ -12,17 +12,8 @@ from typing import TypeVar
 
 from bot.limits import Limits
 from bot.transport import Rejected, RetryLater, Transient, Transport, Unreachable
-from handlers.api import (
-    Action,
-    Edit,
-    Queued,
-    Refresh,
-    Send,
-    SendDocument,
-    SendPhoto,
-    Toast,
-)
-from handlers.textfit import MAX_CAPTION, split_text
+from handlers.kit.api import Action, Edit, Queued, Refresh, Send, SendDocument, SendPhoto, Toast
+from handlers.kit.textfit import MAX_CAPTION, split_text
 from storage import updates as update_store
 from storage.db import Database
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core import BotCore
-from handlers.api import Chat, ChatType, Event, FileRef, Keyboard, Request, User
+from handlers.kit.api import Chat, ChatType, Event, FileRef, Keyboard, Request, User
 from storage.db import Database
 
 GROUP_ID = -1000000000001

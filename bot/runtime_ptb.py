@@ -40,7 +40,7 @@ from bot.config import Settings
 from bot.core import BotCore
 from bot.transport import Rejected, RetryLater, Transient, Uncertain, Unreachable
 from bot.updates import ALLOWED_UPDATES, CONCURRENT_UPDATES, MENU_LANGUAGES, to_request
-from handlers.api import FileRef, Keyboard
+from handlers.kit.api import FileRef, Keyboard
 from storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from handlers.api import FileRef, Keyboard
+from handlers.kit.api import FileRef, Keyboard
 
 
 class DeliveryError(Exception):

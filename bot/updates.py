@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.api import Chat, ChatType, Event, FileRef, Request, User
+from handlers.kit.api import Chat, ChatType, Event, FileRef, Request, User
 
 ALLOWED_UPDATES = ["message", "callback_query", "chat_member", "my_chat_member"]
 # Updates handled at once: more only queue for the database (SQLite has one writer, the

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from handlers import (
-    activities,
-    branch,
-    broadcast,
-    checkin,
-    dialog,
-    leave,
-    record,
-    roster,
-    schedule,
-)
-from handlers.context import Router
+from handlers import activities, branch, broadcasts, calendar, leave, roster
+from handlers.kit import dialog
+from handlers.kit.router import Router
 
 
 def build_router() -> Router:
     root = Router()
-    # Order matters only for plain text: each dialog looks for its own conversation.
-    # broadcast before roster: a file sent while composing a notice is the notice, not a roster.
-    for module in (dialog, branch, broadcast, roster, activities, checkin, leave, record, schedule):
-        root.include(module.router)
+    # Order matters only for plain text and files: each dialog looks for its own conversation.
+    # Notices before the roster: a file sent while composing a notice is the notice, not a roster.
+    for feature in (dialog, branch, broadcasts, roster, activities, leave, calendar):
+        root.include(feature.router)
     return root

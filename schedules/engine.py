@@ -17,14 +17,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schedules.rules import Offset, Rule, occurrences
-from storage import activities as activity_store
-from storage import calendar
-from storage.activities import ActivityPlan
+from storage.activities import activities as activity_store
+from storage.activities.activities import ActivityPlan
 from storage.branches import BranchSettings
+from storage.calendar import events
+from storage.calendar import rules as calendar
 from storage.db import Database
-from storage.enums import ActivityKind
 from storage.models import Activity, Branch, ScheduleRule
+from storage.rules.recurrence import Offset, Rule, occurrences
+from storage.rules.vocabulary import ActivityKind
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +109,11 @@ class Calendar:
                     continue
                 key = f"remind:{rule.id}:{occ.key.isoformat()}:{index}"
                 if now - due > self.grace:
-                    if await calendar.claim_event(session, key, due_at=due, now=now, branch_id=branch.id, outcome="missed"):
+                    if await events.claim_event(session, key, due_at=due, now=now, branch_id=branch.id, outcome="missed"):
                         log.warning("reminder %s was due at %s, during downtime: not sent", key, due)
                         await self.notifier.missed(session, rule, due, occ.at)
                     continue
-                if not await calendar.claim_event(session, key, due_at=due, now=now, branch_id=branch.id):
+                if not await events.claim_event(session, key, due_at=due, now=now, branch_id=branch.id):
                     continue
                 if activity is not None:
                     await self.notifier.activity_reminder(session, activity, key)
@@ -129,7 +130,7 @@ class Calendar:
         ends = at + timedelta(minutes=rule.duration_minutes)
         if ends <= now or at > now + self.horizon:
             return None
-        if not await calendar.claim_event(session, f"activity:{rule.id}:{key.isoformat()}", due_at=at, now=now,
+        if not await events.claim_event(session, f"activity:{rule.id}:{key.isoformat()}", due_at=at, now=now,
                                           branch_id=branch.id):
             return await calendar.activity_of(session, rule.id, key)
         settings = BranchSettings.of(branch)
@@ -155,10 +156,10 @@ class Calendar:
                 continue
             start_at = datetime.combine(start, datetime.min.time(), zone)
             end_at = datetime.combine(end, datetime.min.time(), zone)
-            if await calendar.held_between(session, branch.id, kind, start_at, end_at):
+            if await activity_store.held_between(session, branch.id, kind, start_at, end_at):
                 continue
             key = f"compliance:{branch.id}:{kind.value}:{start.isoformat()}"
-            if await calendar.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
+            if await events.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
                 await self.notifier.compliance(session, branch, kind, months, end - timedelta(days=1))
 
     async def _follow_ups(self, session: AsyncSession, now: datetime) -> None:
@@ -169,6 +170,6 @@ class Calendar:
             )
         )
         for activity in list(ended):
-            if await calendar.claim_event(session, f"followup:{activity.id}", due_at=activity.checkin_closes_at,
+            if await events.claim_event(session, f"followup:{activity.id}", due_at=activity.checkin_closes_at,
                                           now=now, branch_id=activity.branch_id):
                 await self.notifier.follow_up(session, activity)

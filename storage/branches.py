@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import PartyStatus, Role
 from storage.models import Activity, Branch, Member, MemberRole
+from storage.rules.vocabulary import PartyStatus, Role
 
 
 @dataclass(frozen=True)

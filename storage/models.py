@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.enums import (
+from storage.rules.vocabulary import (
     ActivityKind,
     AttendanceStatus,
     Audience,
@@ -66,7 +66,7 @@ class Branch(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
     timezone: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(16))
-    # Local practice (check-in window, invite lifetime, ...): see storage.settings for defaults.
+    # Local practice (check-in window, invite lifetime, ...): see storage.branches.BranchSettings for defaults.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -322,8 +322,8 @@ class ScheduleRule(Base):
     place: Mapped[str | None] = mapped_column(String(100))
     audience: Mapped[Audience] = mapped_column(str_enum(Audience))
     audience_group: Mapped[str | None] = mapped_column(String(50))
-    recurrence: Mapped[dict[str, Any]] = mapped_column(JSON)  # schedules.rules.Rule.to_json()
-    offsets: Mapped[list[Any]] = mapped_column(JSON)  # [schedules.rules.Offset.to_json(), ...]
+    recurrence: Mapped[dict[str, Any]] = mapped_column(JSON)  # storage.rules.recurrence.Rule.to_json()
+    offsets: Mapped[list[Any]] = mapped_column(JSON)  # [storage.rules.recurrence.Offset.to_json(), ...]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

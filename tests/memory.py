@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from bot.core import BotCore
 from bot.limits import LimitConfig
 from bot.transport import Unreachable
-from handlers.api import Chat, ChatType, Event, FileRef, Keyboard, Request, User
+from handlers.kit.api import Chat, ChatType, Event, FileRef, Keyboard, Request, User
 from storage.db import Database
 
 

@@ -7,7 +7,7 @@ import io
 
 from sqlalchemy import func, select
 
-from handlers.api import Event, Request
+from handlers.kit.api import Event, Request
 from storage.models import Activity, Attendance, Conversation
 from tests.memory import GROUP, UNLIMITED
 from tests.test_flow import setup_branch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from handlers.api import Chat, ChatType, Event, FileRef, Request
+from handlers.kit.api import Chat, ChatType, Event, FileRef, Request
 from storage.models import AuditEntry, Delivery, OutboxMessage
 from tests.memory import GROUP
 from tests.test_activities import announce, linked

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from sqlalchemy import select
 
 from bot.delivery import Sender
 from bot.limits import LimitConfig, Limits
 from bot.transport import Rejected, RetryLater, Transient, Uncertain, Unreachable
-from handlers.api import Button
+from handlers.kit.api import Button
 from storage import outbox
 from storage.models import OutboxMessage, UserPref
 from storage.outbox import Status
 from tests.memory import UNLIMITED, Clock, MemoryTransport
-
-from datetime import datetime, timedelta, timezone
 
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
 

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from storage.branches import create_branch
 from storage.db import Database
-from storage.enums import PartyStatus
-from storage.members import MemberData, import_roster
 from storage.models import Member, OutboxMessage
+from storage.roster.members import MemberData, import_roster
+from storage.rules.vocabulary import PartyStatus
 from storage.updates import note_user
 from tests.conftest import BACKENDS, database_url
 from tests.fake_telegram import Call, FakeTelegram, FakeUser

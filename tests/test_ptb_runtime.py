@@ -24,7 +24,7 @@ from telegram.error import (
 from bot import runtime_aiogram
 from bot.runtime_ptb import _mapped, to_request
 from bot.transport import Rejected, RetryLater, Transient, Unreachable
-from handlers.api import ChatType, Event
+from handlers.kit.api import ChatType, Event
 from tests.live import LiveBot
 from tests.test_e2e import (
     CSV,

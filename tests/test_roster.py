@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from handlers.api import Chat, ChatType, Event, Request
+from handlers.kit.api import Chat, ChatType, Event, Request
 from storage.models import AuditEntry, JoinRequest, Member
 from tests.memory import GROUP
 from tests.test_flow import setup_branch

@@ -9,8 +9,8 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from handlers import roster_file
-from handlers.roster_file import (
+from handlers.roster import import_file as roster_file
+from handlers.roster.import_file import (
     DuesCategory,
     PartyStatus,
     RosterParse,

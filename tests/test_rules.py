@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from schedules.rules import (
+from storage.rules.recurrence import (
     Frequency,
     Occurrence,
     Offset,

@@ -9,11 +9,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from storage import activities, branches, members, updates
-from storage.activities import ActivityPlan, CheckinOutcome
-from storage.enums import ActivityKind, Audience, CheckinMethod, PartyStatus
-from storage.members import MemberData
+from storage import branches, updates
+from storage.activities import activities
+from storage.activities.activities import ActivityPlan, CheckinOutcome
 from storage.models import Attendance, Base
+from storage.roster import members
+from storage.roster.members import MemberData
+from storage.rules.vocabulary import ActivityKind, Audience, CheckinMethod, PartyStatus
 
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
 

@@ -9,10 +9,10 @@ from enum import StrEnum
 from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import activities as activity_store
-from storage.enums import AttendanceStatus
+from storage.activities import activities as activity_store
 from storage.models import Attendance, Broadcast, Delivery, Member, OutboxMessage
 from storage.outbox import FINAL, Status
+from storage.rules.vocabulary import AttendanceStatus
 
 
 def purpose_of(broadcast_id):

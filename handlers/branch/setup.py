@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from handlers import access
-from handlers.access import Can
-from handlers.api import Event
-from handlers.context import GROUP, PRIVATE, Context, Router
-from handlers.i18n import N_
-from handlers.labels import ROLE_WORDS, STATUS, lookup, roles_text
+from handlers.kit import access
+from handlers.kit.access import Can
+from handlers.kit.api import Event
+from handlers.kit.context import Context
+from handlers.kit.i18n import N_
+from handlers.kit.labels import ROLE_WORDS, STATUS, lookup, roles_text
+from handlers.kit.router import GROUP, PRIVATE, Router
 from handlers.roster import named
 from storage import branches as branch_store
-from storage import members as member_store
 from storage import updates as update_store
 from storage.branches import LIMITS, BranchSettings
-from storage.enums import Role
+from storage.roster import members as member_store
+from storage.rules.vocabulary import Role
 
 router = Router()
 

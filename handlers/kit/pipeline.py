@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from handlers.api import Action, Event, Request, Send, Toast
-from handlers.context import Context, Env, Router, locale_from, route
-from handlers.i18n import N_
+from handlers.kit.api import Action, Event, Request, Send, Toast
+from handlers.kit.context import Context, Env, locale_from
+from handlers.kit.i18n import N_
+from handlers.kit.router import Router, route
 from storage import branches as branch_store
 from storage import updates as update_store
 

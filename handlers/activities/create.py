@@ -7,27 +7,21 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import access, dialog
-from handlers.access import Can
-from handlers.api import Edit, Keyboard
-from handlers.context import PRIVATE, Context, Router, button, int_arg
-from handlers.i18n import N_, Gettext
-from handlers.labels import (
-    AUDIENCE_WORDS,
-    KIND,
-    KIND_WORDS,
-    audience_text,
-    local_time,
-    lookup,
-)
-from handlers.when import parse_end, parse_start
-from storage import activities as activity_store
-from storage import members as member_store
+from handlers.kit import access, dialog
+from handlers.kit.access import Can
+from handlers.kit.api import Edit, Keyboard
+from handlers.kit.context import Context
+from handlers.kit.i18n import N_, Gettext
+from handlers.kit.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, audience_text, local_time, lookup
+from handlers.kit.router import PRIVATE, Router, button, int_arg
+from handlers.kit.when import parse_end, parse_start
 from storage import outbox
-from storage.activities import ActivityPlan
+from storage.activities import activities as activity_store
+from storage.activities.activities import ActivityPlan
 from storage.branches import BranchSettings
-from storage.enums import ActivityKind, Audience
 from storage.models import Activity, Branch, Member
+from storage.roster import members as member_store
+from storage.rules.vocabulary import ActivityKind, Audience
 
 router = Router()
 

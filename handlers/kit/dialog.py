@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.context import PRIVATE, Context, Router
-from handlers.i18n import N_
+from handlers.kit.context import Context
+from handlers.kit.i18n import N_
+from handlers.kit.router import PRIVATE, Router
 from storage import updates as update_store
 from storage.models import Conversation
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from handlers import access
-from handlers.access import Can
-from handlers.activities import describe
-from handlers.checkin import pick_activity
-from handlers.context import PRIVATE, Context, Router
-from handlers.i18n import N_, Gettext
-from handlers.labels import LIST_SEPARATOR
-from storage import activities as activity_store
-from storage.activities import Record
-from storage.enums import ActivityKind, PartyStatus
+from handlers.activities.checkin import pick_activity
+from handlers.activities.create import describe
+from handlers.kit import access
+from handlers.kit.access import Can
+from handlers.kit.context import Context
+from handlers.kit.i18n import N_, Gettext
+from handlers.kit.labels import LIST_SEPARATOR
+from handlers.kit.router import PRIVATE, Router
+from storage.activities import activities as activity_store
+from storage.activities.activities import Record
 from storage.models import Branch
+from storage.rules.vocabulary import ActivityKind, PartyStatus
 
 router = Router()
 

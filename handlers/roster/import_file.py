@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from handlers.i18n import N_, LazyText
-from storage.enums import DuesCategory, PartyStatus
+from handlers.kit.i18n import N_, LazyText
+from storage.rules.vocabulary import DuesCategory, PartyStatus
 
 __all__ = [
     "MAX_FILE_BYTES",

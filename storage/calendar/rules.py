@@ -1,4 +1,4 @@
-"""Recurring rules, their moved or skipped occurrences, once-only timed events, and /paid marks."""
+"""Recurring rules and their moved or skipped occurrences."""
 
 from __future__ import annotations
 
@@ -8,16 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import ActivityKind, AttendanceStatus, Audience
 from storage.models import (
     Activity,
-    Attendance,
-    DuesMark,
     RuleException,
-    ScheduledEvent,
     ScheduleRule,
 )
-from storage.upsert import insert_for
+from storage.rules.vocabulary import ActivityKind, Audience
 
 
 async def add_rule(
@@ -82,63 +78,9 @@ async def set_exception(
     await session.flush()
 
 
-async def claim_event(
-    session: AsyncSession, key: str, *, due_at: datetime, now: datetime, branch_id: int | None, outcome: str = "done"
-) -> bool:
-    """Take a timed event for this run; False if it was taken before (a restart, another instance)."""
-    result = await session.execute(
-        insert_for(session, ScheduledEvent)
-        .values(key=key, branch_id=branch_id, due_at=due_at, outcome=outcome, at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    return result.rowcount == 1
-
 
 async def activity_of(session: AsyncSession, rule_id: int, occurrence: date) -> Activity | None:
     return await session.scalar(
         select(Activity).where(Activity.rule_id == rule_id, Activity.occurrence == occurrence)
     )
 
-
-async def held_between(session: AsyncSession, branch_id: int, kind: ActivityKind, start: datetime, end: datetime) -> bool:
-    """Whether an activity of ``kind`` took place (or is set) in [start, end)."""
-    found = await session.scalar(
-        select(Activity.id).where(
-            Activity.branch_id == branch_id, Activity.kind == kind, ~Activity.cancelled,
-            Activity.starts_at >= start, Activity.starts_at < end,
-        ).limit(1)
-    )
-    return found is not None
-
-
-async def mark_paid(session: AsyncSession, member_id: int, month: str, now: datetime) -> bool:
-    result = await session.execute(
-        insert_for(session, DuesMark)
-        .values(member_id=member_id, month=month, marked_at=now)
-        .on_conflict_do_nothing(index_elements=["member_id", "month"])
-    )
-    return result.rowcount == 1
-
-
-async def paid(session: AsyncSession, member_ids: list[int], month: str) -> set[int]:
-    rows = await session.scalars(
-        select(DuesMark.member_id).where(DuesMark.month == month, DuesMark.member_id.in_(member_ids))
-    )
-    return set(rows)
-
-
-async def absence_streak(session: AsyncSession, member_id: int, activities: list[Activity]) -> int:
-    """How many of ``activities`` (newest first) in a row the member missed without leave."""
-    rows = {
-        a.activity_id: a.status
-        for a in await session.scalars(
-            select(Attendance).where(Attendance.member_id == member_id, Attendance.activity_id.in_([x.id for x in activities]))
-        )
-    }
-    streak = 0
-    for activity in activities:
-        status = rows.get(activity.id)
-        if status in (AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.LEAVE_REQUESTED):
-            break
-        streak += 1
-    return streak

@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers import access, dialog
-from handlers.access import Can
 from handlers.activities import refresh_announcement
-from handlers.context import PRIVATE, Context, Router, button
-from handlers.i18n import N_, Gettext
-from handlers.labels import (
-    AUDIENCE_WORDS,
-    KIND,
-    KIND_WORDS,
-    LIST_SEPARATOR,
-    local_time,
-    lookup,
-)
-from handlers.when import parse_end, parse_start
-from schedules.rules import (
+from handlers.kit import access, dialog
+from handlers.kit.access import Can
+from handlers.kit.context import Context
+from handlers.kit.i18n import N_, Gettext
+from handlers.kit.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, LIST_SEPARATOR, local_time, lookup
+from handlers.kit.router import PRIVATE, Router, button
+from handlers.kit.when import parse_end, parse_start
+from storage.branches import BranchSettings
+from storage.calendar import rules as calendar
+from storage.dues import marks as dues_marks
+from storage.models import Branch, ScheduleRule
+from storage.roster import members as member_store
+from storage.rules.recurrence import (
     Offset,
     Rule,
     describe_offset,
@@ -29,11 +28,7 @@ from schedules.rules import (
     parse_offsets,
     parse_rule,
 )
-from storage import calendar
-from storage import members as member_store
-from storage.branches import BranchSettings
-from storage.enums import ActivityKind, Audience
-from storage.models import Branch, ScheduleRule
+from storage.rules.vocabulary import ActivityKind, Audience
 
 router = Router()
 
@@ -269,7 +264,7 @@ async def paid(ctx: Context) -> None:
     except ValueError:
         ctx.reply(ctx.t(N_("Write the month like /paid 2026-11, or just /paid for this month.")))
         return
-    if await calendar.mark_paid(ctx.session, member.id, month, ctx.now):
+    if await dues_marks.mark_paid(ctx.session, member.id, month, ctx.now):
         ctx.reply(ctx.t(N_("Noted: your Party dues for {month} are paid. Thank you!")).format(month=month))
     else:
         ctx.reply(ctx.t(N_("You had already marked {month} as paid.")).format(month=month))

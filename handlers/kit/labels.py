@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from handlers.i18n import N_, Gettext
-from storage.enums import ActivityKind, Audience, PartyStatus, Role
+from handlers.kit.i18n import N_, Gettext
+from storage.rules.vocabulary import ActivityKind, Audience, PartyStatus, Role
 
 T = TypeVar("T")
 LIST_SEPARATOR = N_(", ")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from handlers.api import Keyboard
-from handlers.context import Context
-from handlers.i18n import N_, Gettext
-from handlers.labels import LIST_SEPARATOR, ROLE
+from handlers.kit.api import Keyboard
+from handlers.kit.context import Context
+from handlers.kit.i18n import N_, Gettext
+from handlers.kit.labels import LIST_SEPARATOR, ROLE
 from storage import audit
-from storage import members as member_store
 from storage import updates as update_store
-from storage.enums import Role
 from storage.models import Branch, Member
+from storage.roster import members as member_store
+from storage.rules.vocabulary import Role
 
 
 class Can(StrEnum):

@@ -11,8 +11,8 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import DuesCategory, JoinStatus, PartyStatus, Role
 from storage.models import Branch, Invite, JoinRequest, Member, MemberRole
+from storage.rules.vocabulary import DuesCategory, JoinStatus, PartyStatus, Role
 from storage.upsert import insert_for
 
 OFFICER_ROLES = frozenset(Role)

@@ -10,18 +10,18 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.access import ALLOWED, Can
-from handlers.activities import announcement, announcement_key, describe
-from handlers.context import button, queue_message, user_locale
-from handlers.i18n import N_, Catalogs, Gettext
-from handlers.labels import KIND, local_time
-from handlers.record import render_record
-from storage import activities as activity_store
-from storage import calendar
-from storage import members as member_store
+from handlers.activities import announcement, announcement_key, describe, render_record
+from handlers.kit.access import ALLOWED, Can
+from handlers.kit.context import queue_message, user_locale
+from handlers.kit.i18n import N_, Catalogs, Gettext
+from handlers.kit.labels import KIND, local_time
+from handlers.kit.router import button
 from storage import updates as update_store
-from storage.enums import PARTY_MEMBERS, ActivityKind
+from storage.activities import activities as activity_store
+from storage.dues import marks as dues_marks
 from storage.models import Activity, Branch, Member, ScheduleRule
+from storage.roster import members as member_store
+from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
 
 RECENT_ACTIVITIES = 6  # how far back absences in a row are counted
 ABSENCE_STREAK = 2  # tell the secretary from this many absences without leave in a row
@@ -78,7 +78,7 @@ class Reminders:
         branch = await session.get(Branch, rule.branch_id)
         month = local_time(deadline, branch.timezone)[:7]
         members = [m for m in await member_store.roster(session, branch.id) if m.status in PARTY_MEMBERS]
-        done = await calendar.paid(session, [m.id for m in members], month)
+        done = await dues_marks.paid(session, [m.id for m in members], month)
         unpaid = [m for m in members if m.id not in done]
         when = local_time(deadline, branch.timezone)
         gt = self.catalogs.gettext(branch.locale)
@@ -118,7 +118,7 @@ class Reminders:
                   if a.checkin_closes_at <= activity.checkin_closes_at][:RECENT_ACTIVITIES]
         for line in record.absent:
             expected_at = [a for a in recent if await activity_store.is_expected(session, a, line.member)]
-            streak = await calendar.absence_streak(session, line.member.id, expected_at)
+            streak = await activity_store.absence_streak(session, line.member.id, expected_at)
             if streak >= ABSENCE_STREAK:
                 await self._officers(session, branch, f"absent:{activity.id}:{line.member.id}", lambda t, n=line.member.name, k=streak: t(N_(
                     "{name} has missed {count} activities in a row without leave (the latest: “{title}”). "

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from handlers import access, dialog
-from handlers.access import Can
-from handlers.activities import describe, refresh_announcement
-from handlers.checkin import not_expected, pick_activity
-from handlers.context import PRIVATE, Context, Router, button, callback_args, int_arg
-from handlers.i18n import N_, Gettext
-from storage import activities as activity_store
-from storage import members as member_store
+from handlers.activities import describe, not_expected, pick_activity, refresh_announcement
+from handlers.kit import access, dialog
+from handlers.kit.access import Can
+from handlers.kit.context import Context
+from handlers.kit.i18n import N_, Gettext
+from handlers.kit.router import PRIVATE, Router, button, callback_args, int_arg
 from storage import updates as update_store
-from storage.enums import AttendanceStatus
+from storage.activities import activities as activity_store
 from storage.models import Activity, Attendance, Branch, Member
+from storage.roster import members as member_store
+from storage.rules.vocabulary import AttendanceStatus
 
 router = Router()
 

@@ -7,18 +7,19 @@ import io
 
 import segno
 
-from handlers import access
-from handlers.access import Can
-from handlers.activities import NO_SUCH_ACTIVITY, describe, refresh_announcement
-from handlers.context import PRIVATE, Context, Router, callback_args, int_arg
-from handlers.i18n import N_
-from handlers.labels import audience_text, local_time
+from handlers.activities.create import NO_SUCH_ACTIVITY, describe, refresh_announcement
+from handlers.kit import access
+from handlers.kit.access import Can
+from handlers.kit.context import Context
+from handlers.kit.i18n import N_
+from handlers.kit.labels import audience_text, local_time
+from handlers.kit.router import PRIVATE, Router, callback_args, int_arg
 from handlers.roster import named
-from storage import activities as activity_store
-from storage import members as member_store
-from storage.activities import CheckinOutcome
-from storage.enums import CheckinMethod
+from storage.activities import activities as activity_store
+from storage.activities.activities import CheckinOutcome
 from storage.models import Activity, Branch, Member
+from storage.roster import members as member_store
+from storage.rules.vocabulary import CheckinMethod
 
 router = Router()
 

@@ -10,7 +10,8 @@ from enum import StrEnum
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.enums import (
+from storage.models import Activity, Attendance, Member, MemberRole
+from storage.rules.vocabulary import (
     PARTY_MEMBERS,
     ActivityKind,
     AttendanceStatus,
@@ -18,7 +19,6 @@ from storage.enums import (
     CheckinMethod,
     PartyStatus,
 )
-from storage.models import Activity, Attendance, Member, MemberRole
 from storage.upsert import insert_for
 
 
@@ -292,3 +292,30 @@ async def set_announcement(session: AsyncSession, activity_id: int, chat_id: int
         .values(announce_chat_id=chat_id, announce_message_id=message_id)
     )
 
+
+async def held_between(session: AsyncSession, branch_id: int, kind: ActivityKind, start: datetime, end: datetime) -> bool:
+    """Whether an activity of ``kind`` took place (or is set) in [start, end)."""
+    found = await session.scalar(
+        select(Activity.id).where(
+            Activity.branch_id == branch_id, Activity.kind == kind, ~Activity.cancelled,
+            Activity.starts_at >= start, Activity.starts_at < end,
+        ).limit(1)
+    )
+    return found is not None
+
+
+async def absence_streak(session: AsyncSession, member_id: int, activities: list[Activity]) -> int:
+    """How many of ``activities`` (newest first) in a row the member missed without leave."""
+    rows = {
+        a.activity_id: a.status
+        for a in await session.scalars(
+            select(Attendance).where(Attendance.member_id == member_id, Attendance.activity_id.in_([x.id for x in activities]))
+        )
+    }
+    streak = 0
+    for activity in activities:
+        status = rows.get(activity.id)
+        if status in (AttendanceStatus.PRESENT, AttendanceStatus.ON_LEAVE, AttendanceStatus.LEAVE_REQUESTED):
+            break
+        streak += 1
+    return streak

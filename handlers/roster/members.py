@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-from handlers import access
-from handlers.access import Can
-from handlers.api import Event, Request, Send
-from handlers.context import (
-    GROUP,
-    PRIVATE,
-    Context,
-    Router,
-    button,
-    callback_args,
-    int_arg,
-)
-from handlers.i18n import N_, Gettext
-from handlers.labels import STATUS, local_time, roles_text
-from handlers.roster_file import (
+from handlers.kit import access
+from handlers.kit.access import Can
+from handlers.kit.api import Event, Request, Send
+from handlers.kit.context import Context
+from handlers.kit.i18n import N_, Gettext
+from handlers.kit.labels import STATUS, local_time, roles_text
+from handlers.kit.router import GROUP, PRIVATE, Router, button, callback_args, int_arg
+from handlers.roster.import_file import (
     MAX_FILE_BYTES,
     normalize_phone,
     parse_dues_category,
     parse_roster,
     parse_status,
 )
-from storage import members as member_store
 from storage import updates as update_store
 from storage.branches import BranchSettings
-from storage.enums import JoinStatus, PartyStatus
-from storage.members import InviteOutcome, MemberData
 from storage.models import Branch, JoinRequest, Member
+from storage.roster import members as member_store
+from storage.roster.members import InviteOutcome, MemberData
+from storage.rules.vocabulary import JoinStatus, PartyStatus
 
 router = Router()
 

@@ -6,32 +6,22 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers import access, dialog
-from handlers.access import Can
-from handlers.api import Action, Keyboard, Queued
-from handlers.context import (
-    PRIVATE,
-    Context,
-    Env,
-    Outgoing,
-    Router,
-    button,
-    callback_args,
-    int_arg,
-    queue_message,
-    user_locale,
-)
-from handlers.i18n import N_, Gettext
-from handlers.labels import LIST_SEPARATOR, local_time
-from storage import activities as activity_store
-from storage import broadcasts as store
-from storage import members as member_store
+from handlers.kit import access, dialog
+from handlers.kit.access import Can
+from handlers.kit.api import Action, Keyboard, Queued
+from handlers.kit.context import Context, Env, Outgoing, queue_message, user_locale
+from handlers.kit.i18n import N_, Gettext
+from handlers.kit.labels import LIST_SEPARATOR, local_time
+from handlers.kit.router import PRIVATE, Router, button, callback_args, int_arg
 from storage import outbox
 from storage import updates as update_store
+from storage.activities import activities as activity_store
 from storage.branches import BranchSettings
-from storage.broadcasts import AckOutcome, Audience
+from storage.broadcasts import notices as store
+from storage.broadcasts.notices import AckOutcome, Audience
 from storage.models import Branch, Broadcast, Member
 from storage.outbox import Status
+from storage.roster import members as member_store
 
 router = Router()
 

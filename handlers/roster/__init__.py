@@ -1,0 +1,8 @@
+"""The roster: members, roles, invites, join requests, the roster file, leaving the group."""
+
+from handlers.roster import members
+from handlers.roster.members import named
+
+router = members.router
+
+__all__ = ["named", "router"]
