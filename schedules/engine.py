@@ -55,6 +55,8 @@ class Notifier(Protocol):
 
     async def follow_up(self, session: AsyncSession, activity: Activity) -> None: ...
 
+    async def lapses(self, session: AsyncSession, branch: Branch) -> None: ...
+
 
 def period_of(day: date, months: int) -> tuple[date, date]:
     """The month (months=1) or quarter (months=3) holding ``day``: [first day, first day of the next)."""
@@ -87,9 +89,23 @@ class Calendar:
         async with self.db.session() as session:
             for rule in await calendar.rules(session):
                 await self._rule(session, rule, now)
+            await self._open(session, now)
             for branch in await session.scalars(select(Branch)):
                 await self._compliance(session, branch, now)
+                await self._lapses(session, branch, now)
             await self._follow_ups(session, now)
+
+    async def _open(self, session: AsyncSession, now: datetime) -> None:
+        """Fix who is expected at every activity whose check-in has opened, even if nobody checks in."""
+        for activity in await activity_store.opened_unfrozen(session, now):
+            await activity_store.freeze(session, activity, now)
+
+    async def _lapses(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """Once a day per branch: who is nearing the six-month line."""
+        today = now.astimezone(ZoneInfo(branch.timezone)).date()
+        if await events.claim_event(session, f"lapses:{branch.id}:{today.isoformat()}", due_at=now, now=now,
+                                    branch_id=branch.id):
+            await self.notifier.lapses(session, branch)
 
     async def _rule(self, session: AsyncSession, rule: ScheduleRule, now: datetime) -> None:
         branch = await session.get(Branch, rule.branch_id)

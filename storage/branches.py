@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Activity, Branch, Member, MemberRole
-from storage.rules.vocabulary import PartyStatus, Role
+from storage.roster import history
+from storage.rules.vocabulary import MembershipEvent, PartyStatus, Role
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class BranchSettings:
     invite_days: int = 14  # personal invite links expire after this many days
     nudge_after_hours: int = 24  # remind who has not tapped 收到 after this long (0: never)
     nudge_max: int = 2  # and at most this many times
+    leave_before_minutes: int = 0  # leave is asked in advance: at least this long before the start
+    proxy_checkin_hours: int = 72  # officers may check someone in until this long after check-in closed
 
     @classmethod
     def of(cls, branch: Branch) -> BranchSettings:
@@ -37,6 +40,8 @@ LIMITS = {
     "invite_days": (1, 90),
     "nudge_after_hours": (0, 24 * 14),
     "nudge_max": (0, 10),
+    "leave_before_minutes": (0, 7 * 24 * 60),
+    "proxy_checkin_hours": (0, 24 * 31),
 }
 
 
@@ -72,6 +77,7 @@ async def create_branch(
     )
     session.add(founder)
     await session.flush()
+    history.remember(session, founder, MembershipEvent.ADDED, now)
     return branch, founder
 
 

@@ -29,6 +29,7 @@ from storage.rules.vocabulary import (
     CheckinMethod,
     DuesCategory,
     JoinStatus,
+    MembershipEvent,
     PartyStatus,
     Role,
 )
@@ -101,6 +102,24 @@ class Member(Base):
     @property
     def role_set(self) -> set[Role]:
         return {r.role for r in self.roles}
+
+
+class MembershipChange(Base):
+    """One step of a member's history: from ``at`` on, this was their status, group and presence.
+
+    Records are read against this history, never against today's roster.
+    """
+
+    __tablename__ = "membership_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    event: Mapped[MembershipEvent] = mapped_column(str_enum(MembershipEvent))
+    status: Mapped[PartyStatus] = mapped_column(str_enum(PartyStatus))
+    party_group: Mapped[str | None] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
 
 class MemberRole(Base):
@@ -177,18 +196,27 @@ class Activity(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When check-in opened and who was expected was fixed (one attendance row each): from then on the
+    # record reads those rows, whatever the roster says later.
+    roster_frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Made from a recurring rule: which one, and the date the rule gave (stable when moved).
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("schedule_rules.id"))
     occurrence: Mapped[date | None] = mapped_column(Date)
 
 
 class Attendance(Base):
+    """One person at one activity: whether they were expected, with their status on that day, and what became of them."""
+
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("activity_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    # Fixed when check-in opens: expected or only welcome (an activist at a 党课), and as what.
+    expected: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    party_status: Mapped[PartyStatus | None] = mapped_column(str_enum(PartyStatus))
+    party_group: Mapped[str | None] = mapped_column(String(50))
     status: Mapped[AttendanceStatus] = mapped_column(str_enum(AttendanceStatus))
     method: Mapped[CheckinMethod | None] = mapped_column(str_enum(CheckinMethod))
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -197,6 +225,8 @@ class Attendance(Base):
     leave_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     leave_decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     leave_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    makeup_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # 补课, owed by those on leave
+    makeup_done_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -1,7 +1,7 @@
 """Activities: creating and announcing them, check-in (button, command, QR code, by an officer), the record."""
 
 from handlers.activities import checkin, create, record
-from handlers.activities.checkin import not_expected, pick_activity
+from handlers.activities.checkin import not_for_you, pick_activity
 from handlers.activities.create import announcement, announcement_key, describe, refresh_announcement
 from handlers.activities.record import render_record
 from handlers.kit.router import Router
@@ -11,6 +11,6 @@ for _part in (create, checkin, record):
     router.include(_part.router)
 
 __all__ = [
-    "announcement", "announcement_key", "describe", "not_expected", "pick_activity", "refresh_announcement",
+    "announcement", "announcement_key", "describe", "not_for_you", "pick_activity", "refresh_announcement",
     "render_record", "router",
 ]

@@ -17,8 +17,10 @@ from handlers.kit.router import PRIVATE, Router, callback_args, int_arg
 from handlers.roster import named
 from storage.activities import activities as activity_store
 from storage.activities.activities import CheckinOutcome
+from storage.branches import BranchSettings
 from storage.models import Activity, Branch, Member
 from storage.roster import members as member_store
+from storage.rules import attendance as attendance_rules
 from storage.rules.vocabulary import CheckinMethod
 
 router = Router()
@@ -36,22 +38,22 @@ def refusal(ctx: Context, activity: Activity, branch: Branch) -> str | None:
     return None
 
 
-async def not_expected(ctx: Context, activity: Activity, member: Member) -> str | None:
-    if await activity_store.is_expected(ctx.session, activity, member):
-        return None
+def not_for_you(ctx: Context, activity: Activity) -> str:
     return ctx.t(N_("“{title}” is for {audience}; you do not need to check in.")).format(
         title=activity.title, audience=audience_text(ctx.t, activity.audience, activity.audience_group))
 
 
 async def check_in(ctx: Context, activity: Activity, member: Member, branch: Branch, method: CheckinMethod) -> str:
     """Try to check ``member`` in; returns the sentence for them. Nothing changes on refusal."""
-    problem = refusal(ctx, activity, branch) or await not_expected(ctx, activity, member)
+    problem = refusal(ctx, activity, branch)
     if problem:
         return problem
     remote = method in (CheckinMethod.BUTTON, CheckinMethod.COMMAND)
     if activity.onsite and remote and not (member.mobile and activity.allow_remote):
         return ctx.t(N_("“{title}” takes check-ins on site: scan the QR code in the room.")).format(title=activity.title)
     outcome = await activity_store.check_in(ctx.session, activity, member, method, ctx.now)
+    if outcome == CheckinOutcome.NOT_EXPECTED:
+        return not_for_you(ctx, activity)
     if outcome == CheckinOutcome.ALREADY:
         return ctx.t(N_("{name}, you have already checked in to “{title}”.")).format(name=member.name, title=activity.title)
     refresh_announcement(ctx, activity.id)
@@ -180,10 +182,11 @@ async def check_in_for(ctx: Context) -> None:
     activity = await pick_activity(ctx, branch, number)
     if activity is None:
         return
-    if ctx.now < activity.checkin_opens_at or activity.cancelled:
-        ctx.reply(refusal(ctx, activity, branch) or "")
+    problem = _proxy_problem(ctx, officer, activity, branch, member)
+    if problem:
+        ctx.reply(problem)
         return
-    if not await activity_store.is_expected(ctx.session, activity, member):
+    if not await activity_store.may_check_in(ctx.session, activity, member):
         ctx.reply(ctx.t(N_("“{title}” is for {audience}; {name} is not expected there.")).format(
             title=activity.title, audience=audience_text(ctx.t, activity.audience, activity.audience_group),
             name=member.name))
@@ -195,3 +198,24 @@ async def check_in_for(ctx: Context) -> None:
     await access.log(ctx, officer, "checkin.proxy", target=member.name, activity=activity.id)
     refresh_announcement(ctx, activity.id)
     ctx.reply(ctx.t(N_("{name} is checked in to “{title}” (recorded by you).")).format(name=member.name, title=activity.title))
+    if ctx.now >= activity.checkin_closes_at:  # the record has gone out: tell who received it what changed
+        await access.notify(ctx, branch, Can.VIEW_RECORDS, lambda t: t(N_(
+            "The record of “{title}” #{number} has changed: {officer} checked {name} in afterwards. "
+            "/record {number} shows it as it is now.")).format(
+            title=activity.title, number=activity.id, officer=officer.name, name=member.name))
+
+
+def _proxy_problem(ctx: Context, officer: Member, activity: Activity, branch: Branch, member: Member) -> str | None:
+    """Why an officer may not check ``member`` in to ``activity`` on their behalf now, or None."""
+    if ctx.now < activity.checkin_opens_at or activity.cancelled:
+        return refusal(ctx, activity, branch)
+    settings = BranchSettings.of(branch)
+    deadline = attendance_rules.proxy_deadline(activity.checkin_closes_at, hours=settings.proxy_checkin_hours)
+    if ctx.now >= deadline:
+        return ctx.t(N_("Check-in for “{title}” closed more than {hours} hours ago; it can no longer be changed.")).format(
+            title=activity.title, hours=settings.proxy_checkin_hours)
+    scope = attendance_rules.party_group_scope(officer.role_set, officer.party_group)
+    if scope is not None and member.party_group != scope:
+        return ctx.t(N_("As a Party group leader you can check in only members of your own group ({group}).")).format(
+            group=scope or "-")
+    return None

@@ -21,6 +21,7 @@ from storage.activities.activities import ActivityPlan
 from storage.branches import BranchSettings
 from storage.models import Activity, Branch, Member
 from storage.roster import members as member_store
+from storage.rules import attendance as attendance_rules
 from storage.rules.vocabulary import ActivityKind, Audience
 
 router = Router()
@@ -206,9 +207,14 @@ async def new_activity(ctx: Context) -> None:
     await _create(ctx, officer, branch, draft)
 
 
-async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft) -> Activity:
+async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft) -> Activity | None:
     settings = BranchSettings.of(branch)
     assert draft.kind and draft.title and draft.starts_at and draft.ends_at and draft.audience
+    scope = attendance_rules.party_group_scope(officer.role_set, officer.party_group)
+    if scope is not None and (draft.audience != Audience.GROUP or draft.audience_group != scope):
+        ctx.reply(ctx.t(N_("As a Party group leader you can create activities only for your own group ({group}).")).format(
+            group=scope or "-"))
+        return None
     activity = await activity_store.create(
         ctx.session,
         branch.id,

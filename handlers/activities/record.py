@@ -11,7 +11,7 @@ from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import LIST_SEPARATOR
 from handlers.kit.router import PRIVATE, Router
 from storage.activities import activities as activity_store
-from storage.activities.activities import Record
+from storage.activities.activities import Record, RecordLine
 from storage.models import Branch
 from storage.rules.vocabulary import ActivityKind, PartyStatus
 
@@ -33,21 +33,26 @@ def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: b
     ]
     if record.on_leave:
         if with_reasons:
-            people = [
-                f"{line.member.name}（{line.attendance.leave_reason or ''}"
-                + ("" if line.attendance.leave_decided_at else t(N_(", not yet approved"))) + "）"
-                for line in record.on_leave
-            ]
+            people = [f"{line.member.name}（{line.attendance.leave_reason or ''}）" for line in record.on_leave]
         else:
             people = [line.member.name for line in record.on_leave]
         lines.append(t(N_("On leave: {n} — {people}")).format(n=len(record.on_leave), people=sep.join(people)))
+        owed = [line.member.name for line in record.on_leave if not line.attendance.makeup_done_at]
+        done = [line.member.name for line in record.on_leave if line.attendance.makeup_done_at]
+        if owed:
+            lines.append(t(N_("Catch-up (补课) owed: {people}")).format(people=sep.join(owed)))
+        if done:
+            lines.append(t(N_("Catch-up (补课) done: {people}")).format(people=sep.join(done)))
     else:
         lines.append(t(N_("On leave: 0")))
     if record.absent:
         lines.append(t(N_("Absent: {n} — {people}")).format(
-            n=len(record.absent), people=sep.join(line.member.name for line in record.absent)))
+            n=len(record.absent), people=sep.join(_absentee(t, line, with_reasons) for line in record.absent)))
     else:
         lines.append(t(N_("Absent: 0")))
+    if record.guests:
+        lines.append(t(N_("Also present, not counted: {people}")).format(
+            people=sep.join(line.member.name for line in record.guests)))
     proxies = [line.member.name for line in record.present if line.attendance and line.attendance.recorded_by]
     if proxies:
         lines.append(t(N_("Checked in by an officer: {people}")).format(people=sep.join(proxies)))
@@ -57,6 +62,18 @@ def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: b
         lines.append(t(N_("Full (voting) members present: {present}/{total}, {verdict}.")).format(
             present=present_full, total=record.full_expected, verdict=verdict))
     return "\n".join(lines)
+
+
+def _absentee(t: Gettext, line: RecordLine, with_reasons: bool) -> str:
+    """An absent name, with what became of their leave request where there was one."""
+    reason = (line.attendance.leave_reason or "") if line.attendance and with_reasons else ""
+    if line.leave_refused:
+        note = t(N_("leave refused: {reason}") if reason else N_("leave refused")).format(reason=reason)
+    elif line.leave_pending:
+        note = t(N_("leave asked, not decided: {reason}") if reason else N_("leave asked, not decided")).format(reason=reason)
+    else:
+        return line.member.name
+    return f"{line.member.name}（{note}）"
 
 
 @router.command("record", chats=PRIVATE, menu=N_("attendance record of an activity"))
@@ -75,6 +92,7 @@ async def show_record(ctx: Context) -> None:
             ctx.reply(ctx.t(N_("No activity has started yet. /activities lists them.")))
     if activity is None:
         return
+    await activity_store.freeze(ctx.session, activity, ctx.now)
     record = await activity_store.record(ctx.session, activity)
     await access.log(ctx, officer, "record.view", target=f"#{activity.id}")
     ctx.reply(render_record(ctx.t, record, branch, with_reasons=access.may(officer, Can.DECIDE_LEAVE)))

@@ -22,6 +22,7 @@ from storage.broadcasts.notices import AckOutcome, Audience
 from storage.models import Branch, Broadcast, Member
 from storage.outbox import Status
 from storage.roster import members as member_store
+from storage.rules import attendance as attendance_rules
 
 router = Router()
 
@@ -123,10 +124,25 @@ async def choose_audience(ctx: Context) -> None:
     if choice is None:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return
+    found = await access.officer(ctx, Can.BROADCAST)
+    if found is None:
+        return
+    if not _in_scope(ctx, found[0], *choice):
+        return
     await dialog.advance(ctx, conv, "ack", audience=choice[0].value, audience_arg=choice[1])
     t = ctx.t
     ctx.reply(t(N_("Should members confirm with “收到”?")),
               [[button(t(N_("Yes, ask for 收到")), "bk", 1), button(t(N_("No")), "bk", 0)]])
+
+
+def _in_scope(ctx: Context, author: Member, audience: Audience, arg: str | None) -> bool:
+    """A 党小组长 sends notices only to their own party group; says so when the choice is outside it."""
+    scope = attendance_rules.party_group_scope(author.role_set, author.party_group)
+    if scope is None or (audience == Audience.PARTY_GROUP and arg == scope):
+        return True
+    ctx.answer(ctx.t(N_("As a Party group leader you can send notices only to your own group ({group}).")).format(
+        group=scope or "-"), alert=True)
+    return False
 
 
 async def _officer_at(ctx: Context, step: str, *choices: str):
@@ -183,6 +199,8 @@ async def send(ctx: Context) -> None:
         ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
         return
     data = conv.data
+    if not _in_scope(ctx, author, Audience(data["audience"]), data.get("audience_arg")):
+        return
     broadcast = Broadcast(
         branch_id=branch.id, author_id=author.id, text=data["text"], photo=data.get("photo"),
         document=data.get("document"), audience=data["audience"], audience_arg=data.get("audience_arg"),

@@ -6,7 +6,8 @@ transaction, under a key derived from the calendar's own once-only key.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,13 +19,12 @@ from handlers.kit.labels import KIND, local_time
 from handlers.kit.router import button
 from storage import updates as update_store
 from storage.activities import activities as activity_store
+from storage.calendar import events
 from storage.dues import marks as dues_marks
 from storage.models import Activity, Branch, Member, ScheduleRule
 from storage.roster import members as member_store
+from storage.rules import lapse as lapse_rules
 from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
-
-RECENT_ACTIVITIES = 6  # how far back absences in a row are counted
-ABSENCE_STREAK = 2  # tell the secretary from this many absences without leave in a row
 
 
 class Reminders:
@@ -66,7 +66,8 @@ class Reminders:
         await self._queue(session, f"{key}:group", branch.chat_id,
                           gt(N_("Reminder:")) + "\n" + describe(gt, activity, branch))
         record = await activity_store.record(session, activity)
-        pending = [line.member for line in record.absent]  # neither checked in nor on leave
+        # Neither checked in nor on leave; whoever asked for leave has done their part.
+        pending = [line.member for line in record.absent if not line.leave_pending]
         await self._privately(
             session, branch, pending, key,
             lambda t, m: t(N_("Reminder, {name}: you are expected at")).format(name=m.name) + "\n"
@@ -105,22 +106,38 @@ class Reminders:
                              lambda t: t(message).format(kind=t(KIND[kind]), end=last_day.isoformat()))
 
     async def follow_up(self, session: AsyncSession, activity: Activity) -> None:
-        """After check-in closes: the record to the officers, make-up reminders, absences in a row."""
+        """After check-in closes: the record to the officers, and the catch-up (补课) owed by those on leave."""
         branch = await session.get(Branch, activity.branch_id)
+        await activity_store.freeze(session, activity, self.now())
         record = await activity_store.record(session, activity)
         await self._officers(session, branch, f"record:{activity.id}", lambda t: t(N_(
             "The activity has ended. Its attendance record:")) + "\n\n" + render_record(t, record, branch, with_reasons=True))
-        excused = [line.member for line in record.on_leave]
-        await self._privately(session, branch, excused, f"makeup:{activity.id}", lambda t, m: t(N_(
-            "{name}, you were on leave from “{title}”. Please catch up on it (补课): ask the secretary for the "
-            "materials.")).format(name=m.name, title=activity.title))
-        recent = [a for a in await activity_store.recent(session, branch.id, RECENT_ACTIVITIES * 2)
-                  if a.checkin_closes_at <= activity.checkin_closes_at][:RECENT_ACTIVITIES]
-        for line in record.absent:
-            expected_at = [a for a in recent if await activity_store.is_expected(session, a, line.member)]
-            streak = await activity_store.absence_streak(session, line.member.id, expected_at)
-            if streak >= ABSENCE_STREAK:
-                await self._officers(session, branch, f"absent:{activity.id}:{line.member.id}", lambda t, n=line.member.name, k=streak: t(N_(
-                    "{name} has missed {count} activities in a row without leave (the latest: “{title}”). "
-                    "Six months without taking part counts as leaving the Party: please talk with them.")).format(
-                    name=n, count=k, title=activity.title))
+        for line in record.on_leave:
+            await self._privately(session, branch, [line.member], f"makeup:{activity.id}", lambda t, m: t(N_(
+                "{name}, you were on leave from “{title}”. Please catch up on it (补课): ask the secretary for the "
+                "materials, and tap the button when you have.")).format(name=m.name, title=activity.title),
+                lambda t, row=line.attendance: [[button(t(N_("Caught up")), "mk", row.id)]])
+
+    async def lapses(self, session: AsyncSession, branch: Branch) -> None:
+        """The six-month line: warn the officers privately at 2 and 4 months, flag at 6, once per stage."""
+        now = self.now()
+        today = now.astimezone(ZoneInfo(branch.timezone)).date()
+        since = now - timedelta(days=31 * (lapse_rules.LINE_MONTHS + 6))
+        history = await activity_store.participation(session, branch.id, since, now)
+        members = {m.id: m for m in await member_store.roster(session, branch.id) if m.status in PARTY_MEMBERS}
+        for member_id, taken in history.items():
+            member = members.get(member_id)
+            found = lapse_rules.lapse(
+                [(at.astimezone(ZoneInfo(branch.timezone)).date(), took) for at, took in taken], today)
+            if member is None or found is None or found.stage == 0:
+                continue
+            key = f"lapse:{member.id}:{found.since.isoformat()}:{found.stage}"
+            if not await events.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
+                continue
+            message = (N_("{name} has taken part in no organisational life since {since} ({months} months). Six months "
+                          "without good reason counts as leaving the Party (自行脱党): the branch has to decide about "
+                          "{name} now.") if found.stage >= lapse_rules.LINE_MONTHS else
+                       N_("{name} has taken part in no organisational life since {since} ({months} months). Six months "
+                          "without good reason counts as leaving the Party (自行脱党): please talk with them."))
+            await self._officers(session, branch, key, lambda t, n=member.name, f=found, m=message: t(m).format(
+                name=n, since=f.since.isoformat(), months=f.months))

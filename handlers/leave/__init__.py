@@ -1,5 +1,8 @@
-"""Leave (请假): the reason asked privately, an officer's decision, the answer to the member."""
+"""Leave (请假): the reason asked privately, an officer's decision, the answer, and the catch-up (补课) owed."""
 
-from handlers.leave import requests
+from handlers.kit.router import Router
+from handlers.leave import makeup, requests
 
-router = requests.router
+router = Router()
+for _part in (requests, makeup):
+    router.include(_part.router)

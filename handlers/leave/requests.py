@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from handlers.activities import describe, not_expected, pick_activity, refresh_announcement
+from handlers.activities import describe, not_for_you, pick_activity, refresh_announcement
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_, Gettext
+from handlers.kit.labels import local_time
 from handlers.kit.router import PRIVATE, Router, button, callback_args, int_arg
 from storage import updates as update_store
 from storage.activities import activities as activity_store
+from storage.branches import BranchSettings
 from storage.models import Activity, Attendance, Branch, Member
 from storage.roster import members as member_store
+from storage.rules import attendance as attendance_rules
 from storage.rules.vocabulary import AttendanceStatus
 
 router = Router()
@@ -20,12 +23,15 @@ MAX_REASON = 300
 ASK_REASON = N_("Why can you not attend “{title}”? Reply with the reason (at most {limit} characters), or send /cancel.")
 
 
-async def _leave_problem(ctx: Context, activity: Activity, member: Member) -> str | None:
-    if activity.cancelled or ctx.now >= activity.ends_at:
-        return ctx.t(N_("“{title}” is over; leave can only be asked before it ends.")).format(title=activity.title)
-    problem = await not_expected(ctx, activity, member)
-    if problem:
-        return problem
+async def _leave_problem(ctx: Context, activity: Activity, member: Member, branch: Branch) -> str | None:
+    """Why ``member`` cannot ask leave from ``activity`` now, or None. Leave is asked in advance."""
+    deadline = attendance_rules.leave_deadline(
+        activity.starts_at, before_minutes=BranchSettings.of(branch).leave_before_minutes)
+    if activity.cancelled or ctx.now >= deadline:
+        return ctx.t(N_("Leave from “{title}” had to be asked before {deadline}. If you could not come, talk to "
+                        "the branch secretary.")).format(title=activity.title, deadline=local_time(deadline, branch.timezone))
+    if not await activity_store.is_expected(ctx.session, activity, member):
+        return not_for_you(ctx, activity)
     row = await activity_store.attendance_of(ctx.session, activity.id, member.id)
     if row is not None and row.status == AttendanceStatus.PRESENT:
         return ctx.t(N_("You have checked in to “{title}”, so there is no leave to ask.")).format(title=activity.title)
@@ -52,8 +58,8 @@ async def leave_button(ctx: Context) -> None:
     if isinstance(found, str):
         ctx.toast(found, alert=True)
         return
-    member, activity, _branch = found
-    problem = await _leave_problem(ctx, activity, member)
+    member, activity, branch = found
+    problem = await _leave_problem(ctx, activity, member, branch)
     if problem:
         ctx.toast(problem, alert=True)
         return
@@ -72,8 +78,8 @@ async def leave_link(ctx: Context) -> None:
     if isinstance(found, str):
         ctx.reply(found)
         return
-    member, activity, _branch = found
-    problem = await _leave_problem(ctx, activity, member)
+    member, activity, branch = found
+    problem = await _leave_problem(ctx, activity, member, branch)
     if problem:
         ctx.reply(problem)
         return
@@ -93,7 +99,7 @@ async def leave_command(ctx: Context) -> None:
     activity = await pick_activity(ctx, branch, number) if number else await _next_for(ctx, branch, member)
     if activity is None:
         return
-    problem = await _leave_problem(ctx, activity, member)
+    problem = await _leave_problem(ctx, activity, member, branch)
     if problem:
         ctx.reply(problem)
         return
@@ -107,7 +113,7 @@ async def leave_command(ctx: Context) -> None:
 async def _next_for(ctx: Context, branch: Branch, member: Member) -> Activity | None:
     """The next activity this member is expected at that has not ended."""
     for activity in sorted(await activity_store.recent(ctx.session, branch.id, 20), key=lambda a: a.starts_at):
-        if activity.ends_at > ctx.now and await activity_store.is_expected(ctx.session, activity, member):
+        if activity.starts_at > ctx.now and await activity_store.is_expected(ctx.session, activity, member):
             return activity
     ctx.reply(ctx.t(N_("You have no upcoming activity to ask leave from.")))
     return None
@@ -129,7 +135,7 @@ async def leave_reason(ctx: Context) -> None:
         ctx.reply(ctx.t(N_("Please keep the reason between 1 and {limit} characters; yours has {length}.")).format(
             limit=MAX_REASON, length=len(reason)))
         return
-    problem = await _leave_problem(ctx, activity, member)
+    problem = await _leave_problem(ctx, activity, member, branch)
     await dialog.end(ctx)
     if problem:
         ctx.reply(problem)

@@ -388,8 +388,7 @@ async def approve_new(ctx: Context) -> None:
         ctx.toast(ctx.t(N_("“{name}” is already on the roster. To tell two people apart, add a mark to the name, such as 张伟(财务).")).format(name=name), alert=True)
         return
     if existing is not None:  # an earlier entry of someone who had been taken off: bring it back
-        member = existing
-        member.active, member.status = True, status
+        member = await member_store.bring_back(ctx.session, existing, status, ctx.now)
     else:
         member = await member_store.add_member(ctx.session, branch.id, MemberData(name, status), ctx.now)
     await member_store.bind(ctx.session, member, request.telegram_user_id, request.telegram_name)

@@ -12,7 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Branch, Invite, JoinRequest, Member, MemberRole
-from storage.rules.vocabulary import DuesCategory, JoinStatus, PartyStatus, Role
+from storage.roster import history
+from storage.roster.history import event_for
+from storage.rules.vocabulary import DuesCategory, JoinStatus, MembershipEvent, PartyStatus, Role
 from storage.upsert import insert_for
 
 OFFICER_ROLES = frozenset(Role)
@@ -83,7 +85,9 @@ async def officers(session: AsyncSession, branch_id: int, roles: Iterable[Role])
     return list(await session.scalars(stmt))
 
 
-def _apply(member: Member, data: MemberData) -> bool:
+def _apply(member: Member, data: MemberData) -> tuple[bool, MembershipEvent | None]:
+    """Put ``data`` into ``member``: whether anything changed, and what it means for their history."""
+    old_status, old_group, was_active = member.status, member.party_group, member.active
     changed = False
     for field in ("status", "party_group", "dues_category", "phone", "joined_on", "mobile"):
         new = getattr(data, field)
@@ -95,7 +99,13 @@ def _apply(member: Member, data: MemberData) -> bool:
     if not member.active:
         member.active, member.left_at, member.left_reason = True, None, None
         changed = True
-    return changed
+    if member.id is None:
+        return True, MembershipEvent.ADDED
+    if not was_active:
+        return True, MembershipEvent.RETURNED
+    if member.status != old_status or member.party_group != old_group:
+        return True, event_for(old_status, member.status, member.party_group != old_group)
+    return changed, None  # a phone number or a category: nothing for the history
 
 
 async def import_roster(
@@ -108,21 +118,33 @@ async def import_roster(
     existing = {
         m.name: m for m in await session.scalars(select(Member).where(Member.branch_id == branch_id))
     }
+    events: list[tuple[Member, MembershipEvent]] = []
     for data in rows:
         member = existing.get(data.name)
         if member is None:
             member = Member(branch_id=branch_id, name=data.name, active=True, created_at=now, roles=[])
+            events.append((member, MembershipEvent.ADDED))
             _apply(member, data)
             member.mobile = data.mobile
             session.add(member)
             existing[data.name] = member
             created.append(data.name)
-        elif _apply(member, data):
-            updated.append(data.name)
         else:
-            unchanged.append(data.name)
+            changed, event = _apply(member, data)
+            if not changed:
+                unchanged.append(data.name)
+                continue
+            updated.append(data.name)
+            if event is not None:
+                events.append((member, event))
     await session.flush()
+    _remember_all(session, events, now)
     return ImportResult(created, updated, unchanged)
+
+
+def _remember_all(session: AsyncSession, events: list[tuple[Member, MembershipEvent]], now: datetime) -> None:
+    for member, event in events:
+        history.remember(session, member, event, now)
 
 
 async def add_member(session: AsyncSession, branch_id: int, data: MemberData, now: datetime) -> Member | None:
@@ -134,6 +156,7 @@ async def add_member(session: AsyncSession, branch_id: int, data: MemberData, no
     member.mobile = data.mobile
     session.add(member)
     await session.flush()
+    history.remember(session, member, MembershipEvent.ADDED, now)
     return member
 
 
@@ -214,9 +237,18 @@ async def remove(session: AsyncSession, member: Member, now: datetime) -> None:
     member.left_at = member.left_at or now
     member.left_reason = "removed_from_roster"
     member.telegram_user_id = None  # the account may come back later as a new entry
+    history.remember(session, member, MembershipEvent.TRANSFERRED_OUT, now)
     await session.execute(
         update(Invite).where(Invite.member_id == member.id, Invite.used_at.is_(None)).values(revoked=True)
     )
+
+
+async def bring_back(session: AsyncSession, member: Member, status: PartyStatus, now: datetime) -> Member:
+    """An entry taken off the roster earlier comes back (an approved /join), with the status given now."""
+    member.active, member.status, member.left_at, member.left_reason = True, status, None, None
+    await session.flush()
+    history.remember(session, member, MembershipEvent.RETURNED, now)
+    return member
 
 
 class InviteOutcome(StrEnum):

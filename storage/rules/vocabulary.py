@@ -49,6 +49,7 @@ class Audience(StrEnum):
 
 
 class AttendanceStatus(StrEnum):
+    ABSENT = "absent"  # expected (fixed when check-in opened), not come, no leave
     PRESENT = "present"
     LEAVE_REQUESTED = "leave_requested"
     ON_LEAVE = "on_leave"
@@ -60,6 +61,18 @@ class CheckinMethod(StrEnum):
     COMMAND = "command"
     QR = "qr"
     PROXY = "proxy"  # recorded by an officer on the member's behalf
+
+
+class MembershipEvent(StrEnum):
+    """Why a member's status, party group or presence on the roster changed (their history)."""
+
+    ADDED = "added"  # put on the roster (founder, /add, import, an approved /join)
+    ADMITTED = "admitted"  # 积极分子 → 预备党员
+    CONVERTED = "converted"  # 预备党员 → 正式党员
+    STATUS = "status"  # any other change of status (a correction)
+    GROUP = "group"  # moved to another party group
+    TRANSFERRED_OUT = "transferred_out"  # off the roster
+    RETURNED = "returned"  # back on the roster
 
 
 class JoinStatus(StrEnum):
