@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from storage import branches, updates
 from storage.activities import activities
 from storage.activities.activities import ActivityPlan, CheckinOutcome
-from storage.models import Attendance, Base
+from storage.db import Database, alembic_config
+from storage.models import Attendance, Base, MembershipChange
 from storage.roster import members
 from storage.roster.members import MemberData
 from storage.rules.vocabulary import ActivityKind, Audience, CheckinMethod, PartyStatus
+from tests.conftest import BACKENDS, database_url
 
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
 
@@ -76,3 +80,33 @@ async def test_reimport_updates_fields_but_keeps_what_a_file_leaves_empty(db):
         m0 = await members.by_name(s, branch_id, "m0")
     assert first.updated == ["m0"] and second.updated == ["m0"]
     assert (m0.status, m0.party_group, m0.phone) == ("probationary", "一组", "13800138000")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_migrating_existing_activities_fixes_who_was_expected_then(backend, tmp_path):
+    """An activity held before the upgrade: someone added to the roster after it is not made absent from it."""
+    db = Database(await database_url(backend, tmp_path))
+    async with db.engine.begin() as conn:
+        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0001"))
+        day = datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc)
+        insert = text
+        await conn.execute(insert(
+            "INSERT INTO branches (id, chat_id, name, timezone, locale, settings, created_at) "
+            "VALUES (1, -1, 'B', 'Asia/Shanghai', 'en', '{}', :at)"), {"at": day - timedelta(days=30)})
+        for member_id, name, added in ((1, "early", day - timedelta(days=10)), (2, "late", day + timedelta(days=3))):
+            await conn.execute(insert(
+                "INSERT INTO members (id, branch_id, name, status, mobile, active, created_at) "
+                "VALUES (:id, 1, :name, 'full', false, true, :at)"), {"id": member_id, "name": name, "at": added})
+        await conn.execute(insert(
+            "INSERT INTO activities (id, branch_id, kind, title, starts_at, ends_at, audience, checkin_opens_at, "
+            "checkin_closes_at, onsite, allow_remote, qr_secret, created_at, cancelled) VALUES (1, 1, 'party_lecture', "
+            "'L', :s, :e, 'branch', :s, :e, false, true, 'x', :s, false)"), {"s": day, "e": day + timedelta(hours=1)})
+    await db.migrate()
+    async with db.session() as s:
+        activity = await activities.get(s, 1)
+        assert activity.roster_frozen_at is not None
+        record = await activities.record(s, activity)
+        assert [line.member.name for line in record.absent] == ["early"]
+        history = list(await s.scalars(select(MembershipChange.member_id).order_by(MembershipChange.member_id)))
+        assert history == [1, 2]
+    await db.dispose()

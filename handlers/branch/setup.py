@@ -103,6 +103,8 @@ SETTING_WORDS = {
     "invite_days": ("invite_days", "邀请有效期"),
     "nudge_after_hours": ("nudge_after", "nudge_after_hours", "提醒间隔"),
     "nudge_max": ("nudge_max", "提醒次数"),
+    "leave_before_minutes": ("leave_before", "leave_before_minutes", "请假提前"),
+    "proxy_checkin_hours": ("proxy_checkin", "proxy_checkin_hours", "代签到期限"),
 }
 
 
