@@ -58,9 +58,14 @@ async def create_branch(
     locale: str,
     founder_user_id: int,
     founder_name: str,
+    founder_telegram_name: str | None = None,
     now: datetime,
 ) -> tuple[Branch, Member]:
-    """A new branch whose founder is its secretary (bound to their Telegram account)."""
+    """A new branch whose founder is its secretary (bound to their Telegram account).
+
+    ``founder_name`` is the real name the roster goes by; ``founder_telegram_name`` the name
+    Telegram shows (the same when not given).
+    """
     branch = Branch(chat_id=chat_id, name=name, timezone=timezone, locale=locale, settings={}, created_at=now)
     session.add(branch)
     await session.flush()
@@ -69,7 +74,7 @@ async def create_branch(
         name=founder_name,
         status=PartyStatus.FULL,
         telegram_user_id=founder_user_id,
-        telegram_name=founder_name,
+        telegram_name=founder_telegram_name or founder_name,
         active=True,
         mobile=False,
         created_at=now,

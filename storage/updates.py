@@ -59,6 +59,13 @@ async def set_locale(session: AsyncSession, user_id: int, locale: str | None, no
     pref.updated_at = now
 
 
+async def set_current_branch(session: AsyncSession, user_id: int, branch_id: int, now: datetime) -> None:
+    """The branch a person on several rosters acts for in private chats."""
+    pref = await note_user(session, user_id, None, now, private_chat=False)
+    pref.current_branch_id = branch_id
+    pref.updated_at = now
+
+
 async def mark_unreachable(session: AsyncSession, user_id: int, now: datetime) -> None:
     pref = await note_user(session, user_id, None, now, private_chat=False)
     pref.private_chat_open = False

@@ -217,7 +217,7 @@ async def test_chinese_by_default_and_english_on_request(bot):
     sec = bot.user(1, "李", "书记", "zh-hans")
     bot.transport.admins.add((GROUP.id, 1))
     await bot.say(sec, "/start")
-    replies = await bot.group(sec, "/setup 第一党支部")
+    replies = await bot.group(sec, "/setup 第一党支部 | 李明")
     assert next(r for r in replies if r.chat_id == GROUP.id).text.startswith("本群已设置为支部“第一党支部”")
     assert next(r for r in replies if r.chat_id == sec.id).text.startswith("你是“第一党支部”的书记")
     post = next(s for s in await bot.say(sec, NEW) if s.chat_id == GROUP.id)

@@ -63,7 +63,7 @@ async def set_up(fake):
     fake.bot_added(GROUP, sec)
     await fake.wait_message(GROUP, contains="/setup", after=mark)
     await say(fake, sec, sec.id, "/start", "Hello")
-    await say(fake, sec, GROUP, "/setup 第一党支部", "Asia/Shanghai")  # in 简体中文: the group speaks the branch language
+    await say(fake, sec, GROUP, "/setup 第一党支部 | Li Secretary", "Asia/Shanghai")  # in 简体中文: the group speaks the branch language
     await say(fake, sec, GROUP, "/set language en", "Saved")
     return sec
 

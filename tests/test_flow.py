@@ -14,7 +14,7 @@ async def setup_branch(bot, lang="en"):
     sec = bot.user(1, "Secretary", "Li", lang)
     bot.transport.admins.add((GROUP.id, sec.id))
     await bot.say(sec, "/start")
-    await bot.group(sec, "/setup 第一党支部")
+    await bot.group(sec, "/setup 第一党支部 | Secretary Li")
     if lang == "en":
         await bot.group(sec, "/set language en")
     return sec

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from handlers.kit import access
+from handlers.kit import access, dialog
 from handlers.kit.access import Can
-from handlers.kit.api import Event
+from handlers.kit.api import Button, Event
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_
 from handlers.kit.labels import ROLE_WORDS, STATUS, lookup, roles_text
@@ -22,7 +22,8 @@ router = Router()
 
 WELCOME_GROUP = N_(
     "Hello! I help this Party branch with check-ins, leave and meeting records. "
-    "A group administrator can send /setup <branch name> to set the group up as a branch."
+    "A group administrator can send /setup <branch name> | <your real name> to set the group up as a "
+    "branch."
 )
 
 
@@ -50,6 +51,29 @@ async def bot_removed(ctx: Context) -> None:
     )).format(branch=branch.name))
 
 
+#: As long as a roster entry's name may be.
+REAL_NAME_LIMIT = 50
+_SEPARATORS = ("|", "｜")  # a full-width bar is what a Chinese keyboard types
+
+ASK_REAL_NAME = N_(
+    "To set up “{name}”, send me your real name as it stands on the roster, for example 张三. "
+    "You will be its secretary. /cancel stops."
+)
+BAD_REAL_NAME_LINE = N_(
+    "Write your real name as it stands on the roster (at most {limit} characters) after a bar, "
+    "for example: /setup {name} | 张三"
+)
+BAD_REAL_NAME = N_(
+    "Send your real name as it stands on the roster, at most {limit} characters, for example 张三."
+)
+
+
+def _real_name(text: str) -> str | None:
+    """The name as a roster entry keeps it, or None when it is blank or too long."""
+    name = " ".join(text.split())
+    return name if name and len(name) <= REAL_NAME_LIMIT else None
+
+
 @router.command("setup", chats=GROUP, menu=N_("set this group up as a branch"))
 async def setup(ctx: Context) -> None:
     req = ctx.request
@@ -60,24 +84,86 @@ async def setup(ctx: Context) -> None:
     if not await ctx.env.is_chat_admin(req.chat.id, ctx.user_id):
         ctx.reply(ctx.t(N_("Only an administrator of this group can set it up as a branch.")))
         return
-    name = " ".join(req.args.split()) or (req.chat.title or "").strip()
+    args = req.args.replace(_SEPARATORS[1], _SEPARATORS[0])
+    branch_part, bar, founder_part = args.partition(_SEPARATORS[0])
+    name = " ".join(branch_part.split()) or (req.chat.title or "").strip()
     if not name or len(name) > 100:
         ctx.reply(ctx.t(N_("Please give the branch a name of at most 100 characters, for example: /setup 第一党支部")))
         return
-    founder_name = req.user.full_name[:50] if req.user else "?"
+    if bar:
+        founder_name = _real_name(founder_part)
+        if founder_name is None:
+            ctx.reply(ctx.t(BAD_REAL_NAME_LINE).format(limit=REAL_NAME_LIMIT, name=name))
+            return
+        await _create(ctx, req.chat.id, name, founder_name)
+        return
+    # Roster entries go by real name, which Telegram does not know: ask the founder privately.
+    await dialog.begin(ctx, "setup", "real_name", {"chat_id": req.chat.id, "name": name})
+    pref = await update_store.get_pref(ctx.session, ctx.user_id)
+    if pref is not None and pref.private_chat_open:
+        ctx.send(ctx.user_id, (await ctx.t_user(ctx.user_id))(ASK_REAL_NAME).format(name=name))
+        ctx.reply(ctx.t(N_(
+            "To finish setting up “{name}”, I have asked you in a private chat for your real name."
+        )).format(name=name))
+        return
+    ctx.reply(
+        ctx.t(N_(
+            "To finish setting up “{name}”, open a private chat with me with the button below and "
+            "tell me your real name, or send it here in one line: /setup {name} | 张三"
+        )).format(name=name),
+        [[Button(ctx.t(N_("Open a private chat")), url=ctx.deep_link("setup"))]],
+    )
+
+
+@router.start_payload("setup")
+async def setup_opened(ctx: Context) -> None:
+    """The founder followed the group's link into a private chat: ask for the name now."""
+    conv = await dialog.current(ctx, "setup")
+    if conv is None:
+        ctx.reply(ctx.t(N_("No branch is waiting to be set up by you. A group administrator sends /setup in the group.")))
+        return
+    ctx.reply(ctx.t(ASK_REAL_NAME).format(name=conv.data["name"]))
+
+
+@router.text
+async def setup_real_name(ctx: Context) -> None:
+    conv = await dialog.current(ctx, "setup")
+    if conv is None:
+        return
+    founder_name = _real_name(ctx.request.text or "")
+    if founder_name is None:
+        ctx.reply(ctx.t(BAD_REAL_NAME).format(limit=REAL_NAME_LIMIT))
+        return
+    chat_id, name = conv.data["chat_id"], conv.data["name"]
+    await dialog.end(ctx)
+    existing = await branch_store.by_chat(ctx.session, chat_id)
+    if existing is not None:
+        ctx.reply(ctx.t(N_("The group has meanwhile been set up as the branch “{name}”; nothing was changed.")).format(name=existing.name))
+        return
+    if not await ctx.env.is_chat_admin(chat_id, ctx.user_id):  # they may have lost the right since
+        ctx.reply(ctx.t(N_("Only an administrator of this group can set it up as a branch.")))
+        return
+    await _create(ctx, chat_id, name, founder_name)
+
+
+async def _create(ctx: Context, chat_id: int, name: str, founder_name: str) -> None:
+    """The branch of group ``chat_id`` with the asker as its secretary, announced in the group and to them."""
+    req = ctx.request
     branch, founder = await branch_store.create_branch(
         ctx.session,
-        chat_id=req.chat.id,
+        chat_id=chat_id,
         name=name,
         timezone=ctx.env.default_timezone,
         locale=ctx.env.catalogs.default_locale,
         founder_user_id=ctx.user_id,
         founder_name=founder_name,
+        founder_telegram_name=req.user.full_name[:200] if req.user else None,
         now=ctx.now,
     )
-    await access.log(ctx, founder, "branch.setup", target=name, chat_id=req.chat.id)
+    await access.log(ctx, founder, "branch.setup", target=name, chat_id=chat_id)
     t = ctx.t_branch(branch)
-    ctx.reply(
+    ctx.send(
+        chat_id,
         t(N_(
             "This group is now the branch “{name}” (time zone {tz}). Secretary: {secretary}.\n"
             "Next, in a private chat with me: send the roster as a CSV or Excel file, "

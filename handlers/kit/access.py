@@ -54,6 +54,10 @@ NOT_IN_THIS_BRANCH = N_(
 )
 NO_BRANCH_HERE = N_("This group is not set up as a branch yet. A group administrator can send /setup.")
 REFUSED = N_("Only the {roles} can do this.")
+ACTING_FOR = N_(
+    "You are on the rosters of {count} branches; this is for “{branch}”. "
+    "Send /branch to choose another one."
+)
 
 
 def may(member: Member, can: Can) -> bool:
@@ -61,7 +65,11 @@ def may(member: Member, can: Can) -> bool:
 
 
 async def me(ctx: Context, *, quiet: bool = False) -> tuple[Member, Branch] | None:
-    """The asker's roster entry and branch: the group's branch, or in private their own."""
+    """The asker's roster entry and branch: the group's branch, or in private their own.
+
+    In private, someone on several rosters acts for the branch they chose with /branch; until
+    they choose, for the first one, and the first answer says so (once: it is then remembered).
+    """
     req = ctx.request
     if req.user is None:
         return None
@@ -84,7 +92,12 @@ async def me(ctx: Context, *, quiet: bool = False) -> tuple[Member, Branch] | No
         return None
     pref = await update_store.get_pref(ctx.session, req.user.id)
     chosen = next((pair for pair in found if pref and pair[1].id == pref.current_branch_id), None)
-    return chosen or found[0]
+    if chosen is not None or len(found) == 1 or quiet:
+        return chosen or found[0]
+    chosen = found[0]
+    await update_store.set_current_branch(ctx.session, req.user.id, chosen[1].id, ctx.now)
+    ctx.reply(ctx.t(ACTING_FOR).format(count=len(found), branch=chosen[1].name))
+    return chosen
 
 
 async def officer(ctx: Context, can: Can) -> tuple[Member, Branch] | None:

@@ -1,8 +1,9 @@
 """Parse a roster file a branch secretary uploads (CSV or .xlsx) into validated rows.
 
-The parser is pure: it takes the file's bytes and name and returns the rows it accepted together
-with a report of every problem it found, each tied to the row number the secretary sees in Excel
-or WPS (the header is row 1 when it sits at the top). A row with any problem is rejected as a
+Reading the file is ``handlers.kit.sheets``'s job; this module knows the roster's columns and
+what a valid member row is. The parser is pure: it takes the file's bytes and name and returns
+the rows it accepted together with a report of every problem it found, each tied to the row
+number the secretary sees in Excel or WPS (the header is row 1 when it sits at the top). A row with any problem is rejected as a
 whole and all of its problems are reported. Problems with ``row=None`` concern the whole file;
 when there is one, ``RosterParse.ok`` is false and nothing should be imported.
 
@@ -11,18 +12,16 @@ Nothing here touches the database or the chat transport.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 import unicodedata
-import warnings
-from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
+from handlers.kit import sheets
 from handlers.kit.i18n import N_, LazyText
+from handlers.kit.sheets import Column, Problem, blank, cell_text, clean, fold, parse_date, shown
 from storage.rules.vocabulary import DuesCategory, PartyStatus
 
 __all__ = [
@@ -40,6 +39,7 @@ __all__ = [
     "parse_status",
 ]
 
+# The roster's limits for the reader (see ``handlers.kit.sheets.Limits``).
 MAX_FILE_BYTES = 2_000_000
 MAX_ROWS = 5000
 
@@ -96,32 +96,12 @@ _FILE_TOO_LARGE = N_(
 _FILE_EMPTY = N_(
     "The file is empty. Send the roster as an Excel workbook (.xlsx) or a CSV file."
 )
-_FILE_XLS = N_(
-    "Old Excel .xls files cannot be read. Open the file in Excel or WPS, save it as an Excel "
-    "workbook (.xlsx) or as CSV, and send it again."
-)
-_FILE_OLE = N_(
-    "This file is in the old .xls format or is protected by a password, so it cannot be read. "
-    "Remove any password, save it as an Excel workbook (.xlsx) or as CSV, and send it again."
-)
 _FILE_UNSUPPORTED = N_(
     "“{filename}” is not a supported file type. Send the roster as an Excel workbook (.xlsx) "
     "or as a CSV file (.csv or .txt)."
 )
-_FILE_BAD_XLSX = N_(
-    "The file could not be opened as an Excel workbook; it may be damaged or not really an "
-    ".xlsx file. Open it in Excel or WPS, save it again as .xlsx or CSV, and send it again."
-)
 _FILE_NO_SHEET = N_(
     "The Excel workbook contains no worksheet. Put the roster on the first sheet and send it again."
-)
-_FILE_BAD_ENCODING = N_(
-    "The file could not be read as text: it is neither UTF-8 nor GB18030/GBK. In Excel or WPS "
-    "choose “Save as” → “CSV UTF-8”, or save it as .xlsx, and send it again."
-)
-_FILE_BAD_CSV = N_(
-    "The CSV file could not be read near line {line}. Check for a quotation mark without its "
-    "partner or an extremely long cell, or save the file again from Excel or WPS."
 )
 _FILE_NO_DATA = N_(
     "The file contains no data. Put the column titles (such as 姓名 and 政治面貌) in the first "
@@ -202,44 +182,36 @@ _PHONE = "phone"
 _JOINED = "joined_on"
 _MOBILE = "mobile"
 
-_REQUIRED = (_NAME, _STATUS)
-#: The title a secretary should give a missing column.
-_CANONICAL_TITLE = {_NAME: "姓名", _STATUS: "政治面貌"}
+#: The columns the reader looks for; the first title is the one asked for when it is missing.
+_COLUMNS = (
+    Column(_NAME, ("姓名", "名字", "name", "full name"), required=True),
+    Column(_STATUS, ("政治面貌", "党员类别", "党员身份", "身份", "类别", "status", "party status"),
+           required=True),
+    Column(_GROUP, ("党小组", "所在党小组", "小组", "party group", "group")),
+    Column(_DUES, ("党费类别", "缴费类别", "缴纳类别", "人员类别", "dues category", "dues")),
+    Column(_PHONE, ("手机", "手机号", "手机号码", "电话", "联系电话", "phone", "mobile phone")),
+    Column(_JOINED, ("入党时间", "入党日期", "join date", "joined")),
+    Column(_MOBILE, ("流动党员", "mobile member", "mobile")),
+)
 
-_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    _NAME: ("姓名", "名字", "name", "full name"),
-    _STATUS: ("政治面貌", "党员类别", "党员身份", "身份", "类别", "status", "party status"),
-    _GROUP: ("党小组", "所在党小组", "小组", "party group", "group"),
-    _DUES: ("党费类别", "缴费类别", "缴纳类别", "人员类别", "dues category", "dues"),
-    _PHONE: ("手机", "手机号", "手机号码", "电话", "联系电话", "phone", "mobile phone"),
-    _JOINED: ("入党时间", "入党日期", "join date", "joined"),
-    _MOBILE: ("流动党员", "mobile member", "mobile"),
-}
-
-_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕|<[^>]*>|《[^》]*》")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
-
-
-def _fold(text: str) -> str:
-    """Matching key: width-normalised, case-folded, without any whitespace."""
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def _header_key(text: str) -> str:
-    key = unicodedata.normalize("NFKC", text)
-    key = _BRACKETED.sub("", key)
-    return "".join(key.casefold().split()).strip("*:")
-
-
-_HEADER_FIELDS: dict[str, str] = {
-    _header_key(alias): field for field, aliases in _HEADER_ALIASES.items() for alias in aliases
+#: The reader's problems in the roster's words.
+_WORDING = {
+    Problem.TOO_LARGE: _FILE_TOO_LARGE,
+    Problem.EMPTY: _FILE_EMPTY,
+    Problem.UNSUPPORTED: _FILE_UNSUPPORTED,
+    Problem.NO_SHEET: _FILE_NO_SHEET,
+    Problem.NO_DATA: _FILE_NO_DATA,
+    Problem.MISSING_COLUMNS: _FILE_MISSING_COLUMNS,
+    Problem.NO_ROWS: _FILE_NO_MEMBERS,
+    Problem.TOO_MANY_ROWS: _FILE_TOO_MANY_ROWS,
+    Problem.TOO_MANY_SHEET_ROWS: _FILE_TOO_MANY_SHEET_ROWS,
 }
 
 
 # --------------------------------------------------------------------------- value parsers
 
 _STATUS_ALIASES: dict[str, PartyStatus] = {
-    _fold(alias): status
+    fold(alias): status
     for status, aliases in {
         PartyStatus.FULL: (
             "正式", "正式党员", "中共党员", "中共正式党员", "党员", "共产党员",
@@ -255,7 +227,7 @@ _STATUS_ALIASES: dict[str, PartyStatus] = {
 }
 
 _DUES_ALIASES: dict[str, DuesCategory] = {
-    _fold(alias): category
+    fold(alias): category
     for category, aliases in {
         DuesCategory.EMPLOYED: ("在职", "在职职工", "在职人员", "employed"),
         DuesCategory.RETIRED: ("离退休", "退休", "离休", "离退休人员", "退休人员", "retired"),
@@ -268,107 +240,22 @@ _DUES_ALIASES: dict[str, DuesCategory] = {
     for alias in aliases
 }
 
-_MOBILE_TRUE = frozenset(map(_fold, ("是", "y", "yes", "true", "1", "流动", "流动党员", "√", "✓")))
-_MOBILE_FALSE = frozenset(map(_fold, ("否", "不是", "n", "no", "false", "0", "")))
-
-
-def _clean(text: str) -> str:
-    """Strip whitespace (full-width too), invisible marks and a leading apostrophe.
-
-    Excel users type an apostrophe in front of a value to keep it as text ('13800138000); it
-    is never part of the value.
-    """
-    text = text.translate(_INVISIBLE).strip()
-    if text[:1] in ("'", "‘", "’"):
-        text = text[1:].strip()
-    return text
-
-
-def _cell_text(value: Any) -> str:
-    """The text of a cell as the secretary sees it, cleaned."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return _clean(value)
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return _clean(str(value))
-
-
-def _shown(value: Any, limit: int = 40) -> str:
-    """A value quoted back to the secretary in a message."""
-    text = _cell_text(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_MOBILE_TRUE = frozenset(map(fold, ("是", "y", "yes", "true", "1", "流动", "流动党员", "√", "✓")))
+_MOBILE_FALSE = frozenset(map(fold, ("否", "不是", "n", "no", "false", "0", "")))
 
 
 def parse_status(text: str) -> PartyStatus | None:
     """The party status written in ``text`` (正式, 预备党员, activist, …), or None."""
     if text is None:
         return None
-    return _STATUS_ALIASES.get(_fold(_cell_text(text)))
+    return _STATUS_ALIASES.get(fold(cell_text(text)))
 
 
 def parse_dues_category(text: str) -> DuesCategory | None:
     """The dues category written in ``text`` (在职, 离退休, 低保, …); None if empty or unknown."""
     if text is None:
         return None
-    return _DUES_ALIASES.get(_fold(_cell_text(text)))
-
-
-_TIME_SUFFIX = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
-_FULL_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
-_YEAR_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-#: Excel stores dates as day numbers; five digits cover 1927–2173.
-_EXCEL_SERIALS = range(10_000, 100_000)
-
-
-def parse_date(text: Any) -> date | None:
-    """A date from a cell: ``date``/``datetime`` values or text such as 2021-07-01, 2021/7/1,
-    2021.7.1, 2021年7月1日, 20210701, 2021-07 or 2021年7月 (a month alone means its first day).
-
-    Returns None for an empty cell and raises ValueError for anything else that is not a real
-    calendar date.
-    """
-    if text is None:
-        return None
-    if isinstance(text, datetime):
-        return text.date()
-    if isinstance(text, date):
-        return text
-    if isinstance(text, bool):
-        raise ValueError(f"not a date: {text!r}")
-    if isinstance(text, (int, float)):
-        if isinstance(text, float) and not (math.isfinite(text) and text.is_integer()):
-            raise ValueError(f"not a date: {text!r}")
-        number = int(text)
-        if 10_000_000 <= number <= 99_999_999:
-            return parse_date(str(number))
-        if number in _EXCEL_SERIALS:
-            return date(1899, 12, 30) + timedelta(days=number)
-        raise ValueError(f"not a date: {text!r}")
-    if not isinstance(text, str):
-        raise ValueError(f"not a date: {text!r}")
-    value = unicodedata.normalize("NFKC", _clean(text))
-    if not value:
-        return None
-    value = _TIME_SUFFIX.sub("", value).strip()
-    for pattern in (_FULL_DATE, _COMPACT_DATE):
-        match = pattern.fullmatch(value)
-        if match:
-            year, month, day = map(int, match.groups())
-            return date(year, month, day)  # ValueError for 2021-02-30 and the like
-    match = _YEAR_MONTH.fullmatch(value)
-    if match:
-        year, month = map(int, match.groups())
-        return date(year, month, 1)
-    raise ValueError(f"not a date: {text!r}")
+    return _DUES_ALIASES.get(fold(cell_text(text)))
 
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-‐‑‒–—()]")
@@ -395,7 +282,7 @@ def normalize_phone(text: str) -> str | None:
             raise ValueError(f"not a phone number: {text!r}")
         value = str(int(text))
     else:
-        value = unicodedata.normalize("NFKC", _clean(str(text)))
+        value = unicodedata.normalize("NFKC", clean(str(text)))
     value = _PHONE_SEPARATORS.sub("", value)
     if not value:
         return None
@@ -431,7 +318,7 @@ def _parse_mobile_flag(value: Any) -> bool:
         return False
     if isinstance(value, bool):
         return value
-    key = _fold(_cell_text(value))
+    key = fold(cell_text(value))
     if key in _MOBILE_TRUE:
         return True
     if key in _MOBILE_FALSE:
@@ -439,167 +326,7 @@ def _parse_mobile_flag(value: Any) -> bool:
     raise ValueError(f"not a yes/no value: {value!r}")
 
 
-# --------------------------------------------------------------------------- reading files
-
-
-class _Unreadable(Exception):
-    """The file as a whole cannot be read; carries the problem to report."""
-
-    def __init__(self, reason: LazyText) -> None:
-        super().__init__(reason.msgid)
-        self.reason = reason
-
-
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
-_CSV_EXTENSIONS = (".csv", ".txt")
-_DELIMITERS = (",", "\t", ";", "，")
-
-Table = Generator[tuple[int, Sequence[Any]], None, None]
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings: tuple[str, ...] = ("utf-16",)  # Excel's "Unicode text"
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break  # binary, or UTF-16 without its byte-order mark
-        return text.lstrip("\ufeff")
-    raise _Unreadable(LazyText(_FILE_BAD_ENCODING, {}))
-
-
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter used most on any one of the first lines (a title line has few or none)."""
-    best, best_count = ",", 0
-    for line in text[:20_000].splitlines()[:HEADER_SEARCH_ROWS]:
-        for delimiter in _DELIMITERS:  # on a tie the earlier delimiter wins
-            count = line.count(delimiter)
-            if count > best_count:
-                best, best_count = delimiter, count
-    return best
-
-
-def _csv_rows(data: bytes) -> Table:
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    number = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise _Unreadable(LazyText(_FILE_BAD_CSV, {"line": reader.line_num})) from error
-        number += 1
-        yield number, cells
-
-
-def _quietly(call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run an openpyxl call without its warnings about styles and extensions it skips."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return call(*args, **kwargs)
-
-
-def _xlsx_rows(data: bytes) -> Table:
-    import openpyxl  # only needed for spreadsheets
-
-    bad_file = LazyText(_FILE_BAD_XLSX, {})
-    try:
-        workbook = _quietly(
-            openpyxl.load_workbook,
-            io.BytesIO(data),
-            read_only=True,
-            data_only=True,
-            keep_links=False,
-        )
-    except Exception as error:  # zipfile, XML and openpyxl errors alike
-        raise _Unreadable(bad_file) from error
-    try:
-        if not workbook.worksheets:
-            raise _Unreadable(LazyText(_FILE_NO_SHEET, {}))
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong used range
-        rows = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
-        number = 0
-        while True:
-            try:
-                cells = _quietly(next, rows)
-            except StopIteration:
-                return
-            except Exception as error:  # the sheet's XML is read lazily, row by row
-                raise _Unreadable(bad_file) from error
-            number += 1
-            yield number, cells
-    finally:
-        workbook.close()
-
-
-def _open_table(data: bytes, filename: str) -> Table:
-    extension = ""
-    name = (filename or "").strip().lower()
-    if "." in name:
-        extension = name[name.rindex(".") :]
-    if data.startswith(_ZIP_MAGIC):
-        return _xlsx_rows(data)
-    if extension == ".xls":
-        raise _Unreadable(LazyText(_FILE_XLS, {}))
-    if data.startswith(_OLE_MAGIC):
-        raise _Unreadable(LazyText(_FILE_OLE, {}))
-    if extension == ".xlsx":
-        raise _Unreadable(LazyText(_FILE_BAD_XLSX, {}))
-    if extension in _CSV_EXTENSIONS:
-        return _csv_rows(data)
-    raise _Unreadable(LazyText(_FILE_UNSUPPORTED, {"filename": filename or ""}))
-
-
 # --------------------------------------------------------------------------- the roster
-
-
-def _blank(value: Any) -> bool:
-    return _cell_text(value) == ""
-
-
-def _header_fields(cells: Sequence[Any]) -> dict[str, int]:
-    """Column index of each recognised field; the first column wins if a field repeats."""
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        field = _HEADER_FIELDS.get(_header_key(_cell_text(cell)))
-        if field is not None and field not in columns:
-            columns[field] = index
-    return columns
-
-
-def _find_header(
-    table: Table,
-) -> tuple[Sequence[Any], dict[str, int], list[tuple[int, Sequence[Any]]]] | None:
-    """The header row, its columns and the rows after it already read.
-
-    The header is normally the first non-empty row; a title row above it (“某某党支部党员名册”)
-    is skipped when a later row among the first few names at least two known columns.
-    """
-    seen: list[tuple[int, Sequence[Any]]] = []
-    for number, cells in table:
-        if number > MAX_SCANNED_ROWS:
-            break
-        if all(_blank(cell) for cell in cells):
-            continue
-        seen.append((number, cells))
-        columns = _header_fields(cells)
-        if len(columns) >= 2:
-            return cells, columns, []
-        if len(seen) >= HEADER_SEARCH_ROWS:
-            break
-    if not seen:
-        return None
-    first_cells = seen[0][1]
-    return first_cells, _header_fields(first_cells), seen[1:]
 
 
 def _check_row(
@@ -613,7 +340,7 @@ def _check_row(
     def problem(msgid: str, **params: Any) -> None:
         reasons.append(LazyText(msgid, {"row": number, **params}))
 
-    name = " ".join(_cell_text(values.get(_NAME)).split())
+    name = " ".join(cell_text(values.get(_NAME)).split())
     if not name:
         problem(_ROW_NAME_EMPTY)
     elif len(name) > MAX_TEXT_LENGTH:
@@ -626,38 +353,38 @@ def _check_row(
             first_row_of_name[key] = number
 
     raw_status = values.get(_STATUS)
-    status = parse_status(_cell_text(raw_status))
-    if _blank(raw_status):
+    status = parse_status(cell_text(raw_status))
+    if blank(raw_status):
         problem(_ROW_STATUS_EMPTY)
     elif status is None:
-        problem(_ROW_STATUS_INVALID, value=_shown(raw_status))
+        problem(_ROW_STATUS_INVALID, value=shown(raw_status))
 
-    party_group = _cell_text(values.get(_GROUP)) or None
+    party_group = cell_text(values.get(_GROUP)) or None
     if party_group is not None and len(party_group) > MAX_TEXT_LENGTH:
         problem(_ROW_GROUP_TOO_LONG, length=len(party_group), limit=MAX_TEXT_LENGTH)
 
     raw_dues = values.get(_DUES)
-    dues_category = parse_dues_category(_cell_text(raw_dues))
-    if dues_category is None and not _blank(raw_dues):
-        problem(_ROW_DUES_INVALID, value=_shown(raw_dues))
+    dues_category = parse_dues_category(cell_text(raw_dues))
+    if dues_category is None and not blank(raw_dues):
+        problem(_ROW_DUES_INVALID, value=shown(raw_dues))
 
     raw_phone = values.get(_PHONE)
     phone: str | None = None
     try:
         phone = normalize_phone(raw_phone)
     except ValueError:
-        shown = _shown(raw_phone)
-        if isinstance(raw_phone, str) and _SCIENTIFIC.fullmatch(shown.replace(" ", "")):
-            problem(_ROW_PHONE_SCIENTIFIC, value=shown)
+        quoted = shown(raw_phone)
+        if isinstance(raw_phone, str) and _SCIENTIFIC.fullmatch(quoted.replace(" ", "")):
+            problem(_ROW_PHONE_SCIENTIFIC, value=quoted)
         else:
-            problem(_ROW_PHONE_INVALID, value=shown)
+            problem(_ROW_PHONE_INVALID, value=quoted)
 
     raw_joined = values.get(_JOINED)
     joined_on: date | None = None
     try:
         joined_on = parse_date(raw_joined)
     except ValueError:
-        problem(_ROW_DATE_INVALID, value=_shown(raw_joined))
+        problem(_ROW_DATE_INVALID, value=shown(raw_joined))
     if joined_on is not None:
         if joined_on > today:
             problem(_ROW_DATE_FUTURE, value=joined_on.isoformat())
@@ -671,7 +398,7 @@ def _check_row(
     try:
         mobile = _parse_mobile_flag(raw_mobile)
     except ValueError:
-        problem(_ROW_MOBILE_INVALID, value=_shown(raw_mobile))
+        problem(_ROW_MOBILE_INVALID, value=shown(raw_mobile))
 
     if reasons or status is None:
         return None, reasons
@@ -690,50 +417,6 @@ def _check_row(
     )
 
 
-def _file_problem(msgid: str, **params: Any) -> RosterParse:
-    return RosterParse(rows=[], problems=[RosterProblem(row=None, reason=LazyText(msgid, params))])
-
-
-def _parse_table(table: Table, today: date) -> RosterParse:
-    found = _find_header(table)
-    if found is None:
-        return _file_problem(_FILE_NO_DATA)
-    header, columns, pending = found
-    missing = [field for field in _REQUIRED if field not in columns]
-    if missing:
-        titles = [_cell_text(cell) for cell in header if not _blank(cell)]
-        return _file_problem(
-            _FILE_MISSING_COLUMNS,
-            missing="、".join(_CANONICAL_TITLE[field] for field in missing),
-            found=", ".join(f"“{_shown(title, 30)}”" for title in titles[:20]),
-        )
-
-    rows: list[RosterRow] = []
-    problems: list[RosterProblem] = []
-    first_row_of_name: dict[str, int] = {}
-    members = 0
-
-    def rest() -> Iterable[tuple[int, Sequence[Any]]]:
-        yield from pending
-        yield from table
-
-    for number, cells in rest():
-        if number > MAX_SCANNED_ROWS:
-            return _file_problem(_FILE_TOO_MANY_SHEET_ROWS, limit=MAX_SCANNED_ROWS)
-        values = {field: cells[i] if i < len(cells) else None for field, i in columns.items()}
-        if all(_blank(value) for value in values.values()):
-            continue
-        members += 1
-        if members > MAX_ROWS:
-            return _file_problem(_FILE_TOO_MANY_ROWS, limit=MAX_ROWS)
-        row, reasons = _check_row(number, values, first_row_of_name, today)
-        if row is not None:
-            rows.append(row)
-        problems.extend(RosterProblem(row=number, reason=reason) for reason in reasons)
-
-    if members == 0:
-        return _file_problem(_FILE_NO_MEMBERS)
-    return RosterParse(rows=rows, problems=problems)
 
 
 def parse_roster(data: bytes, filename: str, *, today: date | None = None) -> RosterParse:
@@ -744,19 +427,23 @@ def parse_roster(data: bytes, filename: str, *, today: date | None = None) -> Ro
     """
     if today is None:
         today = date.today()
-    if len(data) > MAX_FILE_BYTES:
-        return _file_problem(
-            _FILE_TOO_LARGE,
-            size_mb=f"{len(data) / 1_000_000:.1f}",
-            limit_mb=f"{MAX_FILE_BYTES / 1_000_000:g}",
-        )
-    if not data.strip():
-        return _file_problem(_FILE_EMPTY)
+    limits = sheets.Limits(  # read here, so a test may lower one
+        max_bytes=MAX_FILE_BYTES,
+        max_rows=MAX_ROWS,
+        max_scanned_rows=MAX_SCANNED_ROWS,
+        max_columns=MAX_COLUMNS,
+        header_search_rows=HEADER_SEARCH_ROWS,
+    )
     try:
-        table = _open_table(data, filename)
-        try:
-            return _parse_table(table, today)
-        finally:
-            table.close()  # releases the workbook when reading stopped early
-    except _Unreadable as unreadable:
+        sheet = sheets.read_sheet(data, filename, _COLUMNS, limits=limits, wording=_WORDING)
+    except sheets.Unreadable as unreadable:
         return RosterParse(rows=[], problems=[RosterProblem(row=None, reason=unreadable.reason)])
+    rows: list[RosterRow] = []
+    problems: list[RosterProblem] = []
+    first_row_of_name: dict[str, int] = {}
+    for line in sheet.rows:
+        row, reasons = _check_row(line.row, line.values, first_row_of_name, today)
+        if row is not None:
+            rows.append(row)
+        problems.extend(RosterProblem(row=line.row, reason=reason) for reason in reasons)
+    return RosterParse(rows=rows, problems=problems)
