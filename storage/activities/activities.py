@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, func, literal, select, true, update
+from sqlalchemy import Select, and_, func, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
-from storage.models import Activity, Attendance, Member, MemberRole
+from storage.models import Activity, Attendance, Branch, Member, MemberRole
 from storage.rules import attendance as attendance_rules
 from storage.rules.vocabulary import (
     ActivityKind,
@@ -73,6 +74,21 @@ async def create(
 
 async def get(session: AsyncSession, activity_id: int) -> Activity | None:
     return await session.get(Activity, activity_id)
+
+
+async def for_checkin(
+    session: AsyncSession, activity_id: int, user_id: int
+) -> tuple[Activity, Branch, Member | None] | None:
+    """The activity, its branch, and the person's active roster entry in that branch (roles not loaded)."""
+    found = (await session.execute(
+        select(Activity, Branch, Member)
+        .join(Branch, Branch.id == Activity.branch_id)
+        .outerjoin(Member, and_(Member.branch_id == Activity.branch_id, Member.telegram_user_id == user_id,
+                                Member.active))
+        .where(Activity.id == activity_id)
+        .options(raiseload(Member.roles))
+    )).first()
+    return tuple(found) if found is not None else None
 
 
 async def recent(session: AsyncSession, branch_id: int, limit: int = 10) -> list[Activity]:
@@ -201,6 +217,8 @@ async def check_in(
         return CheckinOutcome.RECORDED
     if await attendance_of(session, activity.id, member.id) is not None:
         return CheckinOutcome.ALREADY
+    if activity.audience == Audience.COMMITTEE:
+        await session.refresh(member, ["roles"])  # the hot path loads members without their roles
     if not _welcome(activity, member):
         return CheckinOutcome.NOT_EXPECTED
     inserted = await session.execute(
