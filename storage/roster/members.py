@@ -15,9 +15,6 @@ from storage.models import Branch, Invite, JoinRequest, Member, MemberRole
 from storage.rules.vocabulary import DuesCategory, JoinStatus, PartyStatus, Role
 from storage.upsert import insert_for
 
-OFFICER_ROLES = frozenset(Role)
-
-
 @dataclass(frozen=True)
 class MemberData:
     """What a roster line or the add command says about a person."""
