@@ -1,4 +1,4 @@
-"""Storage on both backends: migrations match the models; the rules that keep rows unique."""
+"""Storage on both backends: migrations match the models; the rules that keep rows unique (races on PostgreSQL)."""
 
 from __future__ import annotations
 
