@@ -66,9 +66,14 @@ def _ms_per_update(o: Outcome) -> str:
     return f"{1000 * b.bot_cpu / b.answered:.2f} ms" if b.bot_cpu is not None and b.answered else "?"
 
 
+def _per_press(o: Outcome) -> str:
+    per_press = o.burst.statements_per_press
+    return f"{per_press:.2f}" if per_press is not None else "-"
+
+
 def _row(o: Outcome) -> str:
     b = o.burst
-    return (f"{o.name:<22} {b.answered:>5}/{b.presses:<5} {b.seconds:7.2f} {b.per_second:9.0f} "
+    return (f"{o.name:<22} {b.answered:>5}/{b.presses:<5} {b.seconds:7.2f} {b.per_second:9.0f} {_per_press(o):>9} "
             f"{b.quantile(0.5):6.2f} {b.quantile(0.95):6.2f} {_max(b):6.2f} {_pct(b.bot_cpu, b.seconds):>7} "
             f"{_pct(b.fake_cpu, b.seconds):>8} {_share(b.machine_busy):>8} {_share(b.machine_steal):>5} "
             f"{o.edits:>5} {o.rate_limited:>5}  "
@@ -82,7 +87,8 @@ def _report(runs: list[Outcome], args: argparse.Namespace, started: float, profi
     print(f"{args.members} members each press the check-in button once, all presses queued at once; "
           f"{datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} CPUs, load average {args.load:.2f} at the start"
           + (", each bot pinned to one CPU" if args.pin else ""))
-    print(f"{'run':<22} {'answered':>11} {'seconds':>7} {'updates/s':>9} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
+    print(f"{'run':<22} {'answered':>11} {'seconds':>7} {'updates/s':>9} {'SQL/press':>9} {'p50 s':>6} "
+          f"{'p95 s':>6} {'max s':>6} "
           f"{'bot CPU':>7} {'fake CPU':>8} {'machine':>8} {'steal':>5} {'edits':>5} {'429s':>5}")
     for o in runs:
         print(_row(o))
@@ -97,7 +103,7 @@ def _report(runs: list[Outcome], args: argparse.Namespace, started: float, profi
     for o in contenders:
         ratio = o.burst.per_second / mean if mean else float("nan")
         print(f"{o.name}: {o.burst.per_second:.0f} updates/s = {ratio:.2f} × baseline; "
-              f"bot CPU per update {_ms_per_update(o)}")
+              f"{_per_press(o)} SQL statements per press; bot CPU per update {_ms_per_update(o)}")
         shown = f"; it showed {o.burst.presses}/{o.burst.presses + 1} {o.final_count_after:.1f} s after queueing" \
             if o.final_count_after is not None else ""
         timeline = " ".join(f"{t:.1f}s:{what}" for t, what in o.edit_times)

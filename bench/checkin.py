@@ -108,7 +108,7 @@ async def run_branchbot(count: int, database_url: str | None, *, timeout: float,
         fake = FakeTelegram()
         await fake.start()
         fake.enforce_limits()
-        bot = BotProcess(fake, ["-m", "bot", "run"], Path(tmp), pin=pin, DATABASE_URL=url)
+        bot = BotProcess(fake, ["-m", "bot", "run"], Path(tmp), pin=pin, count_statements=True, DATABASE_URL=url)
         problems: list[str] = []
         try:
             fake.group(GROUP, "第一党支部群")

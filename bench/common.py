@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
+from bench import statements as statement_counter
 from tests.fake_telegram import Call, FakeTelegram, FakeUser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,15 +55,24 @@ def machine_times() -> tuple[float, float, float] | None:
 
 
 class BotProcess:
-    """A bot as a separate process against the fake, started and stopped like ``tests.live.LiveBot``."""
+    """A bot as a separate process against the fake, started and stopped like ``tests.live.LiveBot``.
+
+    With ``count_statements`` the bot runs under ``bench.statements``, which counts its SQL statements.
+    """
 
     def __init__(self, fake: FakeTelegram, argv: list[str], workdir: Path, *, pin: int | None = None,
-                 **env: str) -> None:
+                 count_statements: bool = False, **env: str) -> None:
         self.fake = fake
-        self.argv = argv
         self.workdir = workdir
         self.pin = pin  # a CPU to keep all the bot's threads on, or None to let the system choose
         self.env = env
+        self.counter: Path | None = None
+        if count_statements:
+            assert argv[:2] == ["-m", "bot"], argv
+            self.counter = workdir / "statements.bin"
+            argv = ["-m", "bench.statements", *argv[2:]]
+            self.env[statement_counter.ENV] = str(self.counter)
+        self.argv = argv
         self.process: asyncio.subprocess.Process | None = None
         self.log = workdir / "bot.log"
 
@@ -79,6 +89,8 @@ class BotProcess:
         return self.process.pid
 
     async def start(self) -> None:
+        if self.counter is not None:
+            statement_counter.prepare(self.counter)
         mark = self.fake.mark()
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
@@ -102,6 +114,10 @@ class BotProcess:
 
     def cpu_seconds(self) -> float | None:
         return _cpu_seconds(self.pid) if self.process is not None else None
+
+    def statements(self) -> int | None:
+        """SQL statements the bot has run so far, when they are counted."""
+        return statement_counter.read(self.counter) if self.counter is not None else None
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -161,6 +177,7 @@ class Burst:
     fake_cpu: float | None = None  # CPU seconds this process (the fake) used meanwhile
     machine_busy: float | None = None  # share of all cores' time spent working meanwhile (0..1)
     machine_steal: float | None = None  # share stolen by the hypervisor meanwhile (0..1)
+    statements: int | None = None  # SQL statements the bot ran meanwhile, when counted
     timed_out: bool = False
     mark: int = 0
     queued_at: float = 0.0  # time.monotonic() when all presses were queued
@@ -172,6 +189,10 @@ class Burst:
             1 for c in fake.calls[self.mark:]
             if c.method == "answerCallbackQuery" and not c.ok and c.params.get("callback_query_id") in self.ids)
         return self.failed_calls
+
+    @property
+    def statements_per_press(self) -> float | None:
+        return self.statements / self.presses if self.statements is not None and self.presses else None
 
     @property
     def per_second(self) -> float:
@@ -215,6 +236,7 @@ async def burst(
         result.ids, result.queued_at = ids, queued
         result.queue_seconds = queued - started
         bot_cpu, fake_cpu, machine = bot.cpu_seconds(), time.process_time(), machine_times()
+        statements = bot.statements()
 
         def answered(call: Call) -> bool:
             if call.method == "answerCallbackQuery" and call.ok:
@@ -228,6 +250,7 @@ async def burst(
         except AssertionError:
             result.timed_out = True
         bot_cpu_after, fake_cpu_after, machine_after = bot.cpu_seconds(), time.process_time(), machine_times()
+        statements_after = bot.statements()
     result.answered = len(answers)
     if answers:
         result.seconds = max(c.at for c in answers.values()) - queued
@@ -235,6 +258,8 @@ async def burst(
     if bot_cpu is not None and bot_cpu_after is not None:
         result.bot_cpu = bot_cpu_after - bot_cpu
     result.fake_cpu = fake_cpu_after - fake_cpu
+    if statements is not None and statements_after is not None:
+        result.statements = statements_after - statements
     if machine is not None and machine_after is not None and machine_after[2] > machine[2]:
         span = machine_after[2] - machine[2]
         result.machine_busy = (machine_after[0] - machine[0]) / span

@@ -136,7 +136,7 @@ class Sender:
             if not picked:
                 if room == 0:
                     soonest = self.limits.ready_at(0, loop_now)  # when the overall window frees up
-                await asyncio.sleep(max(0.001, (soonest or loop_now + 0.05) - loop_now))
+                await self.limits.sleep(max(0.001, (soonest or loop_now + 0.05) - loop_now))
                 continue
             for row in picked:
                 queue.remove(row)
@@ -151,7 +151,7 @@ class Sender:
         taken = []
         for row in rows:  # a reply may have gone to the same chat while the claim committed
             while (delay := self.limits.ready_at(row.chat_id) - self.limits.clock()) > 0:
-                await asyncio.sleep(delay)
+                await self.limits.sleep(delay)
             taken.append(self.limits.take(row.chat_id))
         outcomes = await asyncio.gather(*(self._attempt(row) for row in rows))
         for row, stamp in zip(rows, taken):

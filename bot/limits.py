@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 
@@ -24,9 +24,16 @@ class LimitConfig:
 
 
 class Limits:
-    def __init__(self, config: LimitConfig = LimitConfig(), clock: Callable[[], float] = time.monotonic) -> None:
+    """The allowance, on a monotonic ``clock``; whoever waits for it waits with ``sleep``.
+
+    Tests give both a clock they move, so waiting for a window or a 429 costs no real time.
+    """
+
+    def __init__(self, config: LimitConfig = LimitConfig(), clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.config = config
         self.clock = clock
+        self.sleep = sleep
         self._global: deque[float] = deque()
         self._last: dict[int, float] = {}
         self._groups: dict[int, deque[float]] = {}
@@ -95,7 +102,7 @@ class Limits:
     async def wait(self, chat_id: int) -> float:
         """Sleep until a message to ``chat_id`` may leave, and count it; returns its stamp."""
         while (delay := self.ready_at(chat_id) - self.clock()) > 0:
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
         return self.take(chat_id)
 
     def pause(self, seconds: float) -> None:

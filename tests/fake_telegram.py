@@ -13,9 +13,9 @@ Behaviour worth knowing when writing tests:
 
 * A user must have talked to the bot before it can write to them: ``start_private(user)``
   or ``send_text(user, user.id, "/start")``; otherwise sends answer 403.
-* Message ``text``/``caption`` hold the *rendered* text (HTML tags stripped, entities
-  decoded, surrounding whitespace trimmed); the raw text stays in ``Call.params``.
-  HTML is validated like Telegram does (unsupported or unclosed tags give 400).
+* Message ``text``/``caption`` hold the text as Telegram stores it (surrounding whitespace
+  trimmed); the raw text stays in ``Call.params``. The bot sends plain text, and so must
+  a test: any ``parse_mode`` is answered 400.
 * Update types are filtered by ``allowed_updates`` exactly like Telegram: by default
   ``chat_member`` updates are *not* delivered unless the bot asks for them.
 * ``calls`` are appended when answered, so a long poll shows up when it returns.
@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import copy
-import html
 import itertools
 import json
 import mimetypes
@@ -263,174 +262,23 @@ class _Limits:
 
 
 # --------------------------------------------------------------------------------------
-# Text rendering (parse_mode)
+# Text
 # --------------------------------------------------------------------------------------
-
-
-class _ParseError(Exception):
-    pass
 
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-_HTML_PLAIN = re.compile(r"[^&<]+")
-_HTML_ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
-_HTML_TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
-_HTML_ATTR = re.compile(r"""([a-zA-Z_-]+)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
-_HTML_TAG_TYPES = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "span": "spoiler", "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
-}  # fmt: skip
-
-
-def _decode_html_entity(name: str) -> str:
-    if name.startswith(("#x", "#X")):
-        return chr(int(name[2:], 16))
-    if name.startswith("#"):
-        return chr(int(name[1:]))
-    return {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}[name]
-
-
-def parse_html(source: str) -> tuple[str, list[dict]]:
-    """Telegram-style HTML: returns (plain text, entities with UTF-16 offsets)."""
-    out: list[str] = []
-    pos = 0  # UTF-16 position in the output
-    stack: list[tuple[str, dict | None, int]] = []
-    entities: list[dict] = []
-    i = 0
-    while i < len(source):
-        if m := _HTML_PLAIN.match(source, i):
-            piece, i = m.group(), m.end()
-        elif source[i] == "&":
-            if m := _HTML_ENTITY.match(source, i):
-                piece, i = _decode_html_entity(m.group(1)), m.end()
-            else:
-                piece, i = "&", i + 1
-        else:  # "<"
-            offset = len(source[:i].encode())
-            m = _HTML_TAG.match(source, i)
-            if m is None:
-                raise _ParseError(f'Unsupported start tag "" at byte offset {offset}')
-            closing, name, attrs = m.group(1), m.group(2).lower(), m.group(3)
-            i = m.end()
-            if closing:
-                if not stack:
-                    raise _ParseError(f'Unexpected end tag "</{name}>" at byte offset {offset}')
-                open_name, entity, start = stack.pop()
-                if open_name != name:
-                    raise _ParseError(
-                        f'Unmatched end tag at byte offset {offset}, expected "</{open_name}>", found "</{name}>"'
-                    )
-                if entity is not None and pos > start:
-                    entities.append({**entity, "offset": start, "length": pos - start})
-                continue
-            if name not in _HTML_TAG_TYPES:
-                raise _ParseError(f'Unsupported start tag "{name}" at byte offset {offset}')
-            attributes = {
-                key.lower(): html.unescape(a or b or c or "") for key, a, b, c in _HTML_ATTR.findall(attrs)
-            }
-            entity: dict | None = {"type": _HTML_TAG_TYPES[name]}
-            if name == "span" and attributes.get("class") != "tg-spoiler":
-                raise _ParseError('Tag "span" must have class "tg-spoiler"')
-            if name == "a":
-                entity = {"type": "text_link", "url": attributes["href"]} if attributes.get("href") else None
-            elif name == "blockquote" and "expandable" in attributes:
-                entity = {"type": "expandable_blockquote"}
-            elif name == "tg-emoji":
-                entity["custom_emoji_id"] = attributes.get("emoji-id", "")
-            elif name == "code" and stack and stack[-1][0] == "pre" and stack[-1][1] is not None:
-                language = attributes.get("class", "")
-                if language.startswith("language-"):
-                    stack[-1][1]["language"] = language[len("language-") :]
-                entity = None
-            stack.append((name, entity, pos))
-            continue
-        out.append(piece)
-        pos += _utf16_len(piece)
-    if stack:
-        raise _ParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities
-
-
-_MDV2_RESERVED = set("_*[]()~`>#+-=|{}.!")
-
-
-def parse_markdown_v2(source: str) -> str:
-    """Plain text of a MarkdownV2 message; rejects unescaped reserved characters like Telegram."""
-    out: list[str] = []
-    i, in_link = 0, 0
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            if i + 1 >= len(source):
-                raise _ParseError("Character '\\' is reserved and must be escaped with the preceding '\\'")
-            out.append(source[i + 1])
-            i += 2
-            continue
-        if ch == "`":
-            fence = "```" if source.startswith("```", i) else "`"
-            end = i + len(fence)
-            while end < len(source) and not source.startswith(fence, end):
-                end += 2 if source[end] == "\\" else 1
-            if end >= len(source):
-                kind = "PreCode" if fence == "```" else "Code"
-                raise _ParseError(f"Can't find end of {kind} entity at byte offset {len(source[:i].encode())}")
-            body = source[i + len(fence) : end]
-            if fence == "```" and "\n" in body:
-                body = body.split("\n", 1)[1]
-            out.append(re.sub(r"\\([`\\])", r"\1", body))
-            i = end + len(fence)
-            continue
-        if ch in "*_~" or source.startswith("||", i):
-            i += 2 if ch == "|" else 1
-            continue
-        if ch == "[":
-            in_link += 1
-            i += 1
-            continue
-        if ch == "]" and in_link and source.startswith("(", i + 1):
-            end = source.find(")", i + 2)
-            if end < 0:
-                raise _ParseError("Can't find end of a URL")
-            in_link -= 1
-            i = end + 1
-            continue
-        if ch == ">" and (i == 0 or source[i - 1] == "\n"):
-            i += 1
-            continue
-        if ch in _MDV2_RESERVED:
-            raise _ParseError(f"Character '{ch}' is reserved and must be escaped with the preceding '\\'")
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def parse_markdown(source: str) -> str:
-    """Plain text of a legacy Markdown message (lenient)."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", source)
-    text = re.sub(r"(?<!\\)[*_`]", "", text)
-    return re.sub(r"\\([*_`\[])", r"\1", text)
-
-
 def render_text(text: str, parse_mode: str | None, entities: list | None = None) -> tuple[str, list[dict]]:
-    """What Telegram would store: (plain text, entities), whitespace-trimmed like Telegram."""
-    mode = (parse_mode or "").lower()
-    try:
-        if mode == "html":
-            plain, ents = parse_html(text)
-        elif mode == "markdownv2":
-            plain, ents = parse_markdown_v2(text), []
-        elif mode == "markdown":
-            plain, ents = parse_markdown(text), []
-        else:
-            plain, ents = text, [dict(e) for e in entities or [] if isinstance(e, dict)]
-    except _ParseError as e:
-        raise _bad(f"can't parse entities: {e}") from None
+    """What Telegram would store: (plain text, entities), whitespace-trimmed like Telegram.
+
+    The bot sends plain text, so this fake parses no markup: a ``parse_mode`` is refused
+    rather than stored unparsed, which would let a test pass on text users would not see.
+    """
+    if parse_mode:
+        raise _bad(f"this fake serves plain text only, not parse_mode {parse_mode!r}")
+    plain, ents = text, [dict(e) for e in entities or [] if isinstance(e, dict)]
     stripped = plain.strip()
     if stripped == plain:
         return plain, ents

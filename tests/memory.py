@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -88,14 +89,29 @@ class MemoryTransport:
 
 
 class Clock:
+    """Time that the test moves: the bot's wall clock, and for the sending limits a monotonic
+    reading and a sleep that moves both instead of waiting."""
+
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self.ticks = 1000.0
+        self.slept: list[float] = []  # every sleep asked for, in seconds
 
     def __call__(self) -> datetime:
         return self.now
 
+    def monotonic(self) -> float:
+        return self.ticks
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.advance(seconds=seconds)
+        await asyncio.sleep(0)  # others may run meanwhile, as in a real sleep
+
     def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
+        step = timedelta(**delta)
+        self.now += step
+        self.ticks += step.total_seconds()
 
 
 UNLIMITED = LimitConfig(per_second=1e6, per_chat_per_second=1e6, per_group_per_minute=10**6)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from handlers.kit.api import Event, Request
 from storage.models import Activity, Attendance, Conversation
+from tests.conftest import RACING
 from tests.memory import GROUP, UNLIMITED
 from tests.test_flow import setup_branch
 
@@ -97,10 +99,10 @@ async def test_checkin_rules(bot):
     await bot.send(request)
     assert await bot.send(request) == []
     assert [t for t in bot.transport.toasts if t[0] == "x1"][0][1].endswith("you are checked in to “November meeting”.")
-    # Two taps at once: one row.
-    taps = [Request(next(bot.update_ids), Event.CALLBACK, GROUP, zhang, callback_id=f"t{i}", callback_data=checkin,
-                    message_id=post.message_id) for i in range(5)]
-    await asyncio.gather(*(bot.core.process(t) for t in taps))
+    # More taps: still one row (taps at once: test_taps_at_once_store_one_row).
+    for _ in range(2):
+        _, toast = await bot.press(zhang, post, checkin)
+        assert "you have already checked in" in toast
     assert await results(bot) == 1
     # After the end nobody can check in.
     bot.clock.advance(hours=3)
@@ -108,6 +110,21 @@ async def test_checkin_rules(bot):
     # A forged activity number in the button is refused.
     _, toast = await bot.press(zhang, post, "ci:99999")
     assert "no longer valid" in toast
+
+
+@pytest.mark.parametrize("db", RACING, indirect=True)
+async def test_taps_at_once_store_one_row(bot):
+    sec = await setup_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三")
+    post = await announce(bot, sec)
+    bot.clock.advance(minutes=45)
+    taps = [Request(next(bot.update_ids), Event.CALLBACK, GROUP, zhang, callback_id=f"t{i}",
+                    callback_data=post.button("Check in"), message_id=post.message_id) for i in range(5)]
+    await asyncio.gather(*(bot.core.process(t) for t in taps))
+    assert await results(bot) == 1
+    toasts = [t[1] for t in bot.transport.toasts if t[0].startswith("t")]
+    assert len(toasts) == 5 and sum("you are checked in" in t for t in toasts) == 1
+    assert sum("you have already checked in" in t for t in toasts) == 4
 
 
 async def test_onsite_activity_takes_qr_checkins_and_mobile_members_remotely(bot):

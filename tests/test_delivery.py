@@ -55,8 +55,10 @@ async def queue(db, count, text="Notice", purpose="test", buttons=None):
         ], NOW)
 
 
-def sender(db, transport, clock=None):
-    return Sender(db, transport, Limits(UNLIMITED), clock or Clock(NOW))
+def sender(db, transport, clock=None, **options):
+    """A sender whose limits run on the test's clock: waiting for them takes no real time."""
+    clock = clock or Clock(NOW)
+    return Sender(db, transport, Limits(UNLIMITED, clock.monotonic, clock.sleep), clock, **options)
 
 
 async def statuses(db):
@@ -91,7 +93,7 @@ async def test_failure_paths(db):
     }
     await queue(db, 6)
     clock = Clock(NOW)
-    worker = Sender(db, transport, Limits(UNLIMITED), clock, max_attempts=8)
+    worker = sender(db, transport, clock, max_attempts=8)
     await worker.drain_once()
     rows = await statuses(db)
     assert rows[1].status == Status.PENDING and rows[1].not_before == NOW + timedelta(seconds=3)
@@ -148,3 +150,32 @@ async def test_messages_to_one_chat_keep_their_order_and_buttons_survive(db):
     await sender(db, transport).drain_once()
     assert [m.text for m in transport.sent] == ["m0", "m1", "m2", "m3", "m4"]
     assert transport.sent[-1].buttons == [[Button("收到", "ack:1", None)]]
+
+
+async def test_a_429_holds_back_every_chat_for_its_retry_after(db):
+    clock = Clock(NOW)
+    transport = MemoryTransport()
+    transport.started.update({1, 2})
+    transport.failures = {1: [RetryLater(3)]}
+    sent_at: dict[str, float] = {}
+    send_text = transport.send_text
+
+    async def timed_send(chat_id, text, buttons):
+        message_id = await send_text(chat_id, text, buttons)
+        sent_at[text] = clock.monotonic()
+        return message_id
+
+    transport.send_text = timed_send
+    worker = sender(db, transport, clock)
+    await queue(db, 1)
+    paused_at = clock.monotonic()
+    await worker.drain_once()  # chat 1 answers 429 with retry_after 3
+    async with db.session() as s:
+        await outbox.enqueue(s, [{"key": "later", "purpose": "p", "chat_id": 2, "text": "to another chat",
+                                  "buttons": None}], clock())
+    assert await worker.drain_once()
+    assert clock.slept == [3.0]  # it waited for the pause, on the test's clock, and no longer
+    assert sent_at["to another chat"] >= paused_at + 3
+    rows = await statuses(db)
+    assert rows[1].status == Status.PENDING and rows[1].not_before == NOW + timedelta(seconds=3)
+    assert rows[2].status == Status.SENT

@@ -25,6 +25,7 @@ from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MessageEntity,
 )
 
 from tests.fake_telegram import CANT_INITIATE, FakeTelegram
@@ -79,7 +80,8 @@ async def test_get_me(fake: FakeTelegram, bot: Bot):
 async def test_send_message_round_trip(fake: FakeTelegram, bot: Bot, alice):
     fake.start_private(alice)
     sent = await bot.send_message(
-        alice.id, "  <b>会议</b> &amp; 学习 &lt;3  ", parse_mode="HTML", reply_markup=keyboard(("签到", "checkin:7"))
+        alice.id, "  会议 & 学习 <3  ", entities=[MessageEntity(type="bold", offset=2, length=2)],
+        reply_markup=keyboard(("签到", "checkin:7")),
     )
     assert sent.text == "会议 & 学习 <3"
     assert sent.chat.type == "private" and sent.chat.first_name == "Alice"
@@ -92,7 +94,7 @@ async def test_send_message_round_trip(fake: FakeTelegram, bot: Bot, alice):
     assert fake.buttons(stored) == [("签到", "checkin:7")]
 
     [call] = fake.sent(alice.id, "sendMessage")
-    assert call.params["text"] == "  <b>会议</b> &amp; 学习 &lt;3  "
+    assert call.params["text"] == "  会议 & 学习 <3  "
     assert call.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "checkin:7"
     assert await fake.wait_message(alice.id, contains="学习") == stored
 
@@ -103,17 +105,16 @@ async def test_send_message_round_trip(fake: FakeTelegram, bot: Bot, alice):
 
 async def test_edit_message_text_and_not_modified(fake: FakeTelegram, bot: Bot, alice):
     fake.start_private(alice)
-    msg = await bot.send_message(alice.id, "<i>v1</i>", parse_mode="HTML", reply_markup=keyboard(("ok", "ok")))
+    msg = await bot.send_message(alice.id, "v1", reply_markup=keyboard(("ok", "ok")))
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
         await bot.edit_message_text(
-            "<i>v1</i>",
+            "v1",
             chat_id=alice.id,
             message_id=msg.message_id,
-            parse_mode="HTML",
             reply_markup=keyboard(("ok", "ok")),
         )
     # same text but the keyboard dropped: that is a modification
-    edited = await bot.edit_message_text("<i>v1</i>", chat_id=alice.id, message_id=msg.message_id, parse_mode="HTML")
+    edited = await bot.edit_message_text("v1", chat_id=alice.id, message_id=msg.message_id)
     assert edited.text == "v1" and edited.reply_markup is None
     await bot.edit_message_reply_markup(chat_id=alice.id, message_id=msg.message_id, reply_markup=keyboard(("x", "y")))
     assert fake.buttons(fake.last_message(alice.id)) == [("x", "y")]
@@ -125,13 +126,12 @@ async def test_text_validation(fake: FakeTelegram, bot: Bot, alice):
     fake.start_private(alice)
     with pytest.raises(TelegramBadRequest, match="message is too long"):
         await bot.send_message(alice.id, "x" * 4097)
-    await bot.send_message(alice.id, "<b>" + "x" * 4096 + "</b>", parse_mode="HTML")  # tags do not count
+    await bot.send_message(alice.id, " " + "x" * 4096 + "\n")  # counted after trimming
     with pytest.raises(TelegramBadRequest, match="message text is empty"):
-        await bot.send_message(alice.id, "<b> </b>", parse_mode="HTML")
-    with pytest.raises(TelegramBadRequest, match="can't parse entities"):
-        await bot.send_message(alice.id, "a<br>b", parse_mode="HTML")
-    with pytest.raises(TelegramBadRequest, match="can't parse entities"):
-        await bot.send_message(alice.id, "<b>open", parse_mode="HTML")
+        await bot.send_message(alice.id, " \n ")
+    for mode in ("HTML", "MarkdownV2", "Markdown"):  # the bot sends plain text; markup is not faked
+        with pytest.raises(TelegramBadRequest, match="plain text only"):
+            await bot.send_message(alice.id, "<b>hi</b>", parse_mode=mode)
     with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
         await bot.send_message(alice.id, "hi", reply_markup=keyboard(("b", "数" * 22)))  # 66 bytes
     with pytest.raises(TelegramBadRequest, match="chat not found"):
@@ -287,7 +287,7 @@ async def test_document_upload_and_download(fake: FakeTelegram, bot: Bot, alice)
     fake.start_private(alice)
     content = "姓名,党费\n张三,20\n".encode()
     upload = BufferedInputFile(content, "ledger.csv")
-    msg = await bot.send_document(alice.id, upload, caption="<b>账目</b>", parse_mode="HTML")
+    msg = await bot.send_document(alice.id, upload, caption=" 账目 ")
     assert msg.document.file_name == "ledger.csv" and msg.document.mime_type == "text/csv"
     assert msg.caption == "账目"
     [call] = fake.sent(alice.id, "sendDocument")
@@ -369,7 +369,7 @@ async def test_python_telegram_bot_client(fake: FakeTelegram, alice):
         me = await ptb.get_me()
         assert me.id == fake.bot_id and me.username == "branch_test_bot"
         msg = await ptb.send_message(
-            alice.id, "<b>你好</b>", parse_mode="HTML", reply_markup=PtbMarkup([[PtbButton("ok", callback_data="ok")]])
+            alice.id, "你好", reply_markup=PtbMarkup([[PtbButton("ok", callback_data="ok")]])
         )
         assert msg.text == "你好" and msg.chat.id == alice.id
         assert fake.buttons(fake.last_message(alice.id)) == [("ok", "ok")]
@@ -476,7 +476,7 @@ async def test_group_rules_privacy_and_removal():
             texts = [u.message.text for u in await client.get_updates(timeout=0)]
             assert texts == ["/checkin@branch_test_bot", "收到"]
             assert [m["text"] for m in fake.history(GROUP)] == ["闲聊", "/checkin@branch_test_bot", "请回复", "收到"]
-            with pytest.raises(TelegramBadRequest, match="can't parse entities"):
+            with pytest.raises(TelegramBadRequest, match="plain text only"):
                 await client.send_message(GROUP, "1. item", parse_mode="MarkdownV2")
             fake.bot_removed(GROUP, alice)
             with pytest.raises(TelegramForbiddenError, match="kicked"):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 
 from handlers.kit.api import Chat, ChatType, Event, Request
 from storage.models import AuditEntry, JoinRequest, Member
+from tests.conftest import RACING
 from tests.memory import GROUP
 from tests.test_flow import setup_branch
 
@@ -122,6 +124,16 @@ async def test_invite_links_expire_and_cannot_be_forged(bot):
     assert "Welcome, 张三" in (await bot.say(zhang, f"/start {fresh}"))[-1].text
 
 
+async def test_an_invite_binds_one_account(bot):
+    sec = await setup_branch(bot)
+    link = (await bot.say(sec, "/add 张三 正式"))[-1].text.split("start=")[1].split()[0]
+    a, b = bot.user(2, "A", lang="en"), bot.user(3, "B", lang="en")
+    assert "Welcome, 张三" in (await bot.say(a, f"/start {link}"))[-1].text
+    assert "already been used" in (await bot.say(b, f"/start {link}"))[-1].text
+    assert (await member(bot, "张三")).telegram_user_id == 2
+
+
+@pytest.mark.parametrize("db", RACING, indirect=True)
 async def test_same_invite_opened_twice_at_once_binds_one_account(bot):
     sec = await setup_branch(bot)
     link = (await bot.say(sec, "/add 张三 正式"))[-1].text.split("start=")[1].split()[0]

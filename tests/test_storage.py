@@ -1,4 +1,4 @@
-"""Storage on both backends: migrations match the models; the rules that keep rows unique."""
+"""Storage on both backends: migrations match the models; the rules that keep rows unique (races on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from storage.models import Attendance, Base, MembershipChange
 from storage.roster import members
 from storage.roster.members import MemberData
 from storage.rules.vocabulary import ActivityKind, Audience, CheckinMethod, PartyStatus
-from tests.conftest import BACKENDS, database_url
+from tests.conftest import BACKENDS, RACING, database_url, fresh_database
 
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
 
@@ -33,7 +33,12 @@ async def test_migrations_create_exactly_the_models(db):
 
 
 async def test_migrating_twice_is_harmless(db):
+    branch_id, activity_id = await branch_with_members(db)
     await db.migrate()
+    async with db.session() as s:
+        assert (await members.by_name(s, branch_id, "m2")).branch_id == branch_id
+        assert (await activities.get(s, activity_id)).title == "T"
+    await test_migrations_create_exactly_the_models(db)
 
 
 async def branch_with_members(db, count=3):
@@ -49,27 +54,70 @@ async def branch_with_members(db, count=3):
         return branch.id, activity.id
 
 
-async def test_concurrent_checkins_of_one_member_store_one_row(db):
-    branch_id, activity_id = await branch_with_members(db)
-
+def tapper(db, branch_id, activity_id):
     async def tap():
         async with db.session() as s:
             activity = await activities.get(s, activity_id)
             member = await members.by_name(s, branch_id, "m0")
             return await activities.check_in(s, activity, member, CheckinMethod.BUTTON, NOW)
 
+    return tap
+
+
+async def test_repeated_checkins_of_one_member_store_one_row(db):
+    tap = tapper(db, *await branch_with_members(db))
+    assert [await tap() for _ in range(3)] == [CheckinOutcome.RECORDED] + [CheckinOutcome.ALREADY] * 2
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Attendance).where(Attendance.status == "present")) == 1
+
+
+@pytest.mark.parametrize("db", RACING, indirect=True)
+async def test_concurrent_checkins_of_one_member_store_one_row(db):
+    tap = tapper(db, *await branch_with_members(db))
     outcomes = await asyncio.gather(*(tap() for _ in range(8)))
     assert outcomes.count(CheckinOutcome.RECORDED) == 1
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Attendance).where(Attendance.status == "present")) == 1
 
 
-async def test_update_ids_are_claimed_once(db):
-    async def claim():
-        async with db.session() as s:
-            return await updates.claim_update(s, 42, NOW)
+async def claim(db, update_id=42):
+    async with db.session() as s:
+        return await updates.claim_update(s, update_id, NOW)
 
-    assert sorted(await asyncio.gather(claim(), claim(), claim())) == [False, False, True]
+
+async def test_update_ids_are_claimed_once(db):
+    assert [await claim(db), await claim(db), await claim(db, 43), await claim(db)] == [True, False, True, False]
+
+
+@pytest.mark.parametrize("db", RACING, indirect=True)
+async def test_update_ids_claimed_at_once_are_claimed_once(db):
+    assert sorted(await asyncio.gather(claim(db), claim(db), claim(db))) == [False, False, True]
+
+
+async def test_sqlite_sessions_of_one_process_take_turns(tmp_path):
+    """Why the racing tests above need PostgreSQL: on SQLite one process's writers queue."""
+    db = await fresh_database("sqlite", tmp_path)
+    inside: list[int] = []
+    most = 0
+
+    async def work():
+        nonlocal most
+        async with db.session() as s:
+            inside.append(1)
+            most = max(most, len(inside))
+            await asyncio.sleep(0)
+            await s.execute(select(1))
+            inside.pop()
+
+    try:
+        await asyncio.gather(*(work() for _ in range(5)))
+        assert most == 1
+        async with db.session():
+            with pytest.raises(RuntimeError, match="inside a session"):
+                async with db.session():
+                    pass
+    finally:
+        await db.dispose()
 
 
 async def test_reimport_updates_fields_but_keeps_what_a_file_leaves_empty(db):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -151,10 +151,3 @@ class Queued:
 
 
 Action = Send | Edit | SendPhoto | SendDocument | Toast | Refresh | Queued
-
-
-@dataclass
-class Outcome:
-    """What a handler decided: actions to perform once its transaction has committed."""
-
-    actions: list[Action] = field(default_factory=list)

@@ -17,9 +17,6 @@ from storage.roster.history import event_for
 from storage.rules.vocabulary import DuesCategory, JoinStatus, MembershipEvent, PartyStatus, Role
 from storage.upsert import insert_for
 
-OFFICER_ROLES = frozenset(Role)
-
-
 @dataclass(frozen=True)
 class MemberData:
     """What a roster line or the add command says about a person."""
