@@ -293,15 +293,31 @@ async def set_announcement(session: AsyncSession, activity_id: int, chat_id: int
     )
 
 
-async def held_between(session: AsyncSession, branch_id: int, kind: ActivityKind, start: datetime, end: datetime) -> bool:
-    """Whether an activity of ``kind`` took place (or is set) in [start, end)."""
-    found = await session.scalar(
-        select(Activity.id).where(
-            Activity.branch_id == branch_id, Activity.kind == kind, ~Activity.cancelled,
-            Activity.starts_at >= start, Activity.starts_at < end,
-        ).limit(1)
+async def held_between(
+    session: AsyncSession,
+    branch_id: int,
+    kind: ActivityKind,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    audience: Audience | None = None,
+    group: str | None = None,
+) -> bool:
+    """Whether a meeting of ``kind`` starting in [start, end) was held: it has ended, was not
+    cancelled, and someone was present. Only one for ``audience`` (and party ``group``) counts if given."""
+    present = select(Attendance.id).where(
+        Attendance.activity_id == Activity.id, Attendance.status == AttendanceStatus.PRESENT
+    ).exists()
+    stmt = select(Activity.id).where(
+        Activity.branch_id == branch_id, Activity.kind == kind, ~Activity.cancelled,
+        Activity.starts_at >= start, Activity.starts_at < end, Activity.ends_at <= now, present,
     )
-    return found is not None
+    if audience is not None:
+        stmt = stmt.where(Activity.audience == audience)
+    if group is not None:
+        stmt = stmt.where(Activity.audience_group == group)
+    return await session.scalar(stmt.limit(1)) is not None
 
 
 async def absence_streak(session: AsyncSession, member_id: int, activities: list[Activity]) -> int:
