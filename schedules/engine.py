@@ -4,6 +4,9 @@ Everything timed is claimed in ``scheduled_events`` under a unique key in the sa
 as the messages it queues, so a reminder is sent exactly once across restarts and instances.
 A reminder found overdue by more than the grace period (the bot was down) is not sent late:
 it is recorded as missed and the secretary is told instead.
+
+Each branch is one transaction and one error boundary: a branch whose rule or settings cannot
+be read is logged and left for the next tick, and the other branches' work still commits.
 """
 
 from __future__ import annotations
@@ -69,12 +72,23 @@ class Calendar:
     async def tick(self) -> None:
         """One pass; run it every minute or so. Safe to run again at any time."""
         now = self.clock()
-        async with self.db.session() as session:
-            for rule in await calendar.rules(session):
-                await self._rule(session, rule, now)
-            for branch in list(await session.scalars(select(Branch))):
-                await self._compliance(session, branch, now)
-                await self._follow_ups(session, branch, now)
+        async with self.db.read() as session:
+            branch_ids = list(await session.scalars(select(Branch.id).order_by(Branch.id)))
+        for branch_id in branch_ids:
+            try:
+                async with self.db.session() as session:
+                    await self._branch(session, branch_id, now)
+            except Exception:
+                log.exception("the calendar of branch %s failed; nothing of it was kept, retried next tick", branch_id)
+
+    async def _branch(self, session: AsyncSession, branch_id: int, now: datetime) -> None:
+        branch = await session.get(Branch, branch_id)
+        if branch is None:
+            return
+        for rule in await calendar.rules(session, branch.id):
+            await self._rule(session, rule, now)
+        await self._compliance(session, branch, now)
+        await self._follow_ups(session, branch, now)
 
     async def _rule(self, session: AsyncSession, rule: ScheduleRule, now: datetime) -> None:
         branch = await session.get(Branch, rule.branch_id)

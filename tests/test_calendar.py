@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import func, select, update
 
 from bot.core import BotCore
 from schedules.leader import Leadership
-from storage.models import Activity, Branch, Member, ScheduledEvent
+from handlers.kit.api import Chat, ChatType
+from storage.models import Activity, Branch, Member, ScheduledEvent, ScheduleRule
 from tests.memory import GROUP, UNLIMITED
 from tests.test_activities import linked
 from tests.test_flow import setup_branch
@@ -296,3 +299,46 @@ async def test_a_branch_changes_or_switches_off_a_requirement_in_its_settings(bo
     assert not any("Branch committee meeting" in t for t in sent)
     assert any(t.startswith("No Party lecture has been held this month") for t in sent)
     assert any(t.startswith("No Theme Party Day has been held this month") for t in sent)
+
+
+# --- one branch at a time -----------------------------------------------------------------------
+
+OTHER_GROUP = Chat(-100600, ChatType.SUPERGROUP, "第二党支部群")
+
+
+@pytest.mark.parametrize("breakage", ["recurrence", "timezone"])
+async def test_a_broken_branch_is_skipped_and_the_others_keep_their_reminders(bot, caplog, breakage):
+    bot.clock.now = at("2026-11-16 10:00")
+    first = await setup_branch(bot)
+    await bot.say(first, THEME)
+    second = bot.user(7, "Wang", "Second", "en")
+    bot.transport.admins.add((OTHER_GROUP.id, second.id))
+    await bot.say(second, "/start")
+    await bot.say(second, "/setup 第二党支部", OTHER_GROUP)
+    await bot.say(second, "/set language en", OTHER_GROUP)
+    assert "Saved: #2" in (await bot.say(second, THEME))[-1].text
+    broken = (update(ScheduleRule).where(ScheduleRule.id == 1).values(recurrence={"frequency": "fortnightly"})
+              if breakage == "recurrence" else update(Branch).where(Branch.id == 1).values(timezone="Mars/Olympus"))
+    async with bot.db.session() as s:
+        await s.execute(broken)
+
+    bot.clock.now = at("2026-11-21 10:00")
+    with caplog.at_level(logging.ERROR, logger="schedules.engine"):
+        sent = await bot.tick()
+    assert [s.chat_id for s in sent if "Theme Party Day" in s.text and "Check in" in str(s.buttons)] == [OTHER_GROUP.id]
+    assert not [s for s in sent if s.chat_id in (GROUP.id, first.id)]
+    assert "the calendar of branch 1 failed" in caplog.text
+    bot.clock.now = at("2026-12-01 09:05")
+    sent = await bot.tick() + await bot.tick()
+    assert [s.chat_id for s in sent if s.text.startswith("Reminder:")] == [OTHER_GROUP.id]  # exactly once
+    assert [s.chat_id for s in sent if s.text.startswith("Reminder, ")] == [second.id]
+
+    # Mended, the branch is taken up again on the next tick; the other one hears nothing twice.
+    mended = (update(ScheduleRule).where(ScheduleRule.id == 1).values(recurrence={"frequency": "monthly", "weekday": 4,
+                                                                                   "nth": 1, "at": "09:00"})
+              if breakage == "recurrence" else update(Branch).where(Branch.id == 1).values(timezone="Asia/Shanghai"))
+    async with bot.db.session() as s:
+        await s.execute(mended)
+    sent = await bot.tick()
+    assert [s.chat_id for s in sent if s.text.startswith("Reminder:")] == [GROUP.id]
+    assert not [s for s in sent if s.chat_id in (OTHER_GROUP.id, second.id)]
