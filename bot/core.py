@@ -14,7 +14,7 @@ from bot.i18n import Catalogs
 from bot.limits import LimitConfig, Limits
 from bot.performer import Performer
 from bot.transport import Transport
-from handlers.app import build_router
+from handlers.app import build_events, build_router
 from handlers.broadcasts import upkeep
 from handlers.calendar import Reminders
 from handlers.kit.api import Request
@@ -67,6 +67,7 @@ class BotCore:
             default_timezone=default_timezone,
             download=transport.download,
             is_chat_admin=transport.is_chat_admin,
+            events=build_events(),
         )
         shared = Limits(limits)  # replies and queued sends draw on the same allowance
         # A batch is ~50 ms of sending: enough to keep up, few messages in doubt after a crash.

@@ -140,7 +140,7 @@ class Performer:
                 await asyncio.sleep(delay)
             pending.dirty = False
             try:
-                async with self.db.session() as session:
+                async with self.db.read() as session:  # only reads: never waits behind a writer
                     edit = await pending.render(session)
                 if edit is not None and edit.text != pending.last_text:  # unchanged: no call at all
                     await self._edit(edit)

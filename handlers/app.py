@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import activities, branch, broadcasts, calendar, leave, roster
 from handlers.kit import dialog
+from handlers.kit.events import Subscribers
 from handlers.kit.router import Router
 
 
@@ -14,3 +15,10 @@ def build_router() -> Router:
     for feature in (dialog, branch, broadcasts, roster, activities, leave, calendar):
         root.include(feature.router)
     return root
+
+
+def build_events() -> Subscribers:
+    """Who reacts to which domain event; features publish and never call each other for this."""
+    subscribers = Subscribers()
+    # Points and summaries subscribe here, e.g. subscribers.subscribe(CheckedIn, points.on_checked_in).
+    return subscribers

@@ -4,6 +4,9 @@ Everything timed is claimed in ``scheduled_events`` under a unique key in the sa
 as the messages it queues, so a reminder is sent exactly once across restarts and instances.
 A reminder found overdue by more than the grace period (the bot was down) is not sent late:
 it is recorded as missed and the secretary is told instead.
+
+Each branch is one transaction and one error boundary: a branch whose rule or settings cannot
+be read is logged and left for the next tick, and the other branches' work still commits.
 """
 
 from __future__ import annotations
@@ -24,20 +27,13 @@ from storage.calendar import events
 from storage.calendar import rules as calendar
 from storage.db import Database
 from storage.models import Activity, Branch, ScheduleRule
+from storage.roster import members as member_store
+from storage.rules import meetings
+from storage.rules.meetings import Requirement
 from storage.rules.recurrence import Offset, Rule, occurrences
-from storage.rules.vocabulary import ActivityKind
+from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
 
 log = logging.getLogger(__name__)
-
-# 三会一课 and the theme day: how often each must be held (local rules differ: one table to change).
-REQUIRED = {
-    ActivityKind.THEME_DAY: 1,  # months per period
-    ActivityKind.COMMITTEE_MEETING: 1,
-    ActivityKind.GROUP_MEETING: 1,
-    ActivityKind.GENERAL_MEETING: 3,
-    ActivityKind.PARTY_LECTURE: 3,
-}
-WARN_DAYS_BEFORE_PERIOD_END = {1: 10, 3: 30}
 
 
 class Notifier(Protocol):
@@ -51,20 +47,12 @@ class Notifier(Protocol):
 
     async def missed(self, session: AsyncSession, rule: ScheduleRule, due_at: datetime, occurrence: datetime) -> None: ...
 
-    async def compliance(self, session: AsyncSession, branch: Branch, kind: ActivityKind, months: int, last_day: date) -> None: ...
+    async def compliance(self, session: AsyncSession, branch: Branch, requirement: Requirement, last_day: date,
+                         key: str, group: str | None = None) -> None: ...
 
     async def follow_up(self, session: AsyncSession, activity: Activity) -> None: ...
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None: ...
-
-
-def period_of(day: date, months: int) -> tuple[date, date]:
-    """The month (months=1) or quarter (months=3) holding ``day``: [first day, first day of the next)."""
-    first_month = (day.month - 1) // months * months + 1
-    start = date(day.year, first_month, 1)
-    end_month = first_month + months
-    end = date(day.year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
-    return start, end
 
 
 class Calendar:
@@ -86,18 +74,29 @@ class Calendar:
     async def tick(self) -> None:
         """One pass; run it every minute or so. Safe to run again at any time."""
         now = self.clock()
-        async with self.db.session() as session:
-            for rule in await calendar.rules(session):
-                await self._rule(session, rule, now)
-            await self._open(session, now)
-            for branch in await session.scalars(select(Branch)):
-                await self._compliance(session, branch, now)
-                await self._lapses(session, branch, now)
-            await self._follow_ups(session, now)
+        async with self.db.read() as session:
+            branch_ids = list(await session.scalars(select(Branch.id).order_by(Branch.id)))
+        for branch_id in branch_ids:
+            try:
+                async with self.db.session() as session:
+                    await self._branch(session, branch_id, now)
+            except Exception:
+                log.exception("the calendar of branch %s failed; nothing of it was kept, retried next tick", branch_id)
 
-    async def _open(self, session: AsyncSession, now: datetime) -> None:
+    async def _branch(self, session: AsyncSession, branch_id: int, now: datetime) -> None:
+        branch = await session.get(Branch, branch_id)
+        if branch is None:
+            return
+        for rule in await calendar.rules(session, branch.id):
+            await self._rule(session, rule, now)
+        await self._open(session, branch, now)
+        await self._compliance(session, branch, now)
+        await self._lapses(session, branch, now)
+        await self._follow_ups(session, branch, now)
+
+    async def _open(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
         """Fix who is expected at every activity whose check-in has opened, even if nobody checks in."""
-        for activity in await activity_store.opened_unfrozen(session, now):
+        for activity in await activity_store.opened_unfrozen(session, branch.id, now):
             await activity_store.freeze(session, activity, now)
 
     async def _lapses(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
@@ -164,24 +163,43 @@ class Calendar:
         return activity
 
     async def _compliance(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
-        today = now.astimezone(ZoneInfo(branch.timezone)).date()
         zone = ZoneInfo(branch.timezone)
-        for kind, months in REQUIRED.items():
-            start, end = period_of(today, months)
-            if (end - today).days > WARN_DAYS_BEFORE_PERIOD_END[months]:
+        today = now.astimezone(zone).date()
+        try:
+            required = meetings.requirements((branch.settings or {}).get(meetings.SETTINGS_KEY))
+        except ValueError as exc:  # a hand-edited setting: the Party's defaults rather than silence
+            log.warning("branch %s: %s; the default meeting requirements apply", branch.id, exc)
+            required = meetings.requirements()
+        groups: list[str] | None = None
+        for requirement in required:
+            if not meetings.warn_now(today, requirement.period):
                 continue
+            start, end = meetings.period_containing(today, requirement.period)
             start_at = datetime.combine(start, datetime.min.time(), zone)
             end_at = datetime.combine(end, datetime.min.time(), zone)
-            if await activity_store.held_between(session, branch.id, kind, start_at, end_at):
+            key = f"compliance:{branch.id}:{requirement.kind.value}:{start.isoformat()}"
+            if not requirement.per_group:
+                if not await activity_store.held_between(session, branch.id, requirement.kind, start_at, end_at, now,
+                                                         audience=requirement.audience):
+                    await self._tell_compliance(session, branch, requirement, now, end, key)
                 continue
-            key = f"compliance:{branch.id}:{kind.value}:{start.isoformat()}"
-            if await events.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
-                await self.notifier.compliance(session, branch, kind, months, end - timedelta(days=1))
+            if groups is None:  # party groups with active Party members; none: nothing to hold
+                groups = sorted({m.party_group for m in await member_store.roster(session, branch.id)
+                                 if m.party_group and m.status in PARTY_MEMBERS})
+            for group in groups:
+                if not await activity_store.held_between(session, branch.id, requirement.kind, start_at, end_at, now,
+                                                         audience=requirement.audience, group=group):
+                    await self._tell_compliance(session, branch, requirement, now, end, f"{key}:{group}", group)
 
-    async def _follow_ups(self, session: AsyncSession, now: datetime) -> None:
+    async def _tell_compliance(self, session: AsyncSession, branch: Branch, requirement: Requirement, now: datetime,
+                               end: date, key: str, group: str | None = None) -> None:
+        if await events.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
+            await self.notifier.compliance(session, branch, requirement, end - timedelta(days=1), key, group)
+
+    async def _follow_ups(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
         ended = await session.scalars(
             select(Activity).where(
-                ~Activity.cancelled, Activity.checkin_closes_at <= now,
+                Activity.branch_id == branch.id, ~Activity.cancelled, Activity.checkin_closes_at <= now,
                 Activity.checkin_closes_at > now - timedelta(days=2),
             )
         )

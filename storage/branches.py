@@ -87,7 +87,8 @@ async def create_branch(
 
 
 def save_settings(branch: Branch, settings: BranchSettings) -> None:
-    branch.settings = asdict(settings)
+    # Other keys of the JSON (e.g. storage.rules.meetings.SETTINGS_KEY) are kept.
+    branch.settings = {**(branch.settings or {}), **asdict(settings)}
 
 
 async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> Branch | None:

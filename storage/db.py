@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _holding: ContextVar[bool] = ContextVar("holding_sqlite_session", default=False)
@@ -45,13 +46,28 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+class _ReadOnlySession(Session):
+    """A session for ``Database.read()``: changes to objects are refused rather than lost."""
+
+    def flush(self, objects=None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("a read session does not write; use Database.session()")
+        super().flush(objects)
+
+
 class Database:
-    """One engine and its session factory; ``session()`` is a unit of work that commits."""
+    """One engine and its session factories.
+
+    ``session()`` is a unit of work that commits; on SQLite it waits for the one writer's turn.
+    ``read()`` only reads and never waits for that turn: in WAL mode readers run beside the writer
+    and see what was committed before they started.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = async_sessionmaker(self.engine, expire_on_commit=False, sync_session_class=_ReadOnlySession)
         # SQLite allows one writer; queueing writers here beats spinning on "database is locked".
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
@@ -74,6 +90,15 @@ class Database:
                     yield s
             finally:
                 _holding.reset(token)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading only; it is rolled back at the end, whatever was asked of it."""
+        async with self._readers() as s:
+            try:
+                yield s
+            finally:
+                await s.rollback()
 
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:

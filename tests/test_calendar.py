@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from bot.core import BotCore
 from schedules.leader import Leadership
-from storage.models import Activity, ScheduledEvent
+from handlers.kit.api import Chat, ChatType
+from storage.models import Activity, Branch, Member, ScheduledEvent, ScheduleRule
 from tests.memory import GROUP, UNLIMITED
 from tests.test_activities import linked
 from tests.test_flow import setup_branch
@@ -116,7 +119,7 @@ async def test_compliance_notice_and_follow_ups(bot):
     bot.clock.now = at("2026-11-21 10:00")  # ten days before the month ends
     sent = await bot.tick()
     to_sec = [s.text for s in sent if s.chat_id == 1]
-    assert any("No Branch committee meeting has been held or scheduled this month" in t for t in to_sec)
+    assert any("No Branch committee meeting has been held this month" in t for t in to_sec)
     assert not any("Party lecture" in t and "this quarter" in t for t in to_sec)  # two were held
     assert any("the month ends 2026-11-30" in t for t in to_sec)
     assert await bot.tick() == []
@@ -174,3 +177,171 @@ async def test_guided_dialog_adds_the_same_rule_as_the_one_line_form(bot):
     await bot.press(sec, dues, dues.button("Party dues deadline"))
     await bot.say(sec, "每月20日 18:00")
     assert "#2 Party dues deadline" in (await bot.say(sec, "-"))[-1].text
+
+
+# --- compliance: what counts as held --------------------------------------------------------------
+
+def notices(sent) -> list[str]:
+    """The compliance notices the secretary (chat 1) received."""
+    return [s.text for s in sent if s.chat_id == 1 and ("has been held" in s.text or "has held no" in s.text)]
+
+
+async def held(bot, who, line: str, day: str, *, attend: bool = True) -> None:
+    """``/new kind | title | for whom``, on ``day`` 09:00–10:00; ``who`` check in at 09:10 unless not ``attend``."""
+    now = bot.clock.now
+    kind, title, *audience = line.split(" | ")
+    reply = (await bot.say(who[0], f"/new {kind} | {title} | {day} 09:00 | 10:00 | Hall | {(audience or ['全体'])[0]}"))
+    assert "#" in reply[-1].text, reply[-1].text
+    if attend:
+        bot.clock.now = at(f"{day} 09:10")
+        for user in who:
+            assert "you are checked in" in (await bot.say(user, "/checkin"))[-1].text
+    bot.clock.now = now
+
+
+async def test_a_meeting_counts_only_once_it_has_ended_with_attendance(bot):
+    bot.clock.now = at("2026-11-16 10:00")
+    sec = await setup_branch(bot)
+    await held(bot, [sec], "支委会 | Committee | 支委", "2026-11-25")  # scheduled, not yet held
+    await held(bot, [sec], "主题党日 | Theme day | 全体", "2026-11-17", attend=False)  # held, nobody checked in
+    sent = notices(await bot.tick())
+    assert sent == []  # not yet ten days before the month ends
+    bot.clock.now = at("2026-11-21 10:00")
+    sent = notices(await bot.tick())
+    assert any(t.startswith("No Branch committee meeting has been held this month (the month ends 2026-11-30).")
+               and "attendance is recorded" in t for t in sent)
+    assert any(t.startswith("No Theme Party Day has been held this month") for t in sent)
+    assert notices(await bot.tick()) == []  # told once
+    # The next month: a committee meeting that took place with a check-in counts; one that was
+    # cancelled afterwards does not.
+    bot.clock.now = at("2026-12-01 10:00")
+    await held(bot, [sec], "支委会 | Committee | 支委", "2026-12-02")
+    await held(bot, [sec], "主题党日 | Theme day | 全体", "2026-12-04")
+    async with bot.db.session() as s:
+        await s.execute(update(Activity).where(Activity.title == "Theme day", Activity.starts_at > at("2026-12-01 00:00"))
+                        .values(cancelled=True))
+    bot.clock.now = at("2026-12-22 10:00")  # ten days before December ends
+    sent = notices(await bot.tick())
+    assert not any("Branch committee meeting" in t for t in sent)
+    assert any(t.startswith("No Theme Party Day has been held this month (the month ends 2026-12-31)") for t in sent), sent
+
+
+async def test_party_group_meetings_are_checked_for_each_group(bot):
+    bot.clock.now = at("2026-11-16 10:00")
+    sec = await setup_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三", extra="第一党小组")
+    await linked(bot, sec, 3, "王五", extra="第二党小组")
+    await linked(bot, sec, 4, "赵六", status="积极分子", extra="第三党小组")  # no Party member in that group
+    await bot.say(sec, "/add 钱七 正式 第四党小组")
+    await bot.say(sec, "/remove 钱七")  # the group has nobody active any more
+    await bot.say(sec, "/new 党小组会 | Group one | 2026-11-18 09:00 | 10:00 | Hall | 第一党小组")
+    bot.clock.now = at("2026-11-18 09:10")
+    assert "you are checked in" in (await bot.say(zhang, "/checkin"))[-1].text
+    bot.clock.now = at("2026-11-21 10:00")
+    sent = [t for t in notices(await bot.tick()) if "Party group meeting" in t]
+    # 第一党小组's meeting does not stand in for 第二党小组's.
+    assert len(sent) == 1
+    assert sent[0].startswith("Party group 第二党小组 has held no Party group meeting this month (the month ends 2026-11-30).")
+
+
+async def test_a_branch_without_party_groups_is_not_told_about_group_meetings(bot):
+    bot.clock.now = at("2026-11-21 10:00")
+    sec = await setup_branch(bot)
+    await linked(bot, sec, 2, "张三")
+    sent = notices(await bot.tick())
+    assert any("Branch committee meeting" in t for t in sent)  # the other notices still come
+    assert not any("Party group meeting" in t for t in sent)
+
+
+async def test_a_general_meeting_counts_only_for_the_whole_branch(bot):
+    bot.clock.now = at("2026-11-16 10:00")
+    sec = await setup_branch(bot)
+    await bot.say(sec, "/add 李四 正式 第一党小组")  # the secretary joins 第一党小组
+    await bot.say(sec, "/remove 李四")
+    async with bot.db.session() as s:
+        await s.execute(update(Member).where(Member.telegram_user_id == 1).values(party_group="第一党小组"))
+    await held(bot, [sec], "支部党员大会 | Group general meeting | 第一党小组", "2026-11-18")
+    await held(bot, [sec], "党课 | Lecture | 全体", "2026-11-19")
+    bot.clock.now = at("2026-12-02 10:00")
+    sent = notices(await bot.tick())
+    assert any(t.startswith("No General meeting of Party members has been held this quarter (the quarter ends 2026-12-31).")
+               for t in sent)
+    assert not any("Party lecture" in t for t in sent)  # any audience will do for a lecture
+    # Held for the whole branch, it counts.
+    bot.clock.now = at("2027-01-04 10:00")
+    await held(bot, [sec], "支部党员大会 | General meeting | 全体", "2027-01-05")
+    bot.clock.now = at("2027-03-02 10:00")
+    sent = notices(await bot.tick())
+    assert not any("General meeting" in t for t in sent)
+
+
+async def test_yearly_meetings_are_checked_per_calendar_year(bot):
+    bot.clock.now = at("2025-12-01 10:00")
+    sec = await setup_branch(bot)
+    await held(bot, [sec], "组织生活会 | Life meeting | 全体", "2025-12-10")  # last year's does not count
+    bot.clock.now = at("2026-11-16 10:00")
+    await held(bot, [sec], "民主评议 | Review | 全体", "2026-11-18")
+    await held(bot, [sec], "谈心谈话 | Talks | 全体", "2026-11-19")
+    bot.clock.now = at("2026-11-30 10:00")
+    assert not any("this year" in t for t in notices(await bot.tick()))
+    bot.clock.now = at("2026-12-01 10:00")
+    sent = [t for t in notices(await bot.tick()) if "this year" in t]
+    assert len(sent) == 1
+    assert sent[0].startswith("No Organisational life meeting has been held this year (the year ends 2026-12-31).")
+    assert not [t for t in notices(await bot.tick()) if "this year" in t]
+
+
+async def test_a_branch_changes_or_switches_off_a_requirement_in_its_settings(bot):
+    bot.clock.now = at("2026-11-21 10:00")
+    sec = await setup_branch(bot)
+    async with bot.db.session() as s:
+        branch = await s.scalar(select(Branch))
+        branch.settings = {**branch.settings, "meeting_rules": {"committee_meeting": "off", "party_lecture": "month"}}
+    assert "Saved" in (await bot.group(sec, "/set checkin_before 15"))[-1].text  # keeps the overrides
+    sent = notices(await bot.tick())
+    assert not any("Branch committee meeting" in t for t in sent)
+    assert any(t.startswith("No Party lecture has been held this month") for t in sent)
+    assert any(t.startswith("No Theme Party Day has been held this month") for t in sent)
+
+
+# --- one branch at a time -----------------------------------------------------------------------
+
+OTHER_GROUP = Chat(-100600, ChatType.SUPERGROUP, "第二党支部群")
+
+
+@pytest.mark.parametrize("breakage", ["recurrence", "timezone"])
+async def test_a_broken_branch_is_skipped_and_the_others_keep_their_reminders(bot, caplog, breakage):
+    bot.clock.now = at("2026-11-16 10:00")
+    first = await setup_branch(bot)
+    await bot.say(first, THEME)
+    second = bot.user(7, "Wang", "Second", "en")
+    bot.transport.admins.add((OTHER_GROUP.id, second.id))
+    await bot.say(second, "/start")
+    await bot.say(second, "/setup 第二党支部 | Wang Second", OTHER_GROUP)
+    await bot.say(second, "/set language en", OTHER_GROUP)
+    assert "Saved: #2" in (await bot.say(second, THEME))[-1].text
+    broken = (update(ScheduleRule).where(ScheduleRule.id == 1).values(recurrence={"frequency": "fortnightly"})
+              if breakage == "recurrence" else update(Branch).where(Branch.id == 1).values(timezone="Mars/Olympus"))
+    async with bot.db.session() as s:
+        await s.execute(broken)
+
+    bot.clock.now = at("2026-11-21 10:00")
+    with caplog.at_level(logging.ERROR, logger="schedules.engine"):
+        sent = await bot.tick()
+    assert [s.chat_id for s in sent if "Theme Party Day" in s.text and "Check in" in str(s.buttons)] == [OTHER_GROUP.id]
+    assert not [s for s in sent if s.chat_id in (GROUP.id, first.id)]
+    assert "the calendar of branch 1 failed" in caplog.text
+    bot.clock.now = at("2026-12-01 09:05")
+    sent = await bot.tick() + await bot.tick()
+    assert [s.chat_id for s in sent if s.text.startswith("Reminder:")] == [OTHER_GROUP.id]  # exactly once
+    assert [s.chat_id for s in sent if s.text.startswith("Reminder, ")] == [second.id]
+
+    # Mended, the branch is taken up again on the next tick; the other one hears nothing twice.
+    mended = (update(ScheduleRule).where(ScheduleRule.id == 1).values(recurrence={"frequency": "monthly", "weekday": 4,
+                                                                                   "nth": 1, "at": "09:00"})
+              if breakage == "recurrence" else update(Branch).where(Branch.id == 1).values(timezone="Asia/Shanghai"))
+    async with bot.db.session() as s:
+        await s.execute(mended)
+    sent = await bot.tick()
+    assert [s.chat_id for s in sent if s.text.startswith("Reminder:")] == [GROUP.id]
+    assert not [s for s in sent if s.chat_id in (OTHER_GROUP.id, second.id)]

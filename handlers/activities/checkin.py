@@ -8,7 +8,7 @@ import io
 import segno
 
 from handlers.activities.create import NO_SUCH_ACTIVITY, describe, refresh_announcement
-from handlers.kit import access
+from handlers.kit import access, events
 from handlers.kit.access import Can
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_
@@ -55,6 +55,8 @@ async def check_in(ctx: Context, activity: Activity, member: Member, branch: Bra
         return not_for_you(ctx, activity)
     if outcome == CheckinOutcome.ALREADY:
         return ctx.t(N_("{name}, you have already checked in to “{title}”.")).format(name=member.name, title=activity.title)
+    await events.publish(ctx, events.CheckedIn(branch_id=branch.id, at=ctx.now, activity_id=activity.id,
+                                               member_id=member.id, method=method))
     refresh_announcement(ctx, activity.id)
     return ctx.t(N_("{name}, you are checked in to “{title}”.")).format(name=member.name, title=activity.title)
 
@@ -189,6 +191,8 @@ async def check_in_for(ctx: Context) -> None:
     if outcome == CheckinOutcome.ALREADY:
         ctx.reply(ctx.t(N_("{name} was already checked in to “{title}”.")).format(name=member.name, title=activity.title))
         return
+    await events.publish(ctx, events.CheckedIn(branch_id=branch.id, at=ctx.now, activity_id=activity.id,
+                                               member_id=member.id, method=CheckinMethod.PROXY, recorded_by=officer.id))
     await access.log(ctx, officer, "checkin.proxy", target=member.name, activity=activity.id)
     refresh_announcement(ctx, activity.id)
     ctx.reply(ctx.t(N_("{name} is checked in to “{title}” (recorded by you).")).format(name=member.name, title=activity.title))

@@ -24,7 +24,24 @@ from storage.dues import marks as dues_marks
 from storage.models import Activity, Branch, Member, ScheduleRule
 from storage.roster import members as member_store
 from storage.rules import lapse as lapse_rules
-from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
+from storage.rules.meetings import Period, Requirement
+from storage.rules.vocabulary import PARTY_MEMBERS
+
+# A meeting counts once it has ended with someone checked in (see storage.rules.meetings).
+COMPLIANCE = {
+    (Period.MONTH, False): N_("No {kind} has been held this month (the month ends {end}). "
+                              "A meeting counts once it has taken place and attendance is recorded."),
+    (Period.QUARTER, False): N_("No {kind} has been held this quarter (the quarter ends {end}). "
+                                "A meeting counts once it has taken place and attendance is recorded."),
+    (Period.YEAR, False): N_("No {kind} has been held this year (the year ends {end}). "
+                             "A meeting counts once it has taken place and attendance is recorded."),
+    (Period.MONTH, True): N_("Party group {group} has held no {kind} this month (the month ends {end}). "
+                             "A meeting counts once it has taken place and attendance is recorded."),
+    (Period.QUARTER, True): N_("Party group {group} has held no {kind} this quarter (the quarter ends {end}). "
+                               "A meeting counts once it has taken place and attendance is recorded."),
+    (Period.YEAR, True): N_("Party group {group} has held no {kind} this year (the year ends {end}). "
+                            "A meeting counts once it has taken place and attendance is recorded."),
+}
 
 
 class Reminders:
@@ -99,11 +116,11 @@ class Reminders:
             "Please remind people yourself if it still matters.")).format(
             due=local_time(due_at, branch.timezone), title=rule.title, when=local_time(occurrence, branch.timezone)))
 
-    async def compliance(self, session: AsyncSession, branch: Branch, kind: ActivityKind, months: int, last_day: date) -> None:
-        message = (N_("No {kind} has been held or scheduled this month (the month ends {end}).") if months == 1
-                   else N_("No {kind} has been held or scheduled this quarter (the quarter ends {end})."))
-        await self._officers(session, branch, f"compliance:{branch.id}:{kind.value}:{last_day.isoformat()}",
-                             lambda t: t(message).format(kind=t(KIND[kind]), end=last_day.isoformat()))
+    async def compliance(self, session: AsyncSession, branch: Branch, requirement: Requirement, last_day: date,
+                         key: str, group: str | None = None) -> None:
+        message = COMPLIANCE[requirement.period, group is not None]
+        await self._officers(session, branch, key, lambda t: t(message).format(
+            kind=t(KIND[requirement.kind]), group=group, end=last_day.isoformat()))
 
     async def follow_up(self, session: AsyncSession, activity: Activity) -> None:
         """After check-in closes: the record to the officers, and the catch-up (补课) owed by those on leave."""

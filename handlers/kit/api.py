@@ -142,7 +142,7 @@ class Refresh:
     """Ask for ``render`` to be run and its edit applied soon, coalescing repeated asks per key."""
 
     key: str
-    render: Callable[[Any], Awaitable[Edit | None]]  # gets a fresh storage session
+    render: Callable[[Any], Awaitable[Edit | None]]  # gets a fresh read-only storage session
 
 
 @dataclass

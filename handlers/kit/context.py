@@ -23,6 +23,7 @@ from handlers.kit.api import (
     SendPhoto,
     Toast,
 )
+from handlers.kit.events import Subscribers
 from handlers.kit.i18n import Catalogs, Gettext
 from handlers.kit.textfit import MAX_CAPTION, MAX_TEXT, split_text
 from storage import branches as branch_store
@@ -45,6 +46,7 @@ class Env:
     default_timezone: str
     download: Callable[[FileRef], Awaitable[bytes]]
     is_chat_admin: Callable[[int, int], Awaitable[bool]]
+    events: Subscribers = field(default_factory=Subscribers)  # see handlers.kit.events
 
 
 @dataclass

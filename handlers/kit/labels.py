@@ -19,6 +19,8 @@ KIND = {
     ActivityKind.GROUP_MEETING: N_("Party group meeting"),
     ActivityKind.PARTY_LECTURE: N_("Party lecture"),
     ActivityKind.LIFE_MEETING: N_("Organisational life meeting"),
+    ActivityKind.DEMOCRATIC_REVIEW: N_("Democratic review of Party members"),
+    ActivityKind.TALK: N_("Heart-to-heart talk"),
     ActivityKind.OTHER: N_("Other activity"),
 }
 
@@ -50,6 +52,8 @@ KIND_WORDS = {
     ActivityKind.GROUP_MEETING: ("党小组会", "小组会", "group", "group_meeting"),
     ActivityKind.PARTY_LECTURE: ("党课", "lecture", "party_lecture"),
     ActivityKind.LIFE_MEETING: ("组织生活会", "生活会", "life", "life_meeting"),
+    ActivityKind.DEMOCRATIC_REVIEW: ("民主评议党员", "民主评议", "评议", "review", "democratic_review"),
+    ActivityKind.TALK: ("谈心谈话", "谈心", "谈话", "talk", "talks"),
     ActivityKind.OTHER: ("其他", "其它", "活动", "other"),
 }
 ROLE_WORDS = {

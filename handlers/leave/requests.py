@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.activities import describe, not_for_you, pick_activity, refresh_announcement
-from handlers.kit import access, dialog
+from handlers.kit import access, dialog, events
 from handlers.kit.access import Can
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_, Gettext
@@ -187,6 +187,8 @@ async def _decide(ctx: Context, approve: bool) -> None:
     if not await activity_store.decide_leave(ctx.session, row, approve, officer.id, ctx.now):
         ctx.toast(ctx.t(N_("This request has already been decided.")), alert=True)
         return
+    await events.publish(ctx, events.LeaveDecided(branch_id=branch.id, at=ctx.now, activity_id=activity.id,
+                                                  member_id=row.member_id, approved=approve, decided_by=officer.id))
     member = await member_store.get(ctx.session, row.member_id)
     await access.log(ctx, officer, "leave.approve" if approve else "leave.refuse", target=member.name, activity=activity.id)
     refresh_announcement(ctx, activity.id)

@@ -164,10 +164,11 @@ async def freeze(session: AsyncSession, activity: Activity, now: datetime) -> No
     )
 
 
-async def opened_unfrozen(session: AsyncSession, now: datetime) -> list[Activity]:
-    """Activities whose check-in has opened and whose expected list is not fixed yet."""
+async def opened_unfrozen(session: AsyncSession, branch_id: int, now: datetime) -> list[Activity]:
+    """A branch's activities whose check-in has opened and whose expected list is not fixed yet."""
     return list(await session.scalars(
-        select(Activity).where(~Activity.cancelled, Activity.roster_frozen_at.is_(None), Activity.checkin_opens_at <= now)
+        select(Activity).where(Activity.branch_id == branch_id, ~Activity.cancelled,
+                               Activity.roster_frozen_at.is_(None), Activity.checkin_opens_at <= now)
     ))
 
 
@@ -457,12 +458,29 @@ async def set_announcement(session: AsyncSession, activity_id: int, chat_id: int
     )
 
 
-async def held_between(session: AsyncSession, branch_id: int, kind: ActivityKind, start: datetime, end: datetime) -> bool:
-    """Whether an activity of ``kind`` took place (or is set) in [start, end)."""
-    found = await session.scalar(
-        select(Activity.id).where(
-            Activity.branch_id == branch_id, Activity.kind == kind, ~Activity.cancelled,
-            Activity.starts_at >= start, Activity.starts_at < end,
-        ).limit(1)
+async def held_between(
+    session: AsyncSession,
+    branch_id: int,
+    kind: ActivityKind,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    audience: Audience | None = None,
+    group: str | None = None,
+) -> bool:
+    """Whether a meeting of ``kind`` starting in [start, end) was held: it has ended, was not
+    cancelled, and someone was present. Only one for ``audience`` (and party ``group``) counts if given."""
+    present = select(Attendance.id).where(
+        Attendance.activity_id == Activity.id, Attendance.status == AttendanceStatus.PRESENT
+    ).exists()
+    stmt = select(Activity.id).where(
+        Activity.branch_id == branch_id, Activity.kind == kind, ~Activity.cancelled,
+        Activity.starts_at >= start, Activity.starts_at < end, Activity.ends_at <= now, present,
     )
-    return found is not None
+    if audience is not None:
+        stmt = stmt.where(Activity.audience == audience)
+    if group is not None:
+        stmt = stmt.where(Activity.audience_group == group)
+    return await session.scalar(stmt.limit(1)) is not None
+

@@ -17,6 +17,7 @@ from storage.roster.history import event_for
 from storage.rules.vocabulary import DuesCategory, JoinStatus, MembershipEvent, PartyStatus, Role
 from storage.upsert import insert_for
 
+
 @dataclass(frozen=True)
 class MemberData:
     """What a roster line or the add command says about a person."""

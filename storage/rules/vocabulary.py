@@ -39,6 +39,8 @@ class ActivityKind(StrEnum):
     GROUP_MEETING = "group_meeting"  # 党小组会
     PARTY_LECTURE = "party_lecture"  # 党课
     LIFE_MEETING = "life_meeting"  # 组织生活会
+    DEMOCRATIC_REVIEW = "democratic_review"  # 民主评议党员
+    TALK = "talk"  # 谈心谈话
     OTHER = "other"
 
 

@@ -1,0 +1,118 @@
+"""Which meetings a branch must hold, how often, and for whom (三会一课, 主题党日 and the yearly ones).
+
+Pure data and date arithmetic: the calendar engine asks this module what is due and when to
+warn; storage answers whether it was held. Local rules differ, so a branch may override a
+kind's period or switch a requirement off in its settings JSON, under ``SETTINGS_KEY``::
+
+    {"meeting_rules": {"party_lecture": "month", "talk": "off"}}
+
+Keys are ``ActivityKind`` values; values are a ``Period`` value or ``"off"``. A kind that is
+not in the table and is given a period becomes a requirement for any audience.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+
+from storage.rules.vocabulary import ActivityKind, Audience
+
+
+class Period(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+MONTHS = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}
+# Officers are told this many days before the period ends (counted to the first day of the next):
+# from the 21st of a 30-day month, early in a quarter's last month, and all through December.
+WARN_DAYS_BEFORE_END = {Period.MONTH: 10, Period.QUARTER: 30, Period.YEAR: 31}
+
+SETTINGS_KEY = "meeting_rules"
+OFF = "off"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One kind of meeting to hold at least once per period.
+
+    ``audience`` None: any audience counts. ``Audience.BRANCH``: only one for the whole branch
+    counts. ``Audience.GROUP``: each party group needs its own, for that group.
+    """
+
+    kind: ActivityKind
+    period: Period
+    audience: Audience | None = None
+
+    @property
+    def per_group(self) -> bool:
+        return self.audience == Audience.GROUP
+
+
+REQUIRED: tuple[Requirement, ...] = (
+    Requirement(ActivityKind.THEME_DAY, Period.MONTH),  # 主题党日
+    Requirement(ActivityKind.COMMITTEE_MEETING, Period.MONTH),  # 支委会
+    Requirement(ActivityKind.GROUP_MEETING, Period.MONTH, Audience.GROUP),  # 党小组会, per party group
+    Requirement(ActivityKind.GENERAL_MEETING, Period.QUARTER, Audience.BRANCH),  # 支部党员大会
+    Requirement(ActivityKind.PARTY_LECTURE, Period.QUARTER),  # 党课
+    Requirement(ActivityKind.LIFE_MEETING, Period.YEAR),  # 组织生活会
+    Requirement(ActivityKind.DEMOCRATIC_REVIEW, Period.YEAR),  # 民主评议党员
+    Requirement(ActivityKind.TALK, Period.YEAR),  # 谈心谈话
+)
+
+
+def parse_overrides(raw: object) -> dict[ActivityKind, Period | None]:
+    """A branch's overrides (None for a requirement switched off); ValueError names a bad entry."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{SETTINGS_KEY} must map activity kinds to a period or {OFF!r}")
+    overrides: dict[ActivityKind, Period | None] = {}
+    for key, value in raw.items():
+        try:
+            kind = ActivityKind(key)
+        except ValueError:
+            raise ValueError(f"{SETTINGS_KEY}: {key!r} is not an activity kind") from None
+        if value == OFF:
+            overrides[kind] = None
+            continue
+        try:
+            overrides[kind] = Period(value)
+        except ValueError:
+            raise ValueError(f"{SETTINGS_KEY}: {key} is {value!r}, not one of "
+                             f"{', '.join(p.value for p in Period)} or {OFF}") from None
+    return overrides
+
+
+def requirements(raw_overrides: object = None) -> list[Requirement]:
+    """The table with a branch's overrides applied, in table order (kinds only overridden come last)."""
+    overrides = parse_overrides(raw_overrides)
+    result = []
+    for requirement in REQUIRED:
+        if requirement.kind not in overrides:
+            result.append(requirement)
+        elif (period := overrides[requirement.kind]) is not None:
+            result.append(replace(requirement, period=period))
+    known = {r.kind for r in REQUIRED}
+    result += [Requirement(kind, period) for kind, period in overrides.items()
+               if kind not in known and period is not None]
+    return result
+
+
+def period_containing(day: date, period: Period) -> tuple[date, date]:
+    """The month, quarter or calendar year holding ``day``: [its first day, the first day of the next)."""
+    months = MONTHS[period]
+    first_month = (day.month - 1) // months * months + 1
+    start = date(day.year, first_month, 1)
+    end_month = first_month + months
+    end = date(day.year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
+    return start, end
+
+
+def warn_now(day: date, period: Period) -> bool:
+    """Whether ``day`` is close enough to the end of its period to tell the officers what is missing."""
+    _start, end = period_containing(day, period)
+    return (end - day).days <= WARN_DAYS_BEFORE_END[period]
