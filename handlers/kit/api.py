@@ -111,6 +111,17 @@ class Edit:
     buttons: Keyboard | None = None
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot made (a chart, an .xlsx ledger) to send through the outbox as an upload.
+
+    Pass the same one to many messages and it is stored once.
+    """
+
+    filename: str
+    data: bytes = field(repr=False)
+
+
 @dataclass
 class SendPhoto:
     chat_id: int

@@ -22,6 +22,7 @@ from handlers.kit.api import (
     SendDocument,
     SendPhoto,
     Toast,
+    Upload,
 )
 from handlers.kit.i18n import Catalogs, Gettext
 from handlers.kit.textfit import MAX_CAPTION, MAX_TEXT, split_text
@@ -119,10 +120,13 @@ class Context:
         buttons: Keyboard | None = None,
         *,
         purpose: str,
-        photo: str | None = None,
-        document: str | None = None,
+        photo: str | Upload | None = None,
+        document: str | Upload | None = None,
     ) -> bool:
-        """Queue a message in this transaction for the outbox sender; False if ``key`` was queued before."""
+        """Queue a message in this transaction for the outbox sender; False if ``key`` was queued before.
+
+        ``photo`` and ``document`` are a Telegram file_id, or an ``Upload`` of a file the bot made.
+        """
         return await self.enqueue_many(purpose, [Outgoing(key, chat_id, text, buttons, photo, document)]) > 0
 
     async def enqueue_many(self, purpose: str, messages: list[Outgoing]) -> int:
@@ -150,8 +154,8 @@ class Outgoing:
     chat_id: int
     text: str
     buttons: Keyboard | None = None
-    photo: str | None = None  # a Telegram file_id
-    document: str | None = None
+    photo: str | Upload | None = None  # a Telegram file_id, or a file the bot made
+    document: str | Upload | None = None
 
 
 async def queue_messages(session: AsyncSession, now: datetime, purpose: str, messages: list[Outgoing]) -> int:
@@ -160,8 +164,15 @@ async def queue_messages(session: AsyncSession, now: datetime, purpose: str, mes
     Returns how many rows were new (keys queued before are left alone).
     """
     rows = []
+    uploads: dict[tuple[int, str], int] = {}  # one stored file per Upload, however many messages carry it
     for message in messages:
         media = message.photo or message.document
+        upload_id = None
+        for kind, value in (("photo", message.photo), ("document", message.document)):
+            if isinstance(value, Upload):
+                if (id(value), kind) not in uploads:
+                    uploads[id(value), kind] = await outbox.add_file(session, value.filename, kind, value.data, now)
+                upload_id = uploads[id(value), kind]
         pieces = split_text(message.text, MAX_CAPTION if media else MAX_TEXT)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
@@ -171,10 +182,13 @@ async def queue_messages(session: AsyncSession, now: datetime, purpose: str, mes
                 "chat_id": message.chat_id,
                 "text": piece,
                 "buttons": [[b.__dict__ for b in row] for row in message.buttons] if message.buttons and last else None,
-                "photo": message.photo if i == 0 else None,
-                "document": message.document if i == 0 else None,
+                "photo": message.photo if i == 0 and isinstance(message.photo, str) else None,
+                "document": message.document if i == 0 and isinstance(message.document, str) else None,
+                "upload_id": upload_id if i == 0 else None,
             })
-    return await outbox.enqueue(session, rows, now)
+    added = await outbox.enqueue(session, rows, now)
+    await outbox.drop_unused_files(session, list(uploads.values()))
+    return added
 
 
 async def queue_message(
@@ -186,8 +200,8 @@ async def queue_message(
     buttons: Keyboard | None = None,
     *,
     purpose: str,
-    photo: str | None = None,
-    document: str | None = None,
+    photo: str | Upload | None = None,
+    document: str | Upload | None = None,
 ) -> bool:
     """One message for the outbox; False if its key was queued before."""
     return await queue_messages(session, now, purpose, [Outgoing(key, chat_id, text, buttons, photo, document)]) > 0
