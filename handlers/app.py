@@ -1,9 +1,10 @@
-"""All features assembled into one router."""
+"""All features assembled: one router, and the renderers of what a Refresh may name."""
 
 from __future__ import annotations
 
 from handlers import activities, branch, broadcasts, calendar, leave, roster
 from handlers.kit import dialog
+from handlers.kit.renderers import Renderers
 from handlers.kit.router import Router
 
 
@@ -14,3 +15,9 @@ def build_router() -> Router:
     for feature in (dialog, branch, broadcasts, roster, activities, leave, calendar):
         root.include(feature.router)
     return root
+
+
+def build_renderers() -> Renderers:
+    renderers = Renderers()
+    renderers.register(activities.ANNOUNCEMENT, activities.render_announcement)  # the live count
+    return renderers

@@ -173,8 +173,6 @@ class Activity(Base):
     onsite: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_remote: Mapped[bool] = mapped_column(Boolean, default=True)
     qr_secret: Mapped[str] = mapped_column(String(32))
-    announce_chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    announce_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -14,7 +14,6 @@ from handlers.kit.api import (
     Edit,
     FileRef,
     Keyboard,
-    OnSent,
     Queued,
     Refresh,
     Request,
@@ -78,19 +77,11 @@ class Context:
         assert self.request.user is not None
         return self.request.user.id
 
-    def reply(self, text: str, buttons: Keyboard | None = None, on_sent: OnSent | None = None) -> None:
-        self.send(self.request.chat.id, text, buttons, on_sent=on_sent)
+    def reply(self, text: str, buttons: Keyboard | None = None) -> None:
+        self.send(self.request.chat.id, text, buttons)
 
-    def send(
-        self,
-        chat_id: int,
-        text: str,
-        buttons: Keyboard | None = None,
-        *,
-        on_sent: OnSent | None = None,
-        fallback: Send | None = None,
-    ) -> None:
-        self.actions.append(Send(chat_id, text, buttons, on_sent, fallback))
+    def send(self, chat_id: int, text: str, buttons: Keyboard | None = None, *, fallback: Send | None = None) -> None:
+        self.actions.append(Send(chat_id, text, buttons, fallback))
 
     def edit(self, message_id: int, text: str, buttons: Keyboard | None = None) -> None:
         self.actions.append(Edit(self.request.chat.id, message_id, text, buttons))
@@ -132,12 +123,18 @@ class Context:
     async def enqueue_many(self, purpose: str, messages: list[Outgoing]) -> int:
         """Queue messages in this transaction; how many were new."""
         added = await queue_messages(self.session, self.now, purpose, messages)
-        if added and not any(isinstance(a, Queued) for a in self.actions):
-            self.actions.append(Queued())
+        if added:
+            self.queued()
         return added
 
-    def refresh(self, key: str, render: Callable[[AsyncSession], Awaitable[Edit | None]]) -> None:
-        self.actions.append(Refresh(key, render))
+    def queued(self) -> None:
+        """Rows were put in the outbox in this transaction: the sender should look after commit."""
+        if not any(isinstance(a, Queued) for a in self.actions):
+            self.actions.append(Queued())
+
+    def refresh(self, key: str) -> None:
+        """Redraw what ``key`` names ("announcement:12"); its kind's renderer is registered at assembly."""
+        self.actions.append(Refresh(key))
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.env.bot_username}?start={payload}"

@@ -285,14 +285,6 @@ async def record(session: AsyncSession, activity: Activity) -> Record:
     return Record(activity, present, on_leave, absent)
 
 
-async def set_announcement(session: AsyncSession, activity_id: int, chat_id: int, message_id: int) -> None:
-    await session.execute(
-        update(Activity)
-        .where(Activity.id == activity_id)
-        .values(announce_chat_id=chat_id, announce_message_id=message_id)
-    )
-
-
 async def held_between(session: AsyncSession, branch_id: int, kind: ActivityKind, start: datetime, end: datetime) -> bool:
     """Whether an activity of ``kind`` took place (or is set) in [start, end)."""
     found = await session.scalar(
