@@ -31,7 +31,7 @@ def _tables():
 
 
 def _key(activities):
-    return sa.literal('announce:') + sa.cast(activities.c.id, sa.String())
+    return sa.literal_column("'announce:'", sa.String()) + sa.cast(activities.c.id, sa.String())
 
 
 def upgrade() -> None:
@@ -54,8 +54,10 @@ def upgrade() -> None:
     op.execute(outbox.insert().from_select(
         ['key', 'purpose', 'chat_id', 'text', 'status', 'possibly_duplicate', 'attempts', 'not_before',
          'message_id', 'created_at', 'updated_at', 'sent_at'],
-        sa.select(key, sa.literal('announce'), activities.c.announce_chat_id, sa.literal(''), sa.literal('sent'),
-                  sa.false(), sa.literal(1), activities.c.created_at, activities.c.announce_message_id,
+        # Inline constants, not parameters: PostgreSQL types them by the columns they go into.
+        sa.select(key, sa.literal_column("'announce'"), activities.c.announce_chat_id, sa.literal_column("''"),
+                  sa.literal_column("'sent'"), sa.false(), sa.literal_column("1"), activities.c.created_at,
+                  activities.c.announce_message_id,
                   activities.c.created_at, activities.c.created_at, activities.c.created_at)
         .where(activities.c.announce_message_id.is_not(None), activities.c.announce_chat_id.is_not(None),
                ~sa.exists().where(outbox.c.key == key))))
