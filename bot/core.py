@@ -14,7 +14,7 @@ from bot.i18n import Catalogs
 from bot.limits import LimitConfig, Limits
 from bot.performer import Performer
 from bot.transport import Transport
-from handlers.app import build_events, build_router
+from handlers.app import build_events, build_renderers, build_router
 from handlers.broadcasts import upkeep
 from handlers.calendar import Reminders
 from handlers.kit.api import Request
@@ -72,7 +72,9 @@ class BotCore:
         shared = Limits(limits)  # replies and queued sends draw on the same allowance
         # A batch is ~50 ms of sending: enough to keep up, few messages in doubt after a crash.
         self.sender = Sender(db, transport, shared, clock, concurrency=max(4, math.ceil(limits.per_second / 20)))
-        self.performer = Performer(transport, db, clock, limits=shared, on_queued=self.sender.wake)
+        self.renderers = build_renderers()
+        self.performer = Performer(transport, db, clock, limits=shared, on_queued=self.sender.wake,
+                                   redraw=self.renderers.for_env(self.env))
         self.calendar = Calendar(db, Reminders(self.catalogs, clock), clock, grace=grace)
         self.leadership = Leadership(db)
         self.ticker = Ticker()

@@ -26,8 +26,8 @@ from handlers.kit.api import Button
 from storage import outbox
 from storage import updates as update_store
 from storage.db import Database
-from storage.models import OutboxMessage
-from storage.outbox import Status
+from storage.models import OutboxFile, OutboxMessage
+from storage.outbox import FINAL, Status
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,7 @@ class Sender:
     async def _deliver(self, rows: list[OutboxMessage]) -> None:
         async with self.db.session() as session:
             mine = await outbox.claim_many(session, [row.id for row in rows], self.clock())
+            files = await outbox.files(session, {row.upload_id for row in rows if row.id in mine and row.upload_id})
         rows = [row for row in rows if row.id in mine]  # the others went with another sender
         # Counted only now, after the claim's commit: a slow commit cannot bunch sends together.
         taken = []
@@ -153,7 +154,7 @@ class Sender:
             while (delay := self.limits.ready_at(row.chat_id) - self.limits.clock()) > 0:
                 await self.limits.sleep(delay)
             taken.append(self.limits.take(row.chat_id))
-        outcomes = await asyncio.gather(*(self._attempt(row) for row in rows))
+        outcomes = await asyncio.gather(*(self._attempt(row, files.get(row.upload_id)) for row in rows))
         for row, stamp in zip(rows, taken):
             self.limits.finished(row.chat_id, stamp)
         async with self.db.session() as session:
@@ -161,12 +162,15 @@ class Sender:
                 await outbox.settle(session, row.id, status, self.clock(), **extra)
                 if status == Status.UNREACHABLE and row.chat_id > 0:
                     await update_store.mark_unreachable(session, row.chat_id, self.clock())
+            # The bytes of a file are needed until the last row uploading it is done.
+            await outbox.release_files(session, {row.upload_id for row, (status, _) in zip(rows, outcomes)
+                                                 if row.upload_id and status in FINAL})
 
-    async def _attempt(self, row: OutboxMessage) -> tuple[Status, dict]:
+    async def _attempt(self, row: OutboxMessage, file: OutboxFile | None) -> tuple[Status, dict]:
         """Send one row; its new status and what to record. Never raises."""
         attempts = row.attempts + 1
         try:
-            return Status.SENT, {"message_id": await self._send(row)}
+            return Status.SENT, {"message_id": await self._send(row, file)}
         except RetryLater as exc:
             self.limits.pause(exc.retry_after)
             return Status.PENDING, {"error": str(exc), "not_before": self._later(exc.retry_after)}
@@ -193,8 +197,13 @@ class Sender:
     def _later(self, seconds: float) -> datetime:
         return self.clock() + timedelta(seconds=seconds)
 
-    async def _send(self, row: OutboxMessage) -> int:
+    async def _send(self, row: OutboxMessage, file: OutboxFile | None) -> int:
         buttons = _keyboard(row.buttons)
+        if row.upload_id is not None:  # a file the bot made: uploaded (multipart) under its name
+            if file is None or file.data is None:
+                raise Rejected(f"the file of outbox row {row.id} is gone")
+            upload = self.transport.send_photo if file.kind == "photo" else self.transport.send_document
+            return await upload(row.chat_id, file.data, file.filename, row.text or None)
         if row.photo:
             return await self.transport.send_photo(row.chat_id, row.photo, "photo.jpg", row.text or None)
         if row.document:

@@ -13,6 +13,7 @@ from typing import TypeVar
 from bot.limits import Limits
 from bot.transport import Rejected, RetryLater, Transient, Transport, Unreachable
 from handlers.kit.api import Action, Edit, Queued, Refresh, Send, SendDocument, SendPhoto, Toast
+from handlers.kit.renderers import Redraw
 from handlers.kit.textfit import MAX_CAPTION, split_text
 from storage import updates as update_store
 from storage.db import Database
@@ -23,7 +24,6 @@ T = TypeVar("T")
 
 @dataclass
 class _Pending:
-    render: Callable
     task: asyncio.Task | None = None
     last_run: float = 0.0  # when the last edit finished
     last_text: str | None = None
@@ -39,6 +39,7 @@ class Performer:
     max_attempts: int = 5
     limits: Limits = field(default_factory=Limits)
     on_queued: Callable[[], None] | None = None  # tells the outbox sender that rows were added
+    redraw: Redraw | None = None  # draws what a Refresh's key names (handlers.kit.renderers)
     _pending: dict[str, _Pending] = field(default_factory=dict)
 
     async def perform(self, actions: list[Action]) -> None:
@@ -73,11 +74,10 @@ class Performer:
 
     async def _send(self, action: Send) -> None:
         pieces = split_text(action.text)
-        message_id = None
         try:
             for i, piece in enumerate(pieces):
                 buttons = action.buttons if i == len(pieces) - 1 else None  # buttons under the end
-                message_id = await self._attempts(
+                await self._attempts(
                     action.chat_id, lambda piece=piece, buttons=buttons: self.transport.send_text(action.chat_id, piece, buttons)
                 )
         except (Unreachable, Rejected) as exc:
@@ -90,9 +90,6 @@ class Performer:
                     await update_store.mark_unreachable(session, action.chat_id, self.clock())
             if action.fallback is not None:
                 await self._send(action.fallback)
-            return
-        if action.on_sent is not None and message_id is not None:
-            await action.on_sent(message_id)
 
     async def _edit(self, action: Edit) -> None:
         try:
@@ -127,8 +124,7 @@ class Performer:
 
     # --- coalesced edits -----------------------------------------------------------------
     def _refresh(self, action: Refresh) -> None:
-        pending = self._pending.setdefault(action.key, _Pending(action.render))
-        pending.render = action.render
+        pending = self._pending.setdefault(action.key, _Pending())
         pending.dirty = True
         if pending.task is None or pending.task.done():
             pending.task = asyncio.create_task(self._run_refresh(action.key, pending))
@@ -140,8 +136,10 @@ class Performer:
                 await asyncio.sleep(delay)
             pending.dirty = False
             try:
+                if self.redraw is None:
+                    raise LookupError(f"nothing draws {key!r}: the performer has no renderers")
                 async with self.db.read() as session:  # only reads: never waits behind a writer
-                    edit = await pending.render(session)
+                    edit = await self.redraw(session, key)
                 if edit is not None and edit.text != pending.last_text:  # unchanged: no call at all
                     await self._edit(edit)
                     pending.last_text = edit.text

@@ -1,10 +1,11 @@
-"""All features assembled into one router."""
+"""All features assembled: one router, and the renderers of what a Refresh may name."""
 
 from __future__ import annotations
 
 from handlers import activities, branch, broadcasts, calendar, leave, roster
 from handlers.kit import dialog
 from handlers.kit.events import Subscribers
+from handlers.kit.renderers import Renderers
 from handlers.kit.router import Router
 
 
@@ -22,3 +23,9 @@ def build_events() -> Subscribers:
     subscribers = Subscribers()
     # Points and summaries subscribe here, e.g. subscribers.subscribe(CheckedIn, points.on_checked_in).
     return subscribers
+
+
+def build_renderers() -> Renderers:
+    renderers = Renderers()
+    renderers.register(activities.ANNOUNCEMENT, activities.render_announcement)  # the live count
+    return renderers

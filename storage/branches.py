@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Activity, Branch, Member, MemberRole
+from storage.models import Branch, Member, MemberRole, OutboxMessage
 from storage.roster import history
 from storage.rules.vocabulary import MembershipEvent, PartyStatus, Role
 
@@ -92,12 +92,16 @@ def save_settings(branch: Branch, settings: BranchSettings) -> None:
 
 
 async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> Branch | None:
-    """A group upgraded to a supergroup keeps its branch under the new chat id."""
+    """A group upgraded to a supergroup keeps its branch under the new chat id.
+
+    Its outbox rows follow: those still to send go to the new chat, and the ones sent (an
+    announcement whose live count is redrawn) are found there.
+    """
     branch = await by_chat(session, old_chat_id)
     if branch is None or await by_chat(session, new_chat_id) is not None:
         return None
     branch.chat_id = new_chat_id
     await session.execute(
-        update(Activity).where(Activity.announce_chat_id == old_chat_id).values(announce_chat_id=new_chat_id)
+        update(OutboxMessage).where(OutboxMessage.chat_id == old_chat_id).values(chat_id=new_chat_id)
     )
     return branch

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -191,8 +192,6 @@ class Activity(Base):
     onsite: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_remote: Mapped[bool] = mapped_column(Boolean, default=True)
     qr_secret: Mapped[str] = mapped_column(String(32))
-    announce_chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    announce_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -293,6 +292,7 @@ class OutboxMessage(Base):
     buttons: Mapped[list[Any] | None] = mapped_column(JSON)
     photo: Mapped[str | None] = mapped_column(String(200))  # a Telegram file_id
     document: Mapped[str | None] = mapped_column(String(200))  # a Telegram file_id
+    upload_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_files.id"), index=True)  # a file the bot made
     status: Mapped[str] = mapped_column(String(16))  # see storage.outbox.Status
     possibly_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -302,6 +302,23 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxFile(Base):
+    """A file the bot made (a chart, a ledger) that outbox rows upload; one file may go to many chats.
+
+    Kept apart so that the outbox stays light. The bytes are dropped once every row sending the
+    file is done; the name and size stay for the record.
+    """
+
+    __tablename__ = "outbox_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # "photo" (sendPhoto) or "document" (sendDocument)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Broadcast(Base):

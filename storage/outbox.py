@@ -12,10 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage
+from storage.models import OutboxFile, OutboxMessage
 from storage.upsert import insert_for
 
 
@@ -30,14 +30,46 @@ class Status(StrEnum):
 FINAL = (Status.SENT, Status.FAILED, Status.UNREACHABLE)
 
 
+async def add_file(session: AsyncSession, filename: str, kind: str, data: bytes, now: datetime) -> int:
+    """Keep a file the bot made for outbox rows to upload (``upload_id``); ``kind`` is photo or document."""
+    file = OutboxFile(filename=filename, kind=kind, size=len(data), data=data, created_at=now)
+    session.add(file)
+    await session.flush()
+    return file.id
+
+
+async def drop_unused_files(session: AsyncSession, file_ids: list[int]) -> None:
+    """Files no row refers to (their keys were queued before): nothing will ever send them."""
+    if file_ids:
+        await session.execute(delete(OutboxFile).where(
+            OutboxFile.id.in_(file_ids),
+            ~select(OutboxMessage.id).where(OutboxMessage.upload_id == OutboxFile.id).exists(),
+        ))
+
+
+async def files(session: AsyncSession, file_ids: set[int]) -> dict[int, OutboxFile]:
+    if not file_ids:
+        return {}
+    return {f.id: f for f in await session.scalars(select(OutboxFile).where(OutboxFile.id.in_(file_ids)))}
+
+
+async def release_files(session: AsyncSession, file_ids: set[int]) -> None:
+    """Drop the bytes of files that every row sending them is done with (sent, or never will be)."""
+    if file_ids:
+        unfinished = select(OutboxMessage.id).where(
+            OutboxMessage.upload_id == OutboxFile.id, OutboxMessage.status.not_in([s.value for s in FINAL]))
+        await session.execute(update(OutboxFile).where(
+            OutboxFile.id.in_(file_ids), OutboxFile.data.is_not(None), ~unfinished.exists()).values(data=None))
+
+
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> int:
     """Queue messages (dicts of key, purpose, chat_id, text and optionally buttons, photo, document,
-    not_before); a key queued before is left alone. Returns how many were new."""
+    upload_id, not_before); a key queued before is left alone. Returns how many were new."""
     added = 0
     for start in range(0, len(rows), 500):  # stay well under the backends' parameter limits
         chunk = [
             {
-                "buttons": None, "photo": None, "document": None, "not_before": now,
+                "buttons": None, "photo": None, "document": None, "upload_id": None, "not_before": now,
                 **row,
                 "status": Status.PENDING.value, "possibly_duplicate": False, "attempts": 0,
                 "created_at": now, "updated_at": now,

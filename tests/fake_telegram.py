@@ -150,8 +150,9 @@ class Call:
     """One HTTP request the bot made, with the decoded parameters and the answer it got.
 
     ``at`` is ``time.monotonic()`` when the answer was produced.  Uploaded files appear in
-    ``params`` as ``_file_bytes`` / ``_file_name``.  ``chat_id`` is the chat the call acted on
-    (for ``answerCallbackQuery``: the chat of the pressed message), when there is one.
+    ``params`` as ``_file_bytes`` / ``_file_name`` / ``_file_size``, with ``_uploaded`` when the
+    bytes came in the request (multipart) rather than as a file_id.  ``chat_id`` is the chat the
+    call acted on (for ``answerCallbackQuery``: the chat of the pressed message), when there is one.
     """
 
     method: str
@@ -1252,6 +1253,7 @@ class FakeTelegram:
             if not upload.content:
                 raise _bad("file must be non-empty")
             params["_file_bytes"], params["_file_name"] = upload.content, upload.filename
+            params["_file_size"], params["_uploaded"] = len(upload.content), True
             if field_name == "photo":
                 return self._store_file(upload.content, "photos", None, "image/jpeg"), True
             mime = mimetypes.guess_type(upload.filename)[0] or "application/octet-stream"

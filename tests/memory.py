@@ -23,6 +23,7 @@ class Sent:
     kind: str = "text"  # text, photo, document
     data: bytes | None = None
     edits: list[str] = field(default_factory=list)
+    filename: str | None = None  # of an upload
 
     def button(self, label: str) -> str:
         for row in self.buttons or []:
@@ -69,12 +70,15 @@ class MemoryTransport:
         self._fail(chat_id)
         if chat_id > 0 and chat_id not in self.started:
             raise Unreachable("Forbidden: bot can't initiate conversation with a user")
-        item = Sent(chat_id, caption or "", None, next(self.ids), "photo", data if isinstance(data, bytes) else data.encode())
+        item = Sent(chat_id, caption or "", None, next(self.ids), "photo", data if isinstance(data, bytes) else data.encode(),
+                    filename=filename if isinstance(data, bytes) else None)
         self.sent.append(item)
         return item.message_id
 
     async def send_document(self, chat_id, data, filename, caption):
-        item = Sent(chat_id, caption or "", None, next(self.ids), "document", data)
+        self._fail(chat_id)
+        item = Sent(chat_id, caption or "", None, next(self.ids), "document", data,
+                    filename=filename if isinstance(data, bytes) else None)
         self.sent.append(item)
         return item.message_id
 

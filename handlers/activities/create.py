@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.api import Edit, Keyboard
-from handlers.kit.context import Context
-from handlers.kit.i18n import N_, Gettext
+from handlers.kit.context import Context, Env, queue_message
+from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, audience_text, local_time, lookup
+from handlers.kit.renderers import refresh_key
 from handlers.kit.router import PRIVATE, Router, button, int_arg
 from handlers.kit.when import parse_end, parse_start
 from storage import outbox
@@ -67,27 +68,47 @@ async def announcement(
 
 
 def announcement_key(activity_id: int) -> str:
-    """The outbox key of an activity's group announcement, when the calendar posted it."""
+    """The outbox key of an activity's group announcement; its row holds where the message is."""
     return f"announce:{activity_id}"
+
+
+async def announce(session: AsyncSession, now: datetime, activity: Activity, branch: Branch, catalogs: Catalogs) -> bool:
+    """Post the announcement in the branch's group, through the outbox: /new and the calendar alike.
+
+    False if it was queued before. The sender wakes on the commit (``Queued``), so it goes at once.
+    """
+    text, buttons = await announcement(session, activity, branch, catalogs.gettext(branch.locale))
+    return await queue_message(session, now, announcement_key(activity.id), branch.chat_id, text, buttons,
+                               purpose="announce")
+
+
+async def announcement_at(session: AsyncSession, activity_id: int) -> tuple[int, int] | None:
+    """Where an activity's announcement is, (chat id, message id), once it has been posted.
+
+    A group that became a supergroup takes its outbox rows along (storage.branches.move_chat).
+    """
+    return await outbox.message_id_of(session, announcement_key(activity_id))
+
+
+ANNOUNCEMENT = "announcement"  # the kind of Refresh that redraws an announcement's live count
 
 
 def refresh_announcement(ctx: Context, activity_id: int) -> None:
     """Ask for the live count to be redrawn; bursts of check-ins become one edit."""
-    catalogs = ctx.env.catalogs
+    ctx.refresh(refresh_key(ANNOUNCEMENT, activity_id))
 
-    async def render(session: AsyncSession) -> Edit | None:
-        activity = await activity_store.get(session, activity_id)
-        if activity is None:
-            return None
-        where = ((activity.announce_chat_id, activity.announce_message_id) if activity.announce_message_id
-                 else await outbox.message_id_of(session, announcement_key(activity.id)))  # a scheduled one
-        if where is None:
-            return None
-        branch = await session.get(Branch, activity.branch_id)
-        text, buttons = await announcement(session, activity, branch, catalogs.gettext(branch.locale))
-        return Edit(where[0], where[1], text, buttons)
 
-    ctx.refresh(f"announcement:{activity_id}", render)
+async def render_announcement(session: AsyncSession, env: Env, arg: str) -> Edit | None:
+    """The announcement as it reads now, as an edit of the posted message (none before it is posted)."""
+    activity = await activity_store.get(session, int(arg))
+    if activity is None:
+        return None
+    where = await announcement_at(session, activity.id)
+    if where is None:
+        return None
+    branch = await session.get(Branch, activity.branch_id)
+    text, buttons = await announcement(session, activity, branch, env.catalogs.gettext(branch.locale))
+    return Edit(where[0], where[1], text, buttons)
 
 
 # --- creating an activity --------------------------------------------------------------------
@@ -235,16 +256,8 @@ async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft) -
         now=ctx.now,
     )
     await access.log(ctx, officer, "activity.create", target=f"#{activity.id} {activity.title}")
-    group_t = ctx.t_branch(branch)
-    text, buttons = await announcement(ctx.session, activity, branch, group_t)
-    activity_id = activity.id
-    db = ctx.env.db
-
-    async def remember(message_id: int) -> None:
-        async with db.session() as session:
-            await activity_store.set_announcement(session, activity_id, branch.chat_id, message_id)
-
-    ctx.send(branch.chat_id, text, buttons, on_sent=remember)
+    if await announce(ctx.session, ctx.now, activity, branch, ctx.env.catalogs):
+        ctx.queued()
     hint = (N_("Created and announced in the group as #{number}. /qr {number} gives the check-in QR code for the room.")
             if activity.onsite else
             N_("Created and announced in the group as #{number}. /record {number} shows who came."))

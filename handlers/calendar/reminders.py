@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.activities import announcement, announcement_key, describe, render_record
+from handlers.activities import announce, describe, render_record
 from handlers.kit.access import ALLOWED, Can
 from handlers.kit.context import queue_message, user_locale
 from handlers.kit.i18n import N_, Catalogs, Gettext
@@ -73,9 +73,7 @@ class Reminders:
 
     async def announce(self, session: AsyncSession, activity: Activity) -> None:
         branch = await session.get(Branch, activity.branch_id)
-        text, buttons = await announcement(session, activity, branch, self.catalogs.gettext(branch.locale))
-        activity.announce_chat_id = branch.chat_id
-        await self._queue(session, announcement_key(activity.id), branch.chat_id, text, buttons)
+        await announce(session, self.now(), activity, branch, self.catalogs)
 
     async def activity_reminder(self, session: AsyncSession, activity: Activity, key: str) -> None:
         branch = await session.get(Branch, activity.branch_id)

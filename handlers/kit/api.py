@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 
 class ChatType(StrEnum):
@@ -90,7 +88,6 @@ class Button:
 
 
 Keyboard = list[list[Button]]
-OnSent = Callable[[int], Awaitable[None]]
 
 
 @dataclass
@@ -98,7 +95,6 @@ class Send:
     chat_id: int
     text: str
     buttons: Keyboard | None = None
-    on_sent: OnSent | None = None  # gets the message id, e.g. to remember an announcement
     # Private messages may fail (never started, blocked): what to send instead, if anything.
     fallback: Send | None = None
 
@@ -109,6 +105,17 @@ class Edit:
     message_id: int
     text: str
     buttons: Keyboard | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot made (a chart, an .xlsx ledger) to send through the outbox as an upload.
+
+    Pass the same one to many messages and it is stored once.
+    """
+
+    filename: str
+    data: bytes = field(repr=False)
 
 
 @dataclass
@@ -139,10 +146,12 @@ class Toast:
 
 @dataclass
 class Refresh:
-    """Ask for ``render`` to be run and its edit applied soon, coalescing repeated asks per key."""
+    """Redraw what ``key`` names ("announcement:12") soon, coalescing repeated asks per key.
+
+    The renderer is the one registered for the key's kind (see handlers.kit.renderers).
+    """
 
     key: str
-    render: Callable[[Any], Awaitable[Edit | None]]  # gets a fresh read-only storage session
 
 
 @dataclass

@@ -14,7 +14,6 @@ from handlers.kit.api import (
     Edit,
     FileRef,
     Keyboard,
-    OnSent,
     Queued,
     Refresh,
     Request,
@@ -22,6 +21,7 @@ from handlers.kit.api import (
     SendDocument,
     SendPhoto,
     Toast,
+    Upload,
 )
 from handlers.kit.events import Subscribers
 from handlers.kit.i18n import Catalogs, Gettext
@@ -79,19 +79,11 @@ class Context:
         assert self.request.user is not None
         return self.request.user.id
 
-    def reply(self, text: str, buttons: Keyboard | None = None, on_sent: OnSent | None = None) -> None:
-        self.send(self.request.chat.id, text, buttons, on_sent=on_sent)
+    def reply(self, text: str, buttons: Keyboard | None = None) -> None:
+        self.send(self.request.chat.id, text, buttons)
 
-    def send(
-        self,
-        chat_id: int,
-        text: str,
-        buttons: Keyboard | None = None,
-        *,
-        on_sent: OnSent | None = None,
-        fallback: Send | None = None,
-    ) -> None:
-        self.actions.append(Send(chat_id, text, buttons, on_sent, fallback))
+    def send(self, chat_id: int, text: str, buttons: Keyboard | None = None, *, fallback: Send | None = None) -> None:
+        self.actions.append(Send(chat_id, text, buttons, fallback))
 
     def edit(self, message_id: int, text: str, buttons: Keyboard | None = None) -> None:
         self.actions.append(Edit(self.request.chat.id, message_id, text, buttons))
@@ -121,21 +113,30 @@ class Context:
         buttons: Keyboard | None = None,
         *,
         purpose: str,
-        photo: str | None = None,
-        document: str | None = None,
+        photo: str | Upload | None = None,
+        document: str | Upload | None = None,
     ) -> bool:
-        """Queue a message in this transaction for the outbox sender; False if ``key`` was queued before."""
+        """Queue a message in this transaction for the outbox sender; False if ``key`` was queued before.
+
+        ``photo`` and ``document`` are a Telegram file_id, or an ``Upload`` of a file the bot made.
+        """
         return await self.enqueue_many(purpose, [Outgoing(key, chat_id, text, buttons, photo, document)]) > 0
 
     async def enqueue_many(self, purpose: str, messages: list[Outgoing]) -> int:
         """Queue messages in this transaction; how many were new."""
         added = await queue_messages(self.session, self.now, purpose, messages)
-        if added and not any(isinstance(a, Queued) for a in self.actions):
-            self.actions.append(Queued())
+        if added:
+            self.queued()
         return added
 
-    def refresh(self, key: str, render: Callable[[AsyncSession], Awaitable[Edit | None]]) -> None:
-        self.actions.append(Refresh(key, render))
+    def queued(self) -> None:
+        """Rows were put in the outbox in this transaction: the sender should look after commit."""
+        if not any(isinstance(a, Queued) for a in self.actions):
+            self.actions.append(Queued())
+
+    def refresh(self, key: str) -> None:
+        """Redraw what ``key`` names ("announcement:12"); its kind's renderer is registered at assembly."""
+        self.actions.append(Refresh(key))
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.env.bot_username}?start={payload}"
@@ -152,8 +153,8 @@ class Outgoing:
     chat_id: int
     text: str
     buttons: Keyboard | None = None
-    photo: str | None = None  # a Telegram file_id
-    document: str | None = None
+    photo: str | Upload | None = None  # a Telegram file_id, or a file the bot made
+    document: str | Upload | None = None
 
 
 async def queue_messages(session: AsyncSession, now: datetime, purpose: str, messages: list[Outgoing]) -> int:
@@ -162,8 +163,15 @@ async def queue_messages(session: AsyncSession, now: datetime, purpose: str, mes
     Returns how many rows were new (keys queued before are left alone).
     """
     rows = []
+    uploads: dict[tuple[int, str], int] = {}  # one stored file per Upload, however many messages carry it
     for message in messages:
         media = message.photo or message.document
+        upload_id = None
+        for kind, value in (("photo", message.photo), ("document", message.document)):
+            if isinstance(value, Upload):
+                if (id(value), kind) not in uploads:
+                    uploads[id(value), kind] = await outbox.add_file(session, value.filename, kind, value.data, now)
+                upload_id = uploads[id(value), kind]
         pieces = split_text(message.text, MAX_CAPTION if media else MAX_TEXT)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
@@ -173,10 +181,13 @@ async def queue_messages(session: AsyncSession, now: datetime, purpose: str, mes
                 "chat_id": message.chat_id,
                 "text": piece,
                 "buttons": [[b.__dict__ for b in row] for row in message.buttons] if message.buttons and last else None,
-                "photo": message.photo if i == 0 else None,
-                "document": message.document if i == 0 else None,
+                "photo": message.photo if i == 0 and isinstance(message.photo, str) else None,
+                "document": message.document if i == 0 and isinstance(message.document, str) else None,
+                "upload_id": upload_id if i == 0 else None,
             })
-    return await outbox.enqueue(session, rows, now)
+    added = await outbox.enqueue(session, rows, now)
+    await outbox.drop_unused_files(session, list(uploads.values()))
+    return added
 
 
 async def queue_message(
@@ -188,8 +199,8 @@ async def queue_message(
     buttons: Keyboard | None = None,
     *,
     purpose: str,
-    photo: str | None = None,
-    document: str | None = None,
+    photo: str | Upload | None = None,
+    document: str | Upload | None = None,
 ) -> bool:
     """One message for the outbox; False if its key was queued before."""
     return await queue_messages(session, now, purpose, [Outgoing(key, chat_id, text, buttons, photo, document)]) > 0

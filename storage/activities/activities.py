@@ -450,14 +450,6 @@ async def participation(
     return found
 
 
-async def set_announcement(session: AsyncSession, activity_id: int, chat_id: int, message_id: int) -> None:
-    await session.execute(
-        update(Activity)
-        .where(Activity.id == activity_id)
-        .values(announce_chat_id=chat_id, announce_message_id=message_id)
-    )
-
-
 async def held_between(
     session: AsyncSession,
     branch_id: int,
