@@ -2,7 +2,14 @@
 
 from handlers.activities import checkin, create, record
 from handlers.activities.checkin import not_expected, pick_activity
-from handlers.activities.create import announcement, announcement_key, describe, refresh_announcement
+from handlers.activities.create import (
+    AskLeave,
+    CheckIn,
+    announcement,
+    announcement_key,
+    describe,
+    refresh_announcement,
+)
 from handlers.activities.record import render_record
 from handlers.kit.router import Router
 
@@ -11,6 +18,7 @@ for _part in (create, checkin, record):
     router.include(_part.router)
 
 __all__ = [
+    "AskLeave", "CheckIn",
     "announcement", "announcement_key", "describe", "not_expected", "pick_activity", "refresh_announcement",
     "render_record", "router",
 ]

@@ -129,19 +129,14 @@ def _settings_text(ctx: Context, branch) -> str:
     )
 
 
-@router.command("settings", menu=N_("show the branch settings"))
+@router.command("settings", menu=N_("show the branch settings"), can=Can.VIEW_RECORDS)
 async def show_settings(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.VIEW_RECORDS)
-    if found:
-        ctx.reply(_settings_text(ctx, found[1]))
+    ctx.reply(_settings_text(ctx, ctx.branch))
 
 
-@router.command("set")
+@router.command("set", can=Can.CHANGE_SETTINGS)
 async def change_setting(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.CHANGE_SETTINGS)
-    if found is None:
-        return
-    member, branch = found
+    member, branch = ctx.actor, ctx.branch
     key_text, _, value = ctx.request.args.strip().partition(" ")
     value = value.strip()
     key = lookup(SETTING_WORDS, key_text)
@@ -182,10 +177,7 @@ async def change_setting(ctx: Context) -> None:
 
 
 async def _role_change(ctx: Context, grant: bool) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ROLES)
-    if found is None:
-        return
-    actor, branch = found
+    actor, branch = ctx.actor, ctx.branch
     parts = ctx.request.args.split()
     role = lookup(ROLE_WORDS, parts[-1]) if len(parts) >= 2 else None
     if role is None:
@@ -211,12 +203,12 @@ async def _role_change(ctx: Context, grant: bool) -> None:
     ctx.reply(ctx.t(N_("{name}: {roles}.")).format(name=member.name, roles=roles))
 
 
-@router.command("grant", menu=N_("give someone an officer role"))
+@router.command("grant", menu=N_("give someone an officer role"), can=Can.MANAGE_ROLES)
 async def grant(ctx: Context) -> None:
     await _role_change(ctx, grant=True)
 
 
-@router.command("revoke")
+@router.command("revoke", can=Can.MANAGE_ROLES)
 async def revoke(ctx: Context) -> None:
     await _role_change(ctx, grant=False)
 
@@ -232,12 +224,9 @@ async def choose_language(ctx: Context) -> None:
     ctx.reply(ctx.env.catalogs.gettext(locale)(N_("I will speak English with you.")))
 
 
-@router.command("me", chats=PRIVATE, menu=N_("your own profile"))
+@router.command("me", chats=PRIVATE, menu=N_("your own profile"), member=True)
 async def profile(ctx: Context) -> None:
-    found = await access.me(ctx)
-    if found is None:
-        return
-    member, branch = found
+    member, branch = ctx.actor, ctx.branch
     t = ctx.t
     lines = [
         t(N_("{name}, {branch}")).format(name=member.name, branch=branch.name),

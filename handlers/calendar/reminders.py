@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.activities import announcement, announcement_key, describe, render_record
+from handlers.activities import AskLeave, announcement, announcement_key, describe, render_record
 from handlers.kit.access import ALLOWED, Can
 from handlers.kit.context import queue_message, user_locale
 from handlers.kit.i18n import N_, Catalogs, Gettext
@@ -71,7 +71,7 @@ class Reminders:
             session, branch, pending, key,
             lambda t, m: t(N_("Reminder, {name}: you are expected at")).format(name=m.name) + "\n"
             + describe(t, activity, branch) + "\n" + t(N_("If you cannot come, ask for leave.")),
-            lambda t: [[button(t(N_("Ask for leave")), "lv", activity.id)]],
+            lambda t: [[button(t(N_("Ask for leave")), AskLeave(activity.id))]],
         )
 
     async def dues_reminder(self, session: AsyncSession, rule: ScheduleRule, deadline: datetime, key: str) -> None:
