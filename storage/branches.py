@@ -2,42 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Activity, Branch, Member, MemberRole
+from storage.rules import settings as rules_settings
 from storage.rules.vocabulary import PartyStatus, Role
 
 
-@dataclass(frozen=True)
 class BranchSettings:
-    """Local practice a secretary can change with /set; stored as JSON on the branch."""
+    """A branch's local practice, stored as JSON on the branch; the entries, their defaults and
+    ranges are in ``storage.rules.settings.REGISTRY``. Read one as ``BranchSettings.of(branch).invite_days``."""
 
-    checkin_before_minutes: int = 30  # the check-in window opens this long before the start
-    checkin_after_minutes: int = 0  # and closes this long after the end
-    invite_days: int = 14  # personal invite links expire after this many days
-    nudge_after_hours: int = 24  # remind who has not tapped 收到 after this long (0: never)
-    nudge_max: int = 2  # and at most this many times
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, int]) -> None:
+        self.values = values
 
     @classmethod
     def of(cls, branch: Branch) -> BranchSettings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (branch.settings or {}).items() if k in known})
+        return cls(rules_settings.REGISTRY.values(branch.settings))
+
+    def __getattr__(self, name: str) -> int:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(f"no branch setting {name!r}") from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BranchSettings) and other.values == self.values
+
+    def __repr__(self) -> str:
+        return f"BranchSettings({self.values!r})"
 
     def with_value(self, name: str, value: int) -> BranchSettings:
-        return BranchSettings(**{**asdict(self), name: value})
-
-
-LIMITS = {
-    "checkin_before_minutes": (0, 24 * 60),
-    "checkin_after_minutes": (0, 24 * 60),
-    "invite_days": (1, 90),
-    "nudge_after_hours": (0, 24 * 14),
-    "nudge_max": (0, 10),
-}
+        if name not in self.values:
+            raise KeyError(name)
+        return BranchSettings({**self.values, name: value})
 
 
 async def by_chat(session: AsyncSession, chat_id: int) -> Branch | None:
@@ -76,7 +79,7 @@ async def create_branch(
 
 
 def save_settings(branch: Branch, settings: BranchSettings) -> None:
-    branch.settings = asdict(settings)
+    branch.settings = dict(settings.values)
 
 
 async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> Branch | None:
