@@ -225,16 +225,16 @@ class Callback:
 
 def decode(data: str | None) -> Callback | None:
     """The button pressed, or None for anything we did not make; never raises."""
-    if not data or len(data.encode()) > MAX_BYTES:
-        return None
-    prefix, sep, rest = data.partition(SEPARATOR)
-    kind = _KINDS.get(prefix)
-    if kind is None:
-        return None
-    parts = rest.split(SEPARATOR, len(kind.codec) - 1)  # a Text last field keeps its ':'
-    if not sep or len(parts) != len(kind.codec):
-        return None
     try:
+        if not data or len(data.encode()) > MAX_BYTES:  # a lone surrogate cannot be encoded: ValueError
+            return None
+        prefix, sep, rest = data.partition(SEPARATOR)
+        kind = _KINDS.get(prefix)
+        if kind is None:
+            return None
+        parts = rest.split(SEPARATOR, len(kind.codec) - 1)  # a Text last field keeps its ':'
+        if not sep or len(parts) != len(kind.codec):
+            return None
         return kind(**{name: f.decode(part) for (name, f), part in zip(kind.codec, parts)})
     except ValueError:  # Invalid, or a decoded value the kind refuses
         return None
