@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
     pot = "bot/locales/branchbot.pot"
     babel = str(BIN / "pybabel")
     return run(babel, "extract", "-F", "babel.cfg", "-k", "N_", "--no-default-keywords", "--add-location=file",
-               "--no-wrap", "--project=branchbot", "-o", pot, "handlers", "bot") or run(
+               "--no-wrap", "--project=branchbot", "-o", pot, "handlers", "bot", "storage/rules") or run(
         babel, "update", "-i", pot, "-d", "bot/locales", "-D", "branchbot", "-l", "zh_CN", "--init-missing",
         "--no-wrap", "--no-fuzzy-matching", "--ignore-obsolete")
 

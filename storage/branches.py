@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -10,39 +9,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Branch, Member, MemberRole, OutboxMessage
 from storage.roster import history
+from storage.rules import settings as rules_settings
 from storage.rules.vocabulary import MembershipEvent, PartyStatus, Role
 
 
-@dataclass(frozen=True)
 class BranchSettings:
-    """Local practice a secretary can change with /set; stored as JSON on the branch."""
+    """A branch's local practice, stored as JSON on the branch; the entries, their defaults and
+    ranges are in ``storage.rules.settings.REGISTRY``. Read one as ``BranchSettings.of(branch).invite_days``."""
 
-    checkin_before_minutes: int = 30  # the check-in window opens this long before the start
-    checkin_after_minutes: int = 0  # and closes this long after the end
-    invite_days: int = 14  # personal invite links expire after this many days
-    nudge_after_hours: int = 24  # remind who has not tapped 收到 after this long (0: never)
-    nudge_max: int = 2  # and at most this many times
-    leave_before_minutes: int = 0  # leave is asked in advance: at least this long before the start
-    proxy_checkin_hours: int = 72  # officers may check someone in until this long after check-in closed
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, int]) -> None:
+        self.values = values
 
     @classmethod
     def of(cls, branch: Branch) -> BranchSettings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (branch.settings or {}).items() if k in known})
+        return cls(rules_settings.REGISTRY.values(branch.settings))
+
+    def __getattr__(self, name: str) -> int:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(f"no branch setting {name!r}") from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BranchSettings) and other.values == self.values
+
+    def __repr__(self) -> str:
+        return f"BranchSettings({self.values!r})"
 
     def with_value(self, name: str, value: int) -> BranchSettings:
-        return BranchSettings(**{**asdict(self), name: value})
-
-
-LIMITS = {
-    "checkin_before_minutes": (0, 24 * 60),
-    "checkin_after_minutes": (0, 24 * 60),
-    "invite_days": (1, 90),
-    "nudge_after_hours": (0, 24 * 14),
-    "nudge_max": (0, 10),
-    "leave_before_minutes": (0, 7 * 24 * 60),
-    "proxy_checkin_hours": (0, 24 * 31),
-}
+        if name not in self.values:
+            raise KeyError(name)
+        return BranchSettings({**self.values, name: value})
 
 
 async def by_chat(session: AsyncSession, chat_id: int) -> Branch | None:
@@ -88,7 +87,7 @@ async def create_branch(
 
 def save_settings(branch: Branch, settings: BranchSettings) -> None:
     # Other keys of the JSON (e.g. storage.rules.meetings.SETTINGS_KEY) are kept.
-    branch.settings = {**(branch.settings or {}), **asdict(settings)}
+    branch.settings = {**(branch.settings or {}), **settings.values}
 
 
 async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> Branch | None:

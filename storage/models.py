@@ -68,7 +68,7 @@ class Branch(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
     timezone: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(16))
-    # Local practice (check-in window, invite lifetime, ...): see storage.branches.BranchSettings for defaults.
+    # Local practice (check-in window, invite lifetime, ...): see storage.rules.settings for the entries and defaults.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -4,6 +4,8 @@ from handlers.activities import checkin, create, record
 from handlers.activities.checkin import not_for_you, pick_activity
 from handlers.activities.create import (
     ANNOUNCEMENT,
+    AskLeave,
+    CheckIn,
     announce,
     announcement_at,
     announcement_key,
@@ -19,6 +21,6 @@ for _part in (create, checkin, record):
     router.include(_part.router)
 
 __all__ = [
-    "ANNOUNCEMENT", "announce", "announcement_at", "announcement_key", "describe", "not_for_you", "pick_activity",
+    "ANNOUNCEMENT", "AskLeave", "CheckIn", "announce", "announcement_at", "announcement_key", "describe", "not_for_you", "pick_activity",
     "refresh_announcement", "render_announcement", "render_record", "router",
 ]

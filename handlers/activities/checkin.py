@@ -7,13 +7,13 @@ import io
 
 import segno
 
-from handlers.activities.create import NO_SUCH_ACTIVITY, describe, refresh_announcement
+from handlers.activities.create import NO_SUCH_ACTIVITY, CheckIn, describe, refresh_announcement
 from handlers.kit import access, events
 from handlers.kit.access import Can
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_
 from handlers.kit.labels import audience_text, local_time
-from handlers.kit.router import PRIVATE, Router, callback_args, int_arg
+from handlers.kit.router import PRIVATE, Router, int_arg
 from handlers.roster import named
 from storage.activities import activities as activity_store
 from storage.activities.activities import CheckinOutcome
@@ -66,10 +66,9 @@ async def _activity_in_branch(ctx: Context, activity_id: int | None) -> tuple[Ac
     return await activity_store.for_checkin(ctx.session, activity_id, ctx.user_id) if activity_id else None
 
 
-@router.callback("ci")
-async def button_check_in(ctx: Context) -> None:
-    args = callback_args(ctx, 1)
-    found = await _activity_in_branch(ctx, int_arg(args[0]) if args else None)
+@router.callback(CheckIn)
+async def button_check_in(ctx: Context, pressed: CheckIn) -> None:
+    found = await _activity_in_branch(ctx, pressed.activity)
     if found is None:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return
@@ -100,12 +99,9 @@ async def pick_activity(ctx: Context, branch: Branch, number: str) -> Activity |
     return candidates[0]
 
 
-@router.command("checkin", menu=N_("check in to the activity open now"))
+@router.command("checkin", menu=N_("check in to the activity open now"), member=True)
 async def command_check_in(ctx: Context) -> None:
-    found = await access.me(ctx)
-    if found is None:
-        return
-    member, branch = found
+    member, branch = ctx.actor, ctx.branch
     activity = await pick_activity(ctx, branch, ctx.request.args.strip())
     if activity is not None:
         ctx.reply(await check_in(ctx, activity, member, branch, CheckinMethod.COMMAND))
@@ -135,12 +131,9 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
-@router.command("qr", chats=PRIVATE, menu=N_("check-in QR code for the room"))
+@router.command("qr", chats=PRIVATE, menu=N_("check-in QR code for the room"), can=Can.MANAGE_ACTIVITIES)
 async def qr(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     number = ctx.request.args.strip()
     activity = await pick_activity(ctx, branch, number) if number else await _next_activity(ctx, branch)
     if activity is None:
@@ -160,12 +153,9 @@ async def _next_activity(ctx: Context, branch: Branch) -> Activity | None:
     return min(upcoming, key=lambda a: a.starts_at)
 
 
-@router.command("checkin_for", chats=PRIVATE)
+@router.command("checkin_for", chats=PRIVATE, can=Can.CHECK_IN_OTHERS)
 async def check_in_for(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.CHECK_IN_OTHERS)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     words = ctx.request.args.split()
     number = words.pop() if len(words) > 1 and words[-1].lstrip("#").isdigit() else ""
     name = " ".join(words)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.api import Edit, Keyboard
+from handlers.kit.callbacks import ID, INDEX, AnyOf, Callback, Choice
 from handlers.kit.context import Context, Env, queue_message
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, audience_text, local_time, lookup
 from handlers.kit.renderers import refresh_key
-from handlers.kit.router import PRIVATE, Router, button, int_arg
+from handlers.kit.router import PRIVATE, Router, button
 from handlers.kit.when import parse_end, parse_start
 from storage import outbox
 from storage.activities import activities as activity_store
@@ -26,6 +28,27 @@ from storage.rules import attendance as attendance_rules
 from storage.rules.vocabulary import ActivityKind, Audience
 
 router = Router()
+
+
+class CheckIn(Callback, prefix="ci"):
+    activity: Annotated[int, ID]
+
+
+class AskLeave(Callback, prefix="lv"):
+    activity: Annotated[int, ID]
+
+
+class NewKind(Callback, prefix="nk"):
+    kind: Annotated[ActivityKind, Choice(*ActivityKind)]
+
+
+class NewAudience(Callback, prefix="na"):
+    pick: Annotated[str | int, AnyOf(Choice("b", "c"), INDEX)]  # branch, committee, or a party group's index
+
+
+class NewConfirm(Callback, prefix="nc"):
+    choice: Annotated[str, Choice("ok", "no")]
+
 
 CHECK_IN = N_("Check in")
 ASK_LEAVE = N_("Ask for leave")
@@ -63,7 +86,7 @@ async def announcement(
         lines.append(t(N_("Check-in opens at {opens}.")).format(opens=opens))
     lines.append(t(N_("Checked in {present}/{expected} · on leave {leave}")).format(
         present=counts.present, expected=counts.expected, leave=counts.on_leave))
-    buttons = [[button(t(CHECK_IN), "ci", activity.id), button(t(ASK_LEAVE), "lv", activity.id)]]
+    buttons = [[button(t(CHECK_IN), CheckIn(activity.id)), button(t(ASK_LEAVE), AskLeave(activity.id))]]
     return "\n".join(lines), buttons
 
 
@@ -204,12 +227,9 @@ async def _party_groups(ctx: Context, branch: Branch) -> list[str]:
 ONE_LINE_FIELDS = ("kind", "title", "start", "end", "place", "audience", "flags")
 
 
-@router.command("new", chats=PRIVATE, menu=N_("create an activity"))
+@router.command("new", chats=PRIVATE, menu=N_("create an activity"), can=Can.MANAGE_ACTIVITIES)
 async def new_activity(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     args = ctx.request.args.strip()
     if not args:
         await dialog.begin(ctx, "new_activity", "kind", {})
@@ -267,7 +287,7 @@ async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft) -
 
 def _kind_buttons(t: Gettext) -> Keyboard:
     kinds = list(ActivityKind)
-    return [[button(t(KIND[k]), "nk", k.value) for k in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
+    return [[button(t(KIND[k]), NewKind(k)) for k in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
 
 
 # The guided dialog: one question per step, answers kept in the conversation row.
@@ -310,8 +330,8 @@ async def _ask(ctx: Context, branch: Branch, step: str, data: dict) -> None:
     t = ctx.t
     if step == "audience":
         groups = data.get("groups", [])
-        rows = [[button(t(N_("Whole branch")), "na", "b"), button(t(N_("Branch committee")), "na", "c")]]
-        rows += [[button(g, "na", i)] for i, g in enumerate(groups)]
+        rows = [[button(t(N_("Whole branch")), NewAudience("b")), button(t(N_("Branch committee")), NewAudience("c"))]]
+        rows += [[button(g, NewAudience(i))] for i, g in enumerate(groups)]
         ctx.reply(t(QUESTIONS["audience"]), rows)
     elif step == "confirm":
         draft = _draft_from(data)
@@ -322,7 +342,7 @@ async def _ask(ctx: Context, branch: Branch, step: str, data: dict) -> None:
             t(N_("For: {audience}")).format(audience=audience_text(t, draft.audience, draft.audience_group)),
         ])
         ctx.reply(summary + "\n\n" + t(N_("Create it and announce it in the group?")),
-                  [[button(t(N_("Create and announce")), "nc", "ok"), button(t(N_("Cancel")), "nc", "no")]])
+                  [[button(t(N_("Create and announce")), NewConfirm("ok")), button(t(N_("Cancel")), NewConfirm("no"))]])
     else:
         ctx.reply(t(QUESTIONS[step]))
 
@@ -334,18 +354,15 @@ async def _dialog_branch(ctx: Context) -> tuple[Member, Branch] | None:
     return found
 
 
-@router.callback("nk")
-async def dialog_kind(ctx: Context) -> None:
-    pressed = await dialog.pressed_at(ctx, "new_activity", "kind", *ActivityKind)
-    if pressed is None:
+@router.callback(NewKind, can=Can.MANAGE_ACTIVITIES)
+async def dialog_kind(ctx: Context, pressed: NewKind) -> None:
+    conv = await dialog.pressed_at(ctx, "new_activity", "kind")
+    if conv is None:
         return
-    conv, kind = pressed
-    found = await _dialog_branch(ctx)
-    if found is None:
-        return
-    await dialog.advance(ctx, conv, "title", kind=kind)
-    ctx.toast(ctx.t(KIND[ActivityKind(kind)]))
-    await _ask(ctx, found[1], "title", conv.data)
+    kind = pressed.kind
+    await dialog.advance(ctx, conv, "title", kind=kind.value)
+    ctx.toast(ctx.t(KIND[kind]))
+    await _ask(ctx, ctx.branch, "title", conv.data)
 
 
 @router.text
@@ -371,40 +388,33 @@ async def dialog_answer(ctx: Context) -> None:
     await _ask(ctx, branch, following, conv.data)
 
 
-@router.callback("na")
-async def dialog_audience(ctx: Context) -> None:
-    pressed = await dialog.pressed_at(ctx, "new_activity", "audience")
-    if pressed is None:
-        return
-    conv, code = pressed
-    found = await _dialog_branch(ctx)
-    if found is None:
+@router.callback(NewAudience, can=Can.MANAGE_ACTIVITIES)
+async def dialog_audience(ctx: Context, pressed: NewAudience) -> None:
+    conv = await dialog.pressed_at(ctx, "new_activity", "audience")
+    if conv is None:
         return
     groups = conv.data.get("groups", [])
-    index = int_arg(code)
+    code = pressed.pick
     if code == "b":
         choice = {"audience": Audience.BRANCH.value, "group": None}
     elif code == "c":
         choice = {"audience": Audience.COMMITTEE.value, "group": None}
-    elif index is not None and index < len(groups):
-        choice = {"audience": Audience.GROUP.value, "group": groups[index]}
+    elif isinstance(code, int) and code < len(groups):
+        choice = {"audience": Audience.GROUP.value, "group": groups[code]}
     else:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return
     await dialog.advance(ctx, conv, "confirm", **choice)
-    await _ask(ctx, found[1], "confirm", conv.data)
+    await _ask(ctx, ctx.branch, "confirm", conv.data)
 
 
-@router.callback("nc")
-async def dialog_confirm(ctx: Context) -> None:
-    pressed = await dialog.pressed_at(ctx, "new_activity", "confirm", "ok", "no")
-    if pressed is None:
+@router.callback(NewConfirm, can=Can.MANAGE_ACTIVITIES)
+async def dialog_confirm(ctx: Context, pressed: NewConfirm) -> None:
+    conv = await dialog.pressed_at(ctx, "new_activity", "confirm")
+    if conv is None:
         return
-    conv, choice = pressed
-    found = await _dialog_branch(ctx)
-    if found is None:
-        return
-    officer, branch = found
+    choice = pressed.choice
+    officer, branch = ctx.actor, ctx.branch
     await dialog.end(ctx)
     if choice == "no":
         ctx.toast(ctx.t(N_("Stopped. Nothing was saved.")))

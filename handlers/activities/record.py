@@ -76,12 +76,9 @@ def _absentee(t: Gettext, line: RecordLine, with_reasons: bool) -> str:
     return f"{line.member.name}（{note}）"
 
 
-@router.command("record", chats=PRIVATE, menu=N_("attendance record of an activity"))
+@router.command("record", chats=PRIVATE, menu=N_("attendance record of an activity"), can=Can.VIEW_RECORDS)
 async def show_record(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.VIEW_RECORDS)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     number = ctx.request.args.strip()
     if number:
         activity = await pick_activity(ctx, branch, number)
@@ -98,12 +95,9 @@ async def show_record(ctx: Context) -> None:
     ctx.reply(render_record(ctx.t, record, branch, with_reasons=access.may(officer, Can.DECIDE_LEAVE)))
 
 
-@router.command("activities", menu=N_("recent and upcoming activities"))
+@router.command("activities", menu=N_("recent and upcoming activities"), member=True)
 async def list_activities(ctx: Context) -> None:
-    found = await access.me(ctx)
-    if found is None:
-        return
-    _member, branch = found
+    branch = ctx.branch
     recent = await activity_store.recent(ctx.session, branch.id, 10)
     if not recent:
         ctx.reply(ctx.t(N_("No activities yet.")))

@@ -6,10 +6,13 @@ always applies, so nothing here concerns groups.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from handlers.kit import access
+from handlers.kit.callbacks import ID, Callback
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_
-from handlers.kit.router import PRIVATE, STALE_BUTTON, Router, button, callback_args, int_arg
+from handlers.kit.router import PRIVATE, STALE_BUTTON, Router, button
 from storage import updates as update_store
 from storage.models import Branch, Member
 from storage.roster import members as member_store
@@ -17,8 +20,12 @@ from storage.roster import members as member_store
 router = Router()
 
 
+class ChooseBranch(Callback, prefix="br"):
+    branch: Annotated[int, ID]
+
+
 def _keyboard(found: list[tuple[Member, Branch]], current: Branch):
-    return [[button(("✓ " if branch.id == current.id else "") + branch.name, "br", branch.id)] for _, branch in found]
+    return [[button(("✓ " if branch.id == current.id else "") + branch.name, ChooseBranch(branch.id))] for _, branch in found]
 
 
 @router.command("branch", chats=PRIVATE, menu=N_("choose the branch you act for"))
@@ -41,10 +48,9 @@ async def choose_branch(ctx: Context) -> None:
     )
 
 
-@router.callback("br")
-async def branch_chosen(ctx: Context) -> None:
-    args = callback_args(ctx, 1)
-    branch_id = int_arg(args[0]) if args else None
+@router.callback(ChooseBranch)
+async def branch_chosen(ctx: Context, pressed: ChooseBranch) -> None:
+    branch_id = pressed.branch
     found = await member_store.memberships(ctx.session, ctx.user_id) if ctx.request.user else []
     # Only a branch whose roster the presser is really on, whatever the button says.
     chosen = next((pair for pair in found if pair[1].id == branch_id), None)

@@ -14,8 +14,10 @@ from handlers.kit.router import GROUP, PRIVATE, Router
 from handlers.roster import named
 from storage import branches as branch_store
 from storage import updates as update_store
-from storage.branches import LIMITS, BranchSettings
+from storage.branches import BranchSettings
 from storage.roster import members as member_store
+from storage.rules import settings as rules_settings
+from storage.rules.settings import Setting
 from storage.rules.vocabulary import Role
 
 router = Router()
@@ -180,60 +182,47 @@ async def _create(ctx: Context, chat_id: int, name: str, founder_name: str) -> N
     )
 
 
-SETTING_WORDS = {
+SETTING_WORDS = {  # the branch's own fields; the local-practice settings are in storage.rules.settings
     "timezone": ("timezone", "tz", "时区"),
     "language": ("language", "lang", "locale", "语言"),
     "name": ("name", "名称", "支部名称"),
-    "checkin_before_minutes": ("checkin_before", "checkin_before_minutes", "签到提前"),
-    "checkin_after_minutes": ("checkin_after", "checkin_after_minutes", "签到延后"),
-    "invite_days": ("invite_days", "邀请有效期"),
-    "nudge_after_hours": ("nudge_after", "nudge_after_hours", "提醒间隔"),
-    "nudge_max": ("nudge_max", "提醒次数"),
-    "leave_before_minutes": ("leave_before", "leave_before_minutes", "请假提前"),
-    "proxy_checkin_hours": ("proxy_checkin", "proxy_checkin_hours", "代签到期限"),
 }
+
+
+def _setting_line(ctx: Context, entry: Setting, value: int) -> str:
+    return ctx.t(N_("{label} ({key}): {value} {unit}, from {low} to {high}")).format(
+        label=ctx.t(entry.label), key=entry.key, value=value, unit=ctx.t(entry.unit), low=entry.low, high=entry.high)
 
 
 def _settings_text(ctx: Context, branch) -> str:
     s = BranchSettings.of(branch)
-    return ctx.t(N_(
-        "Settings of “{name}”:\n"
-        "time zone (timezone): {tz}\n"
-        "group language (language): {locale}\n"
-        "check-in opens before the start (checkin_before): {before} min\n"
-        "check-in stays open after the end (checkin_after): {after} min\n"
-        "invite links valid for (invite_days): {days} days\n"
-        "remind who has not tapped 收到 after (nudge_after): {nudge_after} hours, at most (nudge_max) {nudge_max} times\n"
-        "Change one with /set <name> <value>, for example /set checkin_before 15"
-    )).format(
-        name=branch.name,
-        tz=branch.timezone,
-        locale=branch.locale,
-        before=s.checkin_before_minutes,
-        after=s.checkin_after_minutes,
-        days=s.invite_days,
-        nudge_after=s.nudge_after_hours,
-        nudge_max=s.nudge_max,
-    )
+    lines = [
+        ctx.t(N_("Settings of “{name}”:")).format(name=branch.name),
+        ctx.t(N_("time zone (timezone): {tz}")).format(tz=branch.timezone),
+        ctx.t(N_("group language (language): {locale}")).format(locale=branch.locale),
+    ]
+    lines += [_setting_line(ctx, entry, getattr(s, entry.name)) for entry in rules_settings.REGISTRY]
+    lines.append(ctx.t(N_("Change one with /set <name> <value>, for example /set checkin_before 15")))
+    return "\n".join(lines)
 
 
-@router.command("settings", menu=N_("show the branch settings"))
+@router.command("settings", menu=N_("show the branch settings"), can=Can.VIEW_RECORDS)
 async def show_settings(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.VIEW_RECORDS)
-    if found:
-        ctx.reply(_settings_text(ctx, found[1]))
+    ctx.reply(_settings_text(ctx, ctx.branch))
 
 
-@router.command("set")
+@router.command("set", can=Can.CHANGE_SETTINGS)
 async def change_setting(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.CHANGE_SETTINGS)
-    if found is None:
-        return
-    member, branch = found
+    member, branch = ctx.actor, ctx.branch
     key_text, _, value = ctx.request.args.strip().partition(" ")
     value = value.strip()
     key = lookup(SETTING_WORDS, key_text)
-    if key is None or not value:
+    entry = rules_settings.REGISTRY.lookup(key_text) if key is None else None
+    if entry is not None and not value:  # /set checkin_before: what it is and what it may be
+        current = getattr(BranchSettings.of(branch), entry.name)
+        ctx.reply(_setting_line(ctx, entry, current) + "\n" + ctx.t(entry.help))
+        return
+    if (key is None and entry is None) or not value:
         ctx.reply(_settings_text(ctx, branch))
         return
     if key == "timezone":
@@ -260,20 +249,20 @@ async def change_setting(ctx: Context) -> None:
             return
         branch.name = value
     else:
-        low, high = LIMITS[key]
-        if not value.isdigit() or not low <= int(value) <= high:
-            ctx.reply(ctx.t(N_("{key} takes a whole number from {low} to {high}.")).format(key=key_text, low=low, high=high))
+        assert entry is not None
+        number = entry.parse(value)
+        if number is None:
+            ctx.reply(ctx.t(N_("{key} takes a whole number from {low} to {high}.")).format(
+                key=entry.key, low=entry.low, high=entry.high) + " " + ctx.t(entry.help))
             return
-        branch_store.save_settings(branch, BranchSettings.of(branch).with_value(key, int(value)))
+        branch_store.save_settings(branch, BranchSettings.of(branch).with_value(entry.name, number))
+        key, value = entry.name, str(number)
     await access.log(ctx, member, "settings.change", target=key, value=value)
     ctx.reply(ctx.t(N_("Saved.")) + "\n\n" + _settings_text(ctx, branch))
 
 
 async def _role_change(ctx: Context, grant: bool) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ROLES)
-    if found is None:
-        return
-    actor, branch = found
+    actor, branch = ctx.actor, ctx.branch
     parts = ctx.request.args.split()
     role = lookup(ROLE_WORDS, parts[-1]) if len(parts) >= 2 else None
     if role is None:
@@ -299,12 +288,12 @@ async def _role_change(ctx: Context, grant: bool) -> None:
     ctx.reply(ctx.t(N_("{name}: {roles}.")).format(name=member.name, roles=roles))
 
 
-@router.command("grant", menu=N_("give someone an officer role"))
+@router.command("grant", menu=N_("give someone an officer role"), can=Can.MANAGE_ROLES)
 async def grant(ctx: Context) -> None:
     await _role_change(ctx, grant=True)
 
 
-@router.command("revoke")
+@router.command("revoke", can=Can.MANAGE_ROLES)
 async def revoke(ctx: Context) -> None:
     await _role_change(ctx, grant=False)
 
@@ -320,12 +309,9 @@ async def choose_language(ctx: Context) -> None:
     ctx.reply(ctx.env.catalogs.gettext(locale)(N_("I will speak English with you.")))
 
 
-@router.command("me", chats=PRIVATE, menu=N_("your own profile"))
+@router.command("me", chats=PRIVATE, menu=N_("your own profile"), member=True)
 async def profile(ctx: Context) -> None:
-    found = await access.me(ctx)
-    if found is None:
-        return
-    member, branch = found
+    member, branch = ctx.actor, ctx.branch
     t = ctx.t
     lines = [
         t(N_("{name}, {branch}")).format(name=member.name, branch=branch.name),

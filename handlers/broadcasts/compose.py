@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from sqlalchemy import select
 
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.api import Action, Keyboard, Queued
+from handlers.kit.callbacks import ID, AnyOf, Callback, Choice, Flag, Int, Tagged
 from handlers.kit.context import Context, Env, Outgoing, queue_message, user_locale
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import LIST_SEPARATOR, local_time
-from handlers.kit.router import PRIVATE, Router, button, callback_args, int_arg
+from handlers.kit.router import PRIVATE, Router, button, int_arg
 from storage import outbox
 from storage import updates as update_store
 from storage.activities import activities as activity_store
@@ -26,6 +28,28 @@ from storage.rules import attendance as attendance_rules
 
 router = Router()
 
+
+class GotIt(Callback, prefix="ack"):
+    broadcast: Annotated[int, ID]
+
+
+class NoticeAudience(Callback, prefix="ba"):
+    # the group, members privately, or p<party group index>, c<activity id>, a<notice id>
+    pick: Annotated[str | tuple[str, int], AnyOf(Choice("g", "m"), Tagged("pca", Int(0, ID.high)))]
+
+
+class NoticeAck(Callback, prefix="bk"):
+    ack: Annotated[bool, Flag()]
+
+
+class NoticeSend(Callback, prefix="bs"):
+    choice: Annotated[str, Choice("ok", "no")]
+
+
+class Nudge(Callback, prefix="bn"):
+    broadcast: Annotated[int, ID]
+
+
 GOT_IT = N_("Got it (收到)")
 MAX_TEXT = 3500  # leaves room for the header and the signature within one message
 
@@ -36,16 +60,14 @@ def notice_text(t: Gettext, broadcast: Broadcast, author: str, branch: Branch) -
 
 
 def ack_buttons(t: Gettext, broadcast: Broadcast) -> Keyboard | None:
-    return [[button(t(GOT_IT), "ack", broadcast.id)]] if broadcast.require_ack else None
+    return [[button(t(GOT_IT), GotIt(broadcast.id))]] if broadcast.require_ack else None
 
 
 # --- composing -------------------------------------------------------------------------------
 
 
-@router.command("broadcast", chats=PRIVATE, menu=N_("send a notice to the branch"))
+@router.command("broadcast", chats=PRIVATE, menu=N_("send a notice to the branch"), can=Can.BROADCAST)
 async def start(ctx: Context) -> None:
-    if await access.officer(ctx, Can.BROADCAST) is None:
-        return
     await dialog.begin(ctx, "broadcast", "content", {})
     ctx.reply(ctx.t(N_("Send me the notice: a text, or a photo or document with a caption. (/cancel stops.)")))
 
@@ -82,14 +104,14 @@ async def _content(ctx: Context) -> None:
         earlier=earlier.id if earlier else None,
     )
     t = ctx.t
-    rows = [[button(t(N_("The group: one post")), "ba", "g")],
-            [button(t(N_("Everyone, privately")), "ba", "m")]]
-    rows += [[button(t(N_("Party group {group}")).format(group=g), "ba", f"p{i}")] for i, g in enumerate(groups)]
+    rows = [[button(t(N_("The group: one post")), NoticeAudience("g"))],
+            [button(t(N_("Everyone, privately")), NoticeAudience("m"))]]
+    rows += [[button(t(N_("Party group {group}")).format(group=g), NoticeAudience(("p", i)))] for i, g in enumerate(groups)]
     if opened:
         rows.append([button(t(N_("Not checked in to #{number} {title}")).format(
-            number=opened[0].id, title=opened[0].title[:20]), "ba", f"c{opened[0].id}")])
+            number=opened[0].id, title=opened[0].title[:20]), NoticeAudience(("c", opened[0].id)))])
     if earlier:
-        rows.append([button(t(N_("Not yet 收到 for notice #{number}")).format(number=earlier.id), "ba", f"a{earlier.id}")])
+        rows.append([button(t(N_("Not yet 收到 for notice #{number}")).format(number=earlier.id), NoticeAudience(("a", earlier.id)))])
     ctx.reply(t(N_("Who is it for?")), rows)
 
 
@@ -97,14 +119,12 @@ router.text(_content)
 router.document(_content)
 
 
-def _audience_choice(conv_data: dict, code: str) -> tuple[Audience, str | None] | None:
+def _audience_choice(conv_data: dict, code: str | tuple[str, int]) -> tuple[Audience, str | None] | None:
     if code == "g":
         return Audience.GROUP, None
     if code == "m":
         return Audience.MEMBERS, None
-    kind, number = code[:1], int_arg(code[1:])
-    if number is None:
-        return None
+    kind, number = code
     if kind == "p" and number < len(conv_data.get("groups", [])):
         return Audience.PARTY_GROUP, conv_data["groups"][number]
     if kind == "c" and number == conv_data.get("activity"):
@@ -114,25 +134,21 @@ def _audience_choice(conv_data: dict, code: str) -> tuple[Audience, str | None] 
     return None
 
 
-@router.callback("ba")
-async def choose_audience(ctx: Context) -> None:
-    pressed = await dialog.pressed_at(ctx, "broadcast", "audience")
-    if pressed is None:
+@router.callback(NoticeAudience, can=Can.BROADCAST)
+async def choose_audience(ctx: Context, pressed: NoticeAudience) -> None:
+    conv = await dialog.pressed_at(ctx, "broadcast", "audience")
+    if conv is None:
         return
-    conv, code = pressed
-    choice = _audience_choice(conv.data, code)
+    choice = _audience_choice(conv.data, pressed.pick)
     if choice is None:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return
-    found = await access.officer(ctx, Can.BROADCAST)
-    if found is None:
-        return
-    if not _in_scope(ctx, found[0], *choice):
+    if not _in_scope(ctx, ctx.actor, *choice):
         return
     await dialog.advance(ctx, conv, "ack", audience=choice[0].value, audience_arg=choice[1])
     t = ctx.t
     ctx.reply(t(N_("Should members confirm with “收到”?")),
-              [[button(t(N_("Yes, ask for 收到")), "bk", 1), button(t(N_("No")), "bk", 0)]])
+              [[button(t(N_("Yes, ask for 收到")), NoticeAck(True)), button(t(N_("No")), NoticeAck(False))]])
 
 
 def _in_scope(ctx: Context, author: Member, audience: Audience, arg: str | None) -> bool:
@@ -145,24 +161,13 @@ def _in_scope(ctx: Context, author: Member, audience: Audience, arg: str | None)
     return False
 
 
-async def _officer_at(ctx: Context, step: str, *choices: str):
-    """A composing button pressed at ``step`` by someone still allowed to broadcast, or None."""
-    pressed = await dialog.pressed_at(ctx, "broadcast", step, *choices)
-    if pressed is None:
-        return None
-    found = await access.officer(ctx, Can.BROADCAST)
-    if found is None:
-        return None
-    return (*pressed, *found)
-
-
-@router.callback("bk")
-async def choose_ack(ctx: Context) -> None:
-    step = await _officer_at(ctx, "ack", "0", "1")
-    if step is None:
+@router.callback(NoticeAck, can=Can.BROADCAST)
+async def choose_ack(ctx: Context, pressed: NoticeAck) -> None:
+    conv = await dialog.pressed_at(ctx, "broadcast", "ack")
+    if conv is None:
         return
-    conv, choice, author, branch = step
-    await dialog.advance(ctx, conv, "confirm", ack=choice == "1")
+    author, branch = ctx.actor, ctx.branch
+    await dialog.advance(ctx, conv, "confirm", ack=pressed.ack)
     people = await store.audience(ctx.session, branch.id, Audience(conv.data["audience"]), conv.data["audience_arg"])
     reachable, unreachable = await _split_reachable(ctx, people)
     t = ctx.t
@@ -178,7 +183,7 @@ async def choose_ack(ctx: Context) -> None:
                 count=len(unreachable), names=t(LIST_SEPARATOR).join(m.name for m in unreachable)))
     if not people:
         lines.append(t(N_("Nobody is in this audience, so nothing would be sent.")))
-    ctx.reply("\n".join(lines), [[button(t(N_("Send")), "bs", "ok"), button(t(N_("Cancel")), "bs", "no")]])
+    ctx.reply("\n".join(lines), [[button(t(N_("Send")), NoticeSend("ok")), button(t(N_("Cancel")), NoticeSend("no"))]])
 
 
 async def _split_reachable(ctx: Context, people: list[Member]) -> tuple[list[Member], list[Member]]:
@@ -188,12 +193,12 @@ async def _split_reachable(ctx: Context, people: list[Member]) -> tuple[list[Mem
     return reachable, [m for m in people if m.telegram_user_id not in open_]
 
 
-@router.callback("bs")
-async def send(ctx: Context) -> None:
-    step = await _officer_at(ctx, "confirm", "ok", "no")
-    if step is None:
+@router.callback(NoticeSend, can=Can.BROADCAST)
+async def send(ctx: Context, pressed: NoticeSend) -> None:
+    conv = await dialog.pressed_at(ctx, "broadcast", "confirm")
+    if conv is None:
         return
-    conv, choice, author, branch = step
+    choice, author, branch = pressed.choice, ctx.actor, ctx.branch
     await dialog.end(ctx)
     if choice == "no":
         ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
@@ -240,10 +245,9 @@ async def send(ctx: Context) -> None:
 # --- 收到 ------------------------------------------------------------------------------------
 
 
-@router.callback("ack")
-async def acknowledge(ctx: Context) -> None:
-    args = callback_args(ctx, 1)
-    broadcast = await store.get(ctx.session, int_arg(args[0]) or 0) if args else None
+@router.callback(GotIt)
+async def acknowledge(ctx: Context, pressed: GotIt) -> None:
+    broadcast = await store.get(ctx.session, pressed.broadcast)
     if broadcast is None:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return
@@ -257,10 +261,7 @@ async def acknowledge(ctx: Context) -> None:
 
 
 async def _own_broadcast(ctx: Context, number: str) -> tuple[Member, Branch, Broadcast] | None:
-    found = await access.officer(ctx, Can.BROADCAST)
-    if found is None:
-        return None
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     if number:
         broadcast = await store.get(ctx.session, int_arg(number.lstrip("#")) or 0)
     else:
@@ -272,7 +273,7 @@ async def _own_broadcast(ctx: Context, number: str) -> tuple[Member, Branch, Bro
     return officer, branch, broadcast
 
 
-@router.command("acks", chats=PRIVATE, menu=N_("who has confirmed a notice"))
+@router.command("acks", chats=PRIVATE, menu=N_("who has confirmed a notice"), can=Can.BROADCAST)
 async def acks(ctx: Context) -> None:
     found = await _own_broadcast(ctx, ctx.request.args.strip())
     if found is None:
@@ -296,7 +297,7 @@ async def acks(ctx: Context) -> None:
     if cannot:
         text.append(t(N_("Cannot be messaged privately: {names}")).format(names=sep.join(cannot)))
     nudgeable = [line for line in waiting if line.delivery.chat_id is not None]
-    buttons = [[button(t(N_("Remind the {count} who have not confirmed")).format(count=len(nudgeable)), "bn", broadcast.id)]] \
+    buttons = [[button(t(N_("Remind the {count} who have not confirmed")).format(count=len(nudgeable)), Nudge(broadcast.id))]] \
         if broadcast.require_ack and nudgeable else None
     ctx.reply("\n".join(text), buttons)
 
@@ -315,10 +316,9 @@ async def _nudge(session, broadcast: Broadcast, deliveries, now, t: Gettext) -> 
     return count
 
 
-@router.callback("bn")
-async def nudge_now(ctx: Context) -> None:
-    args = callback_args(ctx, 1)
-    found = await _own_broadcast(ctx, args[0] if args else "")
+@router.callback(Nudge, can=Can.BROADCAST)
+async def nudge_now(ctx: Context, pressed: Nudge) -> None:
+    found = await _own_broadcast(ctx, str(pressed.broadcast))
     if found is None:
         return
     officer, branch, broadcast = found

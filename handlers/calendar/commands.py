@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from handlers.activities import refresh_announcement
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
+from handlers.kit.callbacks import Callback, Choice, Text
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, LIST_SEPARATOR, local_time, lookup
@@ -31,6 +33,15 @@ from storage.rules.recurrence import (
 from storage.rules.vocabulary import ActivityKind, Audience
 
 router = Router()
+
+
+class RuleKind(Callback, prefix="rk"):
+    kind: Annotated[str, Choice("dues", *ActivityKind)]
+
+
+class RuleWho(Callback, prefix="rw"):
+    who: Annotated[str, Text(61)]  # 全体, 支委 or a party group's name
+
 
 DUES_WORDS = ("党费", "党费截止", "dues", "party dues")
 RULE_USAGE = N_(
@@ -58,17 +69,14 @@ async def _next(ctx: Context, branch: Branch, rule: ScheduleRule, count: int, mo
     return found[:count]
 
 
-@router.command("rule", chats=PRIVATE, menu=N_("add a recurring date"))
+@router.command("rule", chats=PRIVATE, menu=N_("add a recurring date"), can=Can.MANAGE_ACTIVITIES)
 async def add_rule(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     if not ctx.request.args.strip():
         await dialog.begin(ctx, "rule", "kind", {})
         kinds = [k for k in ActivityKind if k != ActivityKind.OTHER]
-        rows = [[button(ctx.t(KIND[k]), "rk", k.value) for k in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
-        rows.append([button(ctx.t(N_("Party dues deadline")), "rk", "dues")])
+        rows = [[button(ctx.t(KIND[k]), RuleKind(k)) for k in kinds[i:i + 2]] for i in range(0, len(kinds), 2)]
+        rows.append([button(ctx.t(N_("Party dues deadline")), RuleKind("dues"))])
         ctx.reply(ctx.t(N_("Which recurring date? (Send /cancel to stop.)")), rows)
         return
     await _save_rule(ctx, officer, branch, [p.strip() for p in ctx.request.args.replace("｜", "|").split("|")])
@@ -126,12 +134,9 @@ async def _save_rule(ctx: Context, officer, branch: Branch, parts: list[str]) ->
     return True
 
 
-@router.command("rules", chats=PRIVATE, menu=N_("the branch's recurring dates"))
+@router.command("rules", chats=PRIVATE, menu=N_("the branch's recurring dates"), can=Can.VIEW_RECORDS)
 async def list_rules(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.VIEW_RECORDS)
-    if found is None:
-        return
-    _officer, branch = found
+    branch = ctx.branch
     rules = await calendar.rules(ctx.session, branch.id)
     if not rules:
         ctx.reply(ctx.t(RULE_USAGE))
@@ -140,12 +145,9 @@ async def list_rules(ctx: Context) -> None:
     ctx.reply("\n".join(lines) + "\n\n" + ctx.t(N_("/upcoming lists the next dates; /skip and /move change one date; /stoprule ends a rule.")))
 
 
-@router.command("upcoming", chats=PRIVATE, menu=N_("the next dates of the branch calendar"))
+@router.command("upcoming", chats=PRIVATE, menu=N_("the next dates of the branch calendar"), can=Can.VIEW_RECORDS)
 async def upcoming(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.VIEW_RECORDS)
-    if found is None:
-        return
-    _officer, branch = found
+    branch = ctx.branch
     arg = ctx.request.args.strip()
     months = int(arg) if arg.isdigit() and 1 <= int(arg) <= 12 else 3
     entries = []
@@ -183,12 +185,9 @@ async def _rule_and_date(ctx: Context, branch: Branch, words: list[str]) -> tupl
     return rule, day
 
 
-@router.command("skip", chats=PRIVATE)
+@router.command("skip", chats=PRIVATE, can=Can.MANAGE_ACTIVITIES)
 async def skip(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     target = await _rule_and_date(ctx, branch, ctx.request.args.split())
     if target is None:
         return
@@ -203,12 +202,9 @@ async def skip(ctx: Context) -> None:
     ctx.reply(ctx.t(N_("#{number} will not happen on {date}; the rule itself stays.")).format(number=rule.id, date=day.isoformat()))
 
 
-@router.command("move", chats=PRIVATE)
+@router.command("move", chats=PRIVATE, can=Can.MANAGE_ACTIVITIES)
 async def move(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     words = ctx.request.args.split()
     target = await _rule_and_date(ctx, branch, words[:2])
     if target is None:
@@ -235,12 +231,9 @@ async def move(ctx: Context) -> None:
         number=rule.id, date=day.isoformat(), new=local_time(new, branch.timezone)))
 
 
-@router.command("stoprule", chats=PRIVATE)
+@router.command("stoprule", chats=PRIVATE, can=Can.MANAGE_ACTIVITIES)
 async def stop_rule(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     number = ctx.request.args.strip().lstrip("#")
     rule = await calendar.get_rule(ctx.session, int(number)) if number.isdigit() else None
     if rule is None or rule.branch_id != branch.id or not rule.active:
@@ -251,12 +244,9 @@ async def stop_rule(ctx: Context) -> None:
     ctx.reply(ctx.t(N_("#{number} is stopped; activities already announced stay.")).format(number=rule.id))
 
 
-@router.command("paid", chats=PRIVATE, menu=N_("mark this month's Party dues as paid"))
+@router.command("paid", chats=PRIVATE, menu=N_("mark this month's Party dues as paid"), member=True)
 async def paid(ctx: Context) -> None:
-    found = await access.me(ctx)
-    if found is None:
-        return
-    member, branch = found
+    member, branch = ctx.actor, ctx.branch
     arg = ctx.request.args.strip()
     month = arg or local_time(ctx.now, branch.timezone)[:7]
     try:
@@ -281,12 +271,12 @@ DIALOG_QUESTIONS = {
 }
 
 
-@router.callback("rk")
-async def dialog_kind(ctx: Context) -> None:
-    pressed = await dialog.pressed_at(ctx, "rule", "kind", "dues", *ActivityKind)
-    if pressed is None:
+@router.callback(RuleKind, can=Can.MANAGE_ACTIVITIES)
+async def dialog_kind(ctx: Context, pressed: RuleKind) -> None:
+    conv = await dialog.pressed_at(ctx, "rule", "kind")
+    if conv is None:
         return
-    conv, kind = pressed
+    kind = pressed.kind
     word = "党费" if kind == "dues" else KIND_WORDS[ActivityKind(kind)][0]
     await dialog.advance(ctx, conv, "when", kind=word)
     ctx.reply(ctx.t(DIALOG_QUESTIONS["when"]))
@@ -337,18 +327,18 @@ async def dialog_answer(ctx: Context) -> None:
         await _save_rule(ctx, officer, branch, parts)
     elif following == "who":
         groups = sorted({m.party_group for m in await member_store.roster(ctx.session, branch.id) if m.party_group})
-        rows = [[button(ctx.t(N_("Whole branch")), "rw", "全体"), button(ctx.t(N_("Branch committee")), "rw", "支委")]]
-        rows += [[button(g, "rw", g)] for g in groups if len(("rw:" + g).encode()) <= 64]
+        rows = [[button(ctx.t(N_("Whole branch")), RuleWho("全体")), button(ctx.t(N_("Branch committee")), RuleWho("支委"))]]
+        rows += [[button(g, who)] for g in groups if (who := RuleWho.make(g)) is not None]
         ctx.reply(ctx.t(DIALOG_QUESTIONS["who"]), rows)
     else:
         ctx.reply(ctx.t(DIALOG_QUESTIONS[following]))
 
 
-@router.callback("rw")
-async def dialog_who(ctx: Context) -> None:
-    pressed = await dialog.pressed_at(ctx, "rule", "who")
-    if pressed is None:
+@router.callback(RuleWho, can=Can.MANAGE_ACTIVITIES)
+async def dialog_who(ctx: Context, pressed: RuleWho) -> None:
+    conv = await dialog.pressed_at(ctx, "rule", "who")
+    if conv is None:
         return
-    conv, who = pressed
+    who = pressed.who
     await dialog.advance(ctx, conv, "reminders", who=who[:50])
     ctx.reply(ctx.t(DIALOG_QUESTIONS["reminders"]))

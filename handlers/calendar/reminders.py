@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.activities import announce, describe, render_record
+from handlers.activities import AskLeave, announce, describe, render_record
 from handlers.kit.access import ALLOWED, Can
 from handlers.kit.context import queue_message, user_locale
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import KIND, local_time
 from handlers.kit.router import button
+from handlers.leave import CaughtUp
 from storage import updates as update_store
 from storage.activities import activities as activity_store
 from storage.calendar import events
@@ -87,7 +88,7 @@ class Reminders:
             session, branch, pending, key,
             lambda t, m: t(N_("Reminder, {name}: you are expected at")).format(name=m.name) + "\n"
             + describe(t, activity, branch) + "\n" + t(N_("If you cannot come, ask for leave.")),
-            lambda t: [[button(t(N_("Ask for leave")), "lv", activity.id)]],
+            lambda t: [[button(t(N_("Ask for leave")), AskLeave(activity.id))]],
         )
 
     async def dues_reminder(self, session: AsyncSession, rule: ScheduleRule, deadline: datetime, key: str) -> None:
@@ -131,7 +132,7 @@ class Reminders:
             await self._privately(session, branch, [line.member], f"makeup:{activity.id}", lambda t, m: t(N_(
                 "{name}, you were on leave from “{title}”. Please catch up on it (补课): ask the secretary for the "
                 "materials, and tap the button when you have.")).format(name=m.name, title=activity.title),
-                lambda t, row=line.attendance: [[button(t(N_("Caught up")), "mk", row.id)]])
+                lambda t, row=line.attendance: [[button(t(N_("Caught up")), CaughtUp(row.id))]])
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None:
         """The six-month line: warn the officers privately at 2 and 4 months, flag at 6, once per stage."""

@@ -30,7 +30,7 @@ from storage import branches as branch_store
 from storage import outbox
 from storage import updates as update_store
 from storage.db import Database
-from storage.models import Branch, UserPref
+from storage.models import Branch, Member, UserPref
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,22 @@ class Context:
     now: datetime
     locale: str  # the asker's language
     actions: list[Action] = field(default_factory=list)
+    acting: tuple[Member, Branch] | None = None  # set by the router for routes with can= or member=
+
+    # --- who is asking --------------------------------------------------------------------
+    @property
+    def actor(self) -> Member:
+        """The asker's roster entry, checked by the router (a route with ``can=`` or ``member=True``)."""
+        if self.acting is None:
+            raise RuntimeError("this route declares neither can= nor member=")
+        return self.acting[0]
+
+    @property
+    def branch(self) -> Branch:
+        """The branch the asker is acting for, checked by the router with ``actor``."""
+        if self.acting is None:
+            raise RuntimeError("this route declares neither can= nor member=")
+        return self.acting[1]
 
     # --- language -------------------------------------------------------------------------
     @property

@@ -41,15 +41,14 @@ async def cancel(ctx: Context) -> None:
     ctx.reply(ctx.t(N_("Stopped. Nothing was saved.") if conv else N_("There is nothing to stop.")))
 
 
-async def pressed_at(ctx: Context, kind: str, step: str, *choices: str) -> tuple[Conversation, str] | None:
-    """The dialog a button belongs to and the choice pressed, or None (and a toast) when stale.
+async def pressed_at(ctx: Context, kind: str, step: str) -> Conversation | None:
+    """The dialog a button belongs to, or None (and a toast) when it is stale.
 
-    A button is good only while its dialog waits at ``step``; with ``choices``, its argument
-    must be one of them (callback data is never trusted).
+    A button is good only while its dialog waits at ``step``; what it carries has already been
+    decoded and checked by the callback codec.
     """
     conv = await current(ctx, kind)
-    args = (ctx.request.callback_data or "").split(":", 1)[1:]
-    if conv is None or conv.step != step or not args or (choices and args[0] not in choices):
+    if conv is None or conv.step != step:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return None
-    return conv, args[0]
+    return conv

@@ -4,18 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from handlers.kit import access
+from handlers.kit.access import Can
 from handlers.kit.api import Button, ChatType, Event
+from handlers.kit.callbacks import Callback, decode
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_
 
 Handler = Callable[[Context], Awaitable[None]]
+C = TypeVar("C", bound=Callback)
+Pressed = Callable[[Context, C], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Route:
-    handler: Handler
-    chats: frozenset[ChatType] | None  # None: any chat
+    """A handler and what the router checks before it runs.
+
+    ``can``: only members whose role allows it; a refusal is answered and audited in one
+    place (``access.officer``) and the handler never runs. ``member``: only someone on a
+    roster. Either way the handler finds the asker's entry and branch as ``ctx.actor`` and
+    ``ctx.branch``.
+    """
+
+    handler: Callable[..., Awaitable[None]]
+    chats: frozenset[ChatType] | None = None  # None: any chat
+    can: Can | None = None
+    member: bool = False
+
+    async def admits(self, ctx: Context) -> bool:
+        if self.can is not None:
+            ctx.acting = await access.officer(ctx, self.can)
+        elif self.member:
+            ctx.acting = await access.me(ctx)
+        else:
+            return True
+        return ctx.acting is not None
 
 
 PRIVATE = frozenset({ChatType.PRIVATE})
@@ -27,32 +52,41 @@ class Router:
 
     def __init__(self) -> None:
         self.commands: dict[str, Route] = {}
-        self.callbacks: dict[str, Handler] = {}
+        self.callbacks: dict[type[Callback], Route] = {}
         self.events: dict[Event, list[Handler]] = {}
         self.text_handlers: list[Handler] = []  # tried in order; each may decline by returning
-        self.document_handlers: list[Handler] = []
+        self.document_handlers: list[Route] = []
         self.start_payloads: dict[str, Handler] = {}
         self.menu: list[tuple[str, str]] = []  # (command, N_ description) for the command menu
 
     def command(
-        self, *names: str, chats: Iterable[ChatType] | None = None, menu: str | None = None
+        self,
+        *names: str,
+        chats: Iterable[ChatType] | None = None,
+        menu: str | None = None,
+        can: Can | None = None,
+        member: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             for name in names:
                 if name in self.commands:
                     raise ValueError(f"command /{name} registered twice")
-                self.commands[name] = Route(fn, frozenset(chats) if chats else None)
+                self.commands[name] = Route(fn, frozenset(chats) if chats else None, can, member)
             if menu:
                 self.menu.append((names[0], menu))
             return fn
 
         return register
 
-    def callback(self, prefix: str) -> Callable[[Handler], Handler]:
-        def register(fn: Handler) -> Handler:
-            if prefix in self.callbacks:
-                raise ValueError(f"callback prefix {prefix} registered twice")
-            self.callbacks[prefix] = fn
+    def callback(
+        self, kind: type[C], *, can: Can | None = None, member: bool = False
+    ) -> Callable[[Pressed[C]], Pressed[C]]:
+        """A handler for one kind of button; it gets the decoded value: ``async def f(ctx, pressed)``."""
+
+        def register(fn: Pressed[C]) -> Pressed[C]:
+            if kind in self.callbacks:
+                raise ValueError(f"callback {kind.__name__} registered twice")
+            self.callbacks[kind] = Route(fn, None, can, member)
             return fn
 
         return register
@@ -77,19 +111,26 @@ class Router:
         self.text_handlers.append(fn)
         return fn
 
-    def document(self, fn: Handler) -> Handler:
-        self.document_handlers.append(fn)
-        return fn
+    def document(
+        self, fn: Handler | None = None, *, chats: Iterable[ChatType] | None = None, can: Can | None = None
+    ) -> Any:
+        """A handler for files; outside ``chats`` it declines, and ``can`` is checked as for commands."""
+
+        def register(fn: Handler) -> Handler:
+            self.document_handlers.append(Route(fn, frozenset(chats) if chats else None, can))
+            return fn
+
+        return register(fn) if fn is not None else register
 
     def include(self, other: Router) -> None:
         for name, route in other.commands.items():
             if name in self.commands:
                 raise ValueError(f"command /{name} registered twice")
             self.commands[name] = route
-        for prefix, fn in other.callbacks.items():
-            if prefix in self.callbacks:
-                raise ValueError(f"callback prefix {prefix} registered twice")
-            self.callbacks[prefix] = fn
+        for kind, found in other.callbacks.items():
+            if kind in self.callbacks:
+                raise ValueError(f"callback {kind.__name__} registered twice")
+            self.callbacks[kind] = found
         for event, fns in other.events.items():
             self.events.setdefault(event, []).extend(fns)
         self.text_handlers.extend(other.text_handlers)
@@ -109,12 +150,12 @@ STALE_BUTTON = N_("This button is no longer valid.")
 async def route(router: Router, ctx: Context) -> None:
     req = ctx.request
     if req.event == Event.CALLBACK:
-        prefix, _, _rest = (req.callback_data or "").partition(":")
-        handler = router.callbacks.get(prefix)
-        if handler is None:
+        pressed = decode(req.callback_data)  # None for anything we did not make
+        found = router.callbacks.get(type(pressed)) if pressed is not None else None
+        if found is None:
             ctx.toast(ctx.t(STALE_BUTTON), alert=True)
-        else:
-            await handler(ctx)
+        elif await found.admits(ctx):
+            await found.handler(ctx, pressed)
         ctx.toast()  # every button press gets an answer, even a silent one
         return
     if req.event != Event.MESSAGE:
@@ -134,29 +175,28 @@ async def route(router: Router, ctx: Context) -> None:
         if found.chats is not None and req.chat.type not in found.chats:
             ctx.reply(ctx.t(WRONG_CHAT[PRIVATE if PRIVATE <= found.chats else GROUP]))
             return
-        await found.handler(ctx)
+        if await found.admits(ctx):
+            await found.handler(ctx)
         return
-    chain = router.document_handlers if req.document is not None else router.text_handlers
-    for handler in chain:
+    chain = router.document_handlers if req.document is not None else [Route(h) for h in router.text_handlers]
+    for step in chain:
+        if step.chats is not None and req.chat.type not in step.chats:
+            continue
         before = len(ctx.actions)
-        await handler(ctx)
+        if await step.admits(ctx):
+            await step.handler(ctx)
         if len(ctx.actions) != before:
             return
 
 
-def button(text: str, *parts: object) -> Button:
-    """A callback button whose data is ``prefix:arg:arg``; kept well under 64 bytes."""
-    data = ":".join(str(p) for p in parts)
-    if len(data.encode()) > 64:
-        raise ValueError(f"callback data too long: {data!r}")
-    return Button(text, data=data)
-
-
-def callback_args(ctx: Context, count: int) -> list[str] | None:
-    """The parts after the prefix, or None when the data is not what we made (forged, stale)."""
-    parts = (ctx.request.callback_data or "").split(":")[1:]
-    return parts if len(parts) == count else None
+def button(text: str, pressed: Callback) -> Button:
+    """A callback button carrying ``pressed``, encoded by the one codec (at most 64 bytes)."""
+    return Button(text, data=pressed.encode())
 
 
 def int_arg(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    """A number typed by someone (a command argument, a deep link), or None: ASCII digits only
+    ("²" and "①" are digits to str.isdigit), and no larger than the tables' integer keys."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > 2**31 - 1:
+        return None
+    return int(value)

@@ -2,7 +2,10 @@
 
 from handlers.kit.router import Router
 from handlers.leave import makeup, requests
+from handlers.leave.makeup import CaughtUp
 
 router = Router()
 for _part in (requests, makeup):
     router.include(_part.router)
+
+__all__ = ["CaughtUp", "router"]

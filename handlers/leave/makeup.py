@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from handlers.kit import access
 from handlers.kit.access import Can
+from handlers.kit.callbacks import ID, Callback
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_
-from handlers.kit.router import PRIVATE, Router, callback_args, int_arg
+from handlers.kit.router import PRIVATE, Router, int_arg
 from handlers.roster import named
 from storage.activities import activities as activity_store
 from storage.models import Activity, Attendance, Member
 from storage.roster import members as member_store
 
 router = Router()
+
+
+class CaughtUp(Callback, prefix="mk"):
+    """The member's own button under the catch-up reminder."""
+
+    attendance: Annotated[int, ID]
 
 USAGE = N_("Send /makeup NUMBER when you have caught up on an activity you were on leave from; "
            "officers: /makeup NAME NUMBER.")
@@ -55,10 +64,9 @@ async def makeup(ctx: Context) -> None:
     ctx.reply(await _settle(ctx, me, row, activity, member))
 
 
-@router.callback("mk")
-async def makeup_button(ctx: Context) -> None:
-    args = callback_args(ctx, 1)
-    row = await activity_store.get_attendance(ctx.session, int_arg(args[0]) or 0) if args else None
+@router.callback(CaughtUp)
+async def makeup_button(ctx: Context, pressed: CaughtUp) -> None:
+    row = await activity_store.get_attendance(ctx.session, pressed.attendance)
     member = await member_store.get(ctx.session, row.member_id) if row else None
     if row is None or member is None or member.telegram_user_id != ctx.user_id:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from handlers.activities import describe, not_for_you, pick_activity, refresh_announcement
+from typing import Annotated
+
+from handlers.activities import AskLeave, describe, not_for_you, pick_activity, refresh_announcement
 from handlers.kit import access, dialog, events
 from handlers.kit.access import Can
+from handlers.kit.callbacks import ID, Callback
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import local_time
-from handlers.kit.router import PRIVATE, Router, button, callback_args, int_arg
+from handlers.kit.router import PRIVATE, Router, button, int_arg
 from storage import updates as update_store
 from storage.activities import activities as activity_store
 from storage.branches import BranchSettings
@@ -18,6 +21,15 @@ from storage.rules import attendance as attendance_rules
 from storage.rules.vocabulary import AttendanceStatus
 
 router = Router()
+
+
+class ApproveLeave(Callback, prefix="la"):
+    attendance: Annotated[int, ID]
+
+
+class RefuseLeave(Callback, prefix="lr"):
+    attendance: Annotated[int, ID]
+
 
 MAX_REASON = 300
 ASK_REASON = N_("Why can you not attend “{title}”? Reply with the reason (at most {limit} characters), or send /cancel.")
@@ -51,10 +63,9 @@ async def _member_and_activity(ctx: Context, activity_id: int | None) -> tuple[M
     return member, activity, branch
 
 
-@router.callback("lv")
-async def leave_button(ctx: Context) -> None:
-    args = callback_args(ctx, 1)
-    found = await _member_and_activity(ctx, int_arg(args[0]) if args else None)
+@router.callback(AskLeave)
+async def leave_button(ctx: Context, pressed: AskLeave) -> None:
+    found = await _member_and_activity(ctx, pressed.activity)
     if isinstance(found, str):
         ctx.toast(found, alert=True)
         return
@@ -87,12 +98,9 @@ async def leave_link(ctx: Context) -> None:
     ctx.reply(ctx.t(ASK_REASON).format(title=activity.title, limit=MAX_REASON))
 
 
-@router.command("leave", chats=PRIVATE, menu=N_("ask for leave from an activity"))
+@router.command("leave", chats=PRIVATE, menu=N_("ask for leave from an activity"), member=True)
 async def leave_command(ctx: Context) -> None:
-    found = await access.me(ctx)
-    if found is None:
-        return
-    member, branch = found
+    member, branch = ctx.actor, ctx.branch
     words = ctx.request.args.split(maxsplit=1)
     number = words[0] if words and words[0].lstrip("#").isdigit() else ""
     reason = (words[1] if number and len(words) > 1 else ("" if number else ctx.request.args)).strip()
@@ -159,7 +167,7 @@ async def _file(ctx: Context, member: Member, activity: Activity, branch: Branch
         return _request_text(t, member, activity, branch, reason)
 
     def buttons(t: Gettext):
-        return [[button(t(N_("Approve")), "la", row.id), button(t(N_("Refuse")), "lr", row.id)]]
+        return [[button(t(N_("Approve")), ApproveLeave(row.id)), button(t(N_("Refuse")), RefuseLeave(row.id))]]
 
     await access.notify(ctx, branch, Can.DECIDE_LEAVE, render, buttons)
 
@@ -169,19 +177,14 @@ def _request_text(t: Gettext, member: Member, activity: Activity, branch: Branch
             + describe(t, activity, branch) + "\n" + t(N_("Reason: {reason}")).format(reason=reason))
 
 
-async def _decide(ctx: Context, approve: bool) -> None:
-    args = callback_args(ctx, 1)
-    row_id = int_arg(args[0]) if args else None
-    row: Attendance | None = await activity_store.get_attendance(ctx.session, row_id) if row_id else None
+async def _decide(ctx: Context, row_id: int, approve: bool) -> None:
+    row: Attendance | None = await activity_store.get_attendance(ctx.session, row_id)
     activity = await activity_store.get(ctx.session, row.activity_id) if row else None
     if row is None or activity is None:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return
-    found = await access.officer(ctx, Can.DECIDE_LEAVE)
-    if found is None:
-        return
-    officer, branch = found
-    if branch.id != activity.branch_id:
+    officer, branch = ctx.actor, ctx.branch
+    if branch.id != activity.branch_id:  # decided only by an officer of the activity's own branch
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return
     if not await activity_store.decide_leave(ctx.session, row, approve, officer.id, ctx.now):
@@ -205,11 +208,11 @@ async def _decide(ctx: Context, approve: bool) -> None:
         ctx.send(member.telegram_user_id, text.format(title=activity.title, officer=officer.name))
 
 
-@router.callback("la")
-async def approve(ctx: Context) -> None:
-    await _decide(ctx, True)
+@router.callback(ApproveLeave, can=Can.DECIDE_LEAVE)
+async def approve(ctx: Context, pressed: ApproveLeave) -> None:
+    await _decide(ctx, pressed.attendance, True)
 
 
-@router.callback("lr")
-async def refuse(ctx: Context) -> None:
-    await _decide(ctx, False)
+@router.callback(RefuseLeave, can=Can.DECIDE_LEAVE)
+async def refuse(ctx: Context, pressed: RefuseLeave) -> None:
+    await _decide(ctx, pressed.attendance, False)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from handlers.kit import access
 from handlers.kit.access import Can
 from handlers.kit.api import Event, Request, Send
+from handlers.kit.callbacks import ID, Callback, Choice
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import STATUS, local_time, roles_text
-from handlers.kit.router import GROUP, PRIVATE, Router, button, callback_args, int_arg
+from handlers.kit.router import GROUP, PRIVATE, Router, button
 from handlers.roster.import_file import (
     MAX_FILE_BYTES,
     normalize_phone,
@@ -25,6 +28,23 @@ from storage.rules.vocabulary import JoinStatus, PartyStatus
 
 router = Router()
 
+
+class JoinAsEntry(Callback, prefix="jb"):
+    """Approve a join request as an existing, not yet linked roster entry."""
+
+    request: Annotated[int, ID]
+    member: Annotated[int, ID]
+
+
+class JoinAsNew(Callback, prefix="jn"):
+    request: Annotated[int, ID]
+    status: Annotated[PartyStatus, Choice({"f": PartyStatus.FULL, "p": PartyStatus.PROBATIONARY})]
+
+
+class JoinReject(Callback, prefix="jr"):
+    request: Annotated[int, ID]
+
+
 async def named(ctx: Context, branch: Branch, name: str) -> Member | None:
     """The active roster entry called ``name``; answers the asker when there is none."""
     member = await member_store.by_name(ctx.session, branch.id, name) if name else None
@@ -37,14 +57,9 @@ async def named(ctx: Context, branch: Branch, name: str) -> Member | None:
 # --- import ----------------------------------------------------------------------------------
 
 
-@router.document
+@router.document(chats=PRIVATE, can=Can.MANAGE_ROSTER)
 async def import_file(ctx: Context) -> None:
-    if not ctx.request.chat.is_private:
-        return
-    found = await access.officer(ctx, Can.MANAGE_ROSTER)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     doc = ctx.request.document
     assert doc is not None
     if doc.size is not None and doc.size > MAX_FILE_BYTES:
@@ -91,12 +106,9 @@ def _split_fields(args: str) -> list[str]:
     return args.split()
 
 
-@router.command("add", chats=PRIVATE, menu=N_("add one person to the roster"))
+@router.command("add", chats=PRIVATE, menu=N_("add one person to the roster"), can=Can.MANAGE_ROSTER)
 async def add(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ROSTER)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     t = ctx.t
     usage = t(N_(
         "Write: /add name status [party group] [dues category] [phone], for example "
@@ -139,12 +151,9 @@ async def add(ctx: Context) -> None:
         name=name, status=t(STATUS[status]), link=ctx.deep_link(f"inv-{invite.token}")))
 
 
-@router.command("remove", chats=PRIVATE)
+@router.command("remove", chats=PRIVATE, can=Can.MANAGE_ROSTER)
 async def remove(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ROSTER)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     name = ctx.request.args.strip()
     member = await named(ctx, branch, name)
     if member is None:
@@ -157,12 +166,9 @@ async def remove(ctx: Context) -> None:
     ctx.reply(ctx.t(N_("{name} is no longer on the roster; their records are kept.")).format(name=name))
 
 
-@router.command("roster", chats=PRIVATE, menu=N_("the branch roster"))
+@router.command("roster", chats=PRIVATE, menu=N_("the branch roster"), can=Can.VIEW_RECORDS)
 async def show_roster(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.VIEW_RECORDS)
-    if found is None:
-        return
-    _officer, branch = found
+    branch = ctx.branch
     t = ctx.t
     people = await member_store.roster(ctx.session, branch.id)
     lines = [t(N_("Roster of “{branch}” ({count} people):")).format(branch=branch.name, count=len(people))]
@@ -192,12 +198,9 @@ def _invite_line(ctx: Context, branch: Branch, member: Member, invite) -> str:
         name=member.name, link=ctx.deep_link(f"inv-{invite.token}"), until=local_time(invite.expires_at, branch.timezone)[:10])
 
 
-@router.command("invites", chats=PRIVATE, menu=N_("personal invite links"))
+@router.command("invites", chats=PRIVATE, menu=N_("personal invite links"), can=Can.MANAGE_ROSTER)
 async def invites(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ROSTER)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     days = BranchSettings.of(branch).invite_days
     pending = [m for m in await member_store.roster(ctx.session, branch.id) if m.telegram_user_id is None]
     if not pending:
@@ -212,12 +215,9 @@ async def invites(ctx: Context) -> None:
     ctx.reply("\n".join(lines))
 
 
-@router.command("invite", chats=PRIVATE)
+@router.command("invite", chats=PRIVATE, can=Can.MANAGE_ROSTER)
 async def invite_one(ctx: Context) -> None:
-    found = await access.officer(ctx, Can.MANAGE_ROSTER)
-    if found is None:
-        return
-    officer, branch = found
+    officer, branch = ctx.actor, ctx.branch
     name = ctx.request.args.strip()
     member = await named(ctx, branch, name)
     if member is None:
@@ -295,30 +295,25 @@ async def _ask_keepers(ctx: Context, branch: Branch, request: JoinRequest) -> No
     def buttons(t: Gettext):
         rows = []
         if unbound is not None:
-            rows.append([button(t(N_("Approve as {name} on the roster")).format(name=unbound.name), "jb", request.id, unbound.id)])
+            rows.append([button(t(N_("Approve as {name} on the roster")).format(name=unbound.name), JoinAsEntry(request.id, unbound.id))])
         rows.append([
-            button(t(N_("Approve: full member")), "jn", request.id, "f"),
-            button(t(N_("Approve: probationary")), "jn", request.id, "p"),
+            button(t(N_("Approve: full member")), JoinAsNew(request.id, PartyStatus.FULL)),
+            button(t(N_("Approve: probationary")), JoinAsNew(request.id, PartyStatus.PROBATIONARY)),
         ])
-        rows.append([button(t(N_("Reject")), "jr", request.id)])
+        rows.append([button(t(N_("Reject")), JoinReject(request.id))])
         return rows
 
     await access.notify(ctx, branch, Can.DECIDE_JOIN, render, buttons)
 
 
-async def _join_decision(ctx: Context, approve: bool) -> tuple[JoinRequest, Member, Branch] | None:
+async def _join_decision(ctx: Context, request_id: int) -> tuple[JoinRequest, Member, Branch] | None:
     """Common checks for the three decision buttons; answers and returns None when stale."""
-    args = (ctx.request.callback_data or "").split(":")[1:]
-    request_id = int_arg(args[0]) if args else None
-    request = await member_store.get_join_request(ctx.session, request_id) if request_id else None
+    request = await member_store.get_join_request(ctx.session, request_id)
     if request is None:
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return None
-    found = await access.officer(ctx, Can.DECIDE_JOIN)
-    if found is None:
-        return None
-    officer, branch = found
-    if branch.id != request.branch_id:
+    officer, branch = ctx.actor, ctx.branch
+    if branch.id != request.branch_id:  # decided only by an officer of the branch asked
         ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
         return None
     if request.status != JoinStatus.PENDING:
@@ -355,15 +350,13 @@ async def _settle(ctx: Context, request: JoinRequest, officer: Member, branch: B
     ctx.send(request.telegram_user_id, text, fallback=Send(branch.chat_id, note.format(name=request.telegram_name)))
 
 
-@router.callback("jb")
-async def approve_bind(ctx: Context) -> None:
-    found = await _join_decision(ctx, True)
+@router.callback(JoinAsEntry, can=Can.DECIDE_JOIN)
+async def approve_bind(ctx: Context, pressed: JoinAsEntry) -> None:
+    found = await _join_decision(ctx, pressed.request)
     if found is None:
         return
     request, officer, branch = found
-    args = callback_args(ctx, 2)
-    member_id = int_arg(args[1]) if args else None
-    member = await member_store.get(ctx.session, member_id) if member_id else None
+    member = await member_store.get(ctx.session, pressed.member)
     if member is None or member.branch_id != branch.id or not member.active or member.telegram_user_id is not None:
         ctx.toast(ctx.t(N_("That roster entry is already linked or gone. Use the other buttons.")), alert=True)
         return
@@ -371,17 +364,13 @@ async def approve_bind(ctx: Context) -> None:
     await _settle(ctx, request, officer, branch, member)
 
 
-@router.callback("jn")
-async def approve_new(ctx: Context) -> None:
-    found = await _join_decision(ctx, True)
+@router.callback(JoinAsNew, can=Can.DECIDE_JOIN)
+async def approve_new(ctx: Context, pressed: JoinAsNew) -> None:
+    found = await _join_decision(ctx, pressed.request)
     if found is None:
         return
     request, officer, branch = found
-    args = callback_args(ctx, 2)
-    status = {"f": PartyStatus.FULL, "p": PartyStatus.PROBATIONARY}.get(args[1]) if args else None
-    if status is None:
-        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
-        return
+    status = pressed.status
     name = request.telegram_name.strip()[:50]
     existing = await member_store.by_name(ctx.session, branch.id, name)
     if existing is not None and (existing.active or existing.telegram_user_id is not None):
@@ -395,9 +384,9 @@ async def approve_new(ctx: Context) -> None:
     await _settle(ctx, request, officer, branch, member)
 
 
-@router.callback("jr")
-async def reject(ctx: Context) -> None:
-    found = await _join_decision(ctx, False)
+@router.callback(JoinReject, can=Can.DECIDE_JOIN)
+async def reject(ctx: Context, pressed: JoinReject) -> None:
+    found = await _join_decision(ctx, pressed.request)
     if found is None:
         return
     request, officer, branch = found

@@ -1,0 +1,134 @@
+"""The branch settings: local practice a secretary can change with /set, one entry each.
+
+Adding a setting is one ``Setting`` in ``REGISTRY``: /settings lists it, /set parses, checks
+and saves it, and ``storage.branches.BranchSettings.of(branch).<name>`` reads it (the default
+until someone changes it). Labels and help are msgids, translated where they are shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; this package has no translations of its own."""
+    return message
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the key in the branch's stored settings, and the attribute on BranchSettings
+    key: str  # what /set takes: /set checkin_before 15
+    default: int
+    low: int
+    high: int
+    label: str  # msgid: what /settings calls it
+    help: str  # msgid: one sentence on what it changes
+    unit: str  # msgid: min, hours, days, times
+    words: tuple[str, ...] = ()  # other names /set understands, e.g. in Chinese
+    type: type = int  # the only kind /set parses so far: whole numbers
+
+    def __post_init__(self) -> None:
+        if self.type is not int or not self.low <= self.default <= self.high:
+            raise ValueError(f"setting {self.name}: a whole number with its default within {self.low}..{self.high}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.key, self.name, *self.words)
+
+    def parse(self, text: str) -> int | None:
+        """The value ``text`` sets, or None when it is not a whole number within the range."""
+        value = parse_whole(text)
+        return value if value is not None and self.low <= value <= self.high else None
+
+
+FULL_WIDTH_DIGITS = {0xFF10 + i: 0x30 + i for i in range(10)}  # ０..９, typed by Chinese input methods
+
+
+def parse_whole(text: str) -> int | None:
+    """A non-negative whole number in ASCII or full-width digits; None for anything else
+    (signs, decimals, and digits such as "²" or "①" that str.isdigit also accepts)."""
+    digits = text.strip().translate(FULL_WIDTH_DIGITS)
+    if not digits or len(digits) > 9 or not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(digits)
+
+
+class Registry:
+    """The settings in the order /settings shows them."""
+
+    def __init__(self, entries: Iterable[Setting]) -> None:
+        self.entries = tuple(entries)
+        seen: set[str] = set()
+        for entry in self.entries:
+            clash = seen & {n.lower() for n in entry.names}
+            if clash:
+                raise ValueError(f"setting name {sorted(clash)} used twice")
+            seen |= {n.lower() for n in entry.names}
+
+    def __iter__(self) -> Iterator[Setting]:
+        return iter(self.entries)
+
+    def lookup(self, word: str) -> Setting | None:
+        word = word.strip().lower()
+        return next((e for e in self.entries if word in (n.lower() for n in e.names)), None)
+
+    def with_entry(self, entry: Setting) -> Registry:
+        return Registry([*self.entries, entry])
+
+    def values(self, stored: Mapping[str, object] | None) -> dict[str, int]:
+        """Every setting's value: what was stored when it is still valid, else the default."""
+        stored = stored or {}
+        values = {}
+        for entry in self.entries:
+            value = stored.get(entry.name)
+            ok = isinstance(value, int) and not isinstance(value, bool) and entry.low <= value <= entry.high
+            values[entry.name] = value if ok else entry.default
+        return values
+
+
+REGISTRY = Registry([
+    Setting(
+        "checkin_before_minutes", "checkin_before", 30, 0, 24 * 60,
+        N_("check-in opens before the start"),
+        N_("How long before an activity starts members can check in."),
+        N_("min"), ("签到提前",),
+    ),
+    Setting(
+        "checkin_after_minutes", "checkin_after", 0, 0, 24 * 60,
+        N_("check-in stays open after the end"),
+        N_("How long after an activity ends late check-ins are still taken."),
+        N_("min"), ("签到延后",),
+    ),
+    Setting(
+        "invite_days", "invite_days", 14, 1, 90,
+        N_("invite links valid for"),
+        N_("How long a personal invite link works before the secretary has to send a new one."),
+        N_("days"), ("邀请有效期",),
+    ),
+    Setting(
+        "nudge_after_hours", "nudge_after", 24, 0, 24 * 14,
+        N_("remind who has not tapped 收到 after"),
+        N_("How long after a notice members who have not confirmed it are reminded; 0 never reminds."),
+        N_("hours"), ("提醒间隔",),
+    ),
+    Setting(
+        "nudge_max", "nudge_max", 2, 0, 10,
+        N_("reminders about one notice, at most"),
+        N_("How many times one member is reminded about the same notice."),
+        N_("times"), ("提醒次数",),
+    ),
+    Setting(
+        "leave_before_minutes", "leave_before", 0, 0, 7 * 24 * 60,
+        N_("leave must be asked before the start by"),
+        N_("Leave is asked in advance: how long before an activity starts a request must come in; 0 means until the start."),
+        N_("min"), ("请假提前",),
+    ),
+    Setting(
+        "proxy_checkin_hours", "proxy_checkin", 72, 0, 24 * 31,
+        N_("officers may check someone in after check-in closed for"),
+        N_("How long after check-in closes an officer can still check in a member who was there (a record already sent is updated)."),
+        N_("hours"), ("代签到期限",),
+    ),
+])
