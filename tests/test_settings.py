@@ -33,7 +33,7 @@ def test_every_entry_is_whole_and_names_are_unique():
     stored = {"invite_days": 30, "nudge_max": 99, "checkin_after_minutes": "5", "gone": 1}
     assert Registry(REGISTRY).values(stored) == {
         "checkin_before_minutes": 30, "checkin_after_minutes": 0, "invite_days": 30, "nudge_after_hours": 24,
-        "nudge_max": 2}
+        "nudge_max": 2, "leave_before_minutes": 0, "proxy_checkin_hours": 72}
 
 
 async def stored_settings(bot) -> dict:
