@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.core import BotCore
-from schedules.leader import Leadership
 from handlers.kit.api import Chat, ChatType
+from schedules.leader import Leadership
 from storage.models import Activity, Branch, Member, ScheduledEvent, ScheduleRule
+from storage.rules.vocabulary import Audience
 from tests.memory import GROUP, UNLIMITED
 from tests.test_activities import linked
 from tests.test_flow import setup_branch
@@ -260,7 +261,12 @@ async def test_a_general_meeting_counts_only_for_the_whole_branch(bot):
     await bot.say(sec, "/remove 李四")
     async with bot.db.session() as s:
         await s.execute(update(Member).where(Member.telegram_user_id == 1).values(party_group="第一党小组"))
-    await held(bot, [sec], "支部党员大会 | Group general meeting | 第一党小组", "2026-11-18")
+    # /new no longer makes a group's 支部党员大会; one kept from before (or written by hand) must not count.
+    assert "is for the whole branch" in (await bot.say(sec, "/new 支部党员大会 | G | 2026-11-18 09:00 | 10:00 | Hall | 第一党小组"))[-1].text
+    await held(bot, [sec], "支部党员大会 | Group general meeting | 全体", "2026-11-18")
+    async with bot.db.session() as s:
+        await s.execute(update(Activity).where(Activity.title == "Group general meeting")
+                        .values(audience=Audience.GROUP, audience_group="第一党小组"))
     await held(bot, [sec], "党课 | Lecture | 全体", "2026-11-19")
     bot.clock.now = at("2026-12-02 10:00")
     sent = notices(await bot.tick())

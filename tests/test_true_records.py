@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from storage.models import AuditEntry, Member, MembershipChange
+from storage.models import Activity, AuditEntry, Member, MembershipChange
 from storage.rules.vocabulary import MembershipEvent
 from tests.memory import GROUP
 from tests.test_activities import announce, linked
@@ -187,3 +187,12 @@ async def test_an_officers_check_in_for_someone_is_bounded_and_reported_when_the
     assert "it can no longer be changed" in (await bot.say(sec, "/checkin_for Secretary Li 1"))[-1].text
     async with bot.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "checkin.proxy")) == 1
+
+
+async def test_a_general_meeting_is_for_the_whole_branch(bot):
+    sec = await setup_branch(bot)
+    await linked(bot, sec, 2, "张三", extra="第一党小组")
+    reply = (await bot.say(sec, "/new 支部党员大会 | Q4 | 2026-11-27 09:00 | 11:00 | Room 3 | 第一党小组"))[-1].text
+    assert "is for the whole branch" in reply
+    async with bot.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Activity)) == 0

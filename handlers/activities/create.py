@@ -25,6 +25,7 @@ from storage.branches import BranchSettings
 from storage.models import Activity, Branch, Member
 from storage.roster import members as member_store
 from storage.rules import attendance as attendance_rules
+from storage.rules import meetings
 from storage.rules.vocabulary import ActivityKind, Audience
 
 router = Router()
@@ -255,6 +256,10 @@ async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft) -
     if scope is not None and (draft.audience != Audience.GROUP or draft.audience_group != scope):
         ctx.reply(ctx.t(N_("As a Party group leader you can create activities only for your own group ({group}).")).format(
             group=scope or "-"))
+        return None
+    if draft.kind in meetings.WHOLE_BRANCH_KINDS and draft.audience != Audience.BRANCH:
+        ctx.reply(ctx.t(N_("A {kind} is for the whole branch: choose 全体 as who should come.")).format(
+            kind=ctx.t(KIND[draft.kind])))
         return None
     activity = await activity_store.create(
         ctx.session,

@@ -63,6 +63,9 @@ REQUIRED: tuple[Requirement, ...] = (
     Requirement(ActivityKind.TALK, Period.YEAR),  # 谈心谈话
 )
 
+# Kinds that are only what they are when the whole branch is called: a 支部党员大会 of one group is none.
+WHOLE_BRANCH_KINDS = frozenset(r.kind for r in REQUIRED if r.audience == Audience.BRANCH)
+
 
 def parse_overrides(raw: object) -> dict[ActivityKind, Period | None]:
     """A branch's overrides (None for a requirement switched off); ValueError names a bad entry."""
