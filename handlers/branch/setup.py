@@ -333,8 +333,9 @@ async def profile(ctx: Context) -> None:
 MEMBER_HELP = N_(
     "What I can do:\n"
     "/checkin — check in to the activity that is open now\n"
-    "/leave <reason> — ask for leave from the next activity\n"
-    "/me — your profile\n"
+    "/leave <reason> — ask for leave from the next activity (before it starts)\n"
+    "/makeup [number] — you have caught up (补课) on an activity you were on leave from\n"
+    "/me — your profile; /branch — which branch you act for, if you are on two rosters\n"
     "/lang — 中文 / English\n"
     "In the group: /join asks to be added to the roster."
 )
@@ -348,6 +349,7 @@ OFFICER_HELP = N_(
     "/new 主题党日 | 十一月主题党日 | 2026-11-27 09:00 | 11:00 | 三楼会议室 | 全体\n"
     "/activities — recent activities; /record [number] — attendance record\n"
     "/qr [number] — check-in QR code; /checkin_for 张三 [number] — check someone in\n"
+    "/makeup 张三 [number] — note someone's catch-up (补课)\n"
     "/remove 张三 — take someone off the roster\n"
     "/settings, /set — branch settings"
 )
