@@ -72,6 +72,26 @@ async def create(
     return activity
 
 
+def cancel(activity: Activity) -> bool:
+    """Call the activity off; False if it already was."""
+    if activity.cancelled:
+        return False
+    activity.cancelled = True
+    return True
+
+
+def move(activity: Activity, starts_at: datetime, *, opens_before_minutes: int, closes_after_minutes: int) -> None:
+    """Move the activity to ``starts_at``, keeping its length; the check-in window follows.
+
+    An expected list already fixed (check-in had opened) stays as it is: the people asked to
+    come are the same, only the time changed.
+    """
+    length = activity.ends_at - activity.starts_at
+    activity.starts_at, activity.ends_at = starts_at, starts_at + length
+    activity.checkin_opens_at, activity.checkin_closes_at = attendance_rules.checkin_window(
+        activity.starts_at, activity.ends_at, before_minutes=opens_before_minutes, after_minutes=closes_after_minutes)
+
+
 async def get(session: AsyncSession, activity_id: int) -> Activity | None:
     return await session.get(Activity, activity_id)
 
