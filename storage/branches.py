@@ -44,6 +44,10 @@ class BranchSettings:
         return BranchSettings({**self.values, name: value})
 
 
+async def all_branches(session: AsyncSession) -> list[Branch]:
+    return list(await session.scalars(select(Branch).order_by(Branch.id)))
+
+
 async def by_chat(session: AsyncSession, chat_id: int) -> Branch | None:
     return await session.scalar(select(Branch).where(Branch.chat_id == chat_id))
 
@@ -83,6 +87,20 @@ async def create_branch(
     await session.flush()
     history.remember(session, founder, MembershipEvent.ADDED, now)
     return branch, founder
+
+
+def rename(branch: Branch, name: str) -> None:
+    branch.name = name
+
+
+def set_timezone(branch: Branch, timezone: str) -> None:
+    """``timezone`` is an IANA name the caller has checked; local times in texts follow it."""
+    branch.timezone = timezone
+
+
+def set_locale(branch: Branch, locale: str) -> None:
+    """The language the bot speaks in the branch's group."""
+    branch.locale = locale
 
 
 def save_settings(branch: Branch, settings: BranchSettings) -> None:

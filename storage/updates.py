@@ -88,6 +88,12 @@ async def start_conversation(
     return conv
 
 
+def advance_conversation(conv: Conversation, step: str, data: dict[str, Any], now: datetime) -> None:
+    conv.step = step
+    conv.data = {**conv.data, **data}  # a new dict, so the JSON column sees the change
+    conv.updated_at = now
+
+
 async def end_conversation(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(Conversation).where(Conversation.user_id == user_id))
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from bot.core import BotCore
 from handlers.kit.api import Chat, ChatType
 from schedules.leader import Leadership
-from storage.models import Activity, Branch, Member, ScheduledEvent, ScheduleRule
+from storage.models import Activity, Attendance, Branch, Member, ScheduledEvent, ScheduleRule
 from storage.rules.vocabulary import Audience
 from tests.memory import GROUP, UNLIMITED
 from tests.test_activities import linked
@@ -351,3 +351,68 @@ async def test_a_broken_branch_is_skipped_and_the_others_keep_their_reminders(bo
     sent = await bot.tick()
     assert [s.chat_id for s in sent if s.text.startswith("Reminder:")] == [GROUP.id]
     assert not [s for s in sent if s.chat_id in (OTHER_GROUP.id, second.id)]
+
+
+# --- /skip, /move and /stoprule on dates already made into activities ---------------------------
+
+async def activity_row(bot) -> Activity:
+    async with bot.db.session() as s:
+        return await s.scalar(select(Activity))
+
+
+async def test_skipping_an_announced_date_cancels_its_activity_and_tells_the_group(bot):
+    bot.clock.now = at("2026-11-21 10:00")
+    sec = await setup_branch(bot)
+    await bot.say(sec, THEME)
+    post = next(s for s in await bot.tick() if s.chat_id == GROUP.id)
+    assert "2026-12-04 09:00" in post.text
+    sent = await bot.say(sec, "/skip 1 2026-12-04")
+    assert "“Theme Party Day” on 2026-12-04 09:00 is cancelled." in [s.text for s in sent if s.chat_id == GROUP.id]
+    assert (await activity_row(bot)).cancelled
+    # Skipping it again tells the group nothing new.
+    assert [s for s in await bot.say(sec, "/skip 1 2026-12-04") if s.chat_id == GROUP.id] == []
+
+
+async def test_moving_an_activity_whose_checkin_opened_moves_its_window_and_keeps_who_is_expected(bot):
+    bot.clock.now = at("2026-11-21 10:00")
+    sec = await setup_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三")
+    await bot.say(sec, THEME)
+    post = next(s for s in await bot.tick() if s.chat_id == GROUP.id)
+    bot.clock.now = at("2026-12-04 08:35")  # check-in opened at 08:30: who is expected is fixed
+    await bot.tick()
+    before = await activity_row(bot)
+    assert before.roster_frozen_at is not None
+    async with bot.db.session() as s:
+        expected = set(await s.scalars(select(Attendance.member_id).where(
+            Attendance.activity_id == before.id, Attendance.expected)))
+    assert len(expected) == 2
+    await bot.say(sec, "/add 王五 正式")  # joins the roster after the list was fixed
+
+    sent = await bot.say(sec, "/move 1 2026-12-04 2026-12-11 14:00")
+    assert "“Theme Party Day” moves to 2026-12-11 14:00." in [s.text for s in sent if s.chat_id == GROUP.id]
+    assert "2026-12-11 14:00–16:00" in post.text  # the announcement is redrawn
+    moved = await activity_row(bot)
+    assert (moved.starts_at, moved.ends_at) == (at("2026-12-11 14:00"), at("2026-12-11 16:00"))
+    assert (moved.checkin_opens_at, moved.checkin_closes_at) == (at("2026-12-11 13:30"), at("2026-12-11 16:00"))
+    assert moved.roster_frozen_at == before.roster_frozen_at
+    async with bot.db.session() as s:
+        assert set(await s.scalars(select(Attendance.member_id).where(
+            Attendance.activity_id == moved.id, Attendance.expected))) == expected
+
+    assert "No activity is open for check-in now" in (await bot.say(zhang, "/checkin"))[-1].text  # not at the old time
+    bot.clock.now = at("2026-12-11 13:40")
+    assert "you are checked in" in (await bot.say(zhang, "/checkin"))[-1].text
+    assert "Checked in 1/2" in post.text
+
+
+async def test_a_stopped_rule_makes_no_more_dates(bot):
+    bot.clock.now = at("2026-11-16 10:00")
+    sec = await setup_branch(bot)
+    await bot.say(sec, THEME)
+    assert "#1 is stopped" in (await bot.say(sec, "/stoprule #1"))[-1].text
+    async with bot.db.session() as s:
+        assert not (await s.scalar(select(ScheduleRule))).active
+    assert "There is no recurring date number 1" in (await bot.say(sec, "/stoprule 1"))[-1].text
+    bot.clock.now = at("2026-11-30 10:00")
+    assert [s for s in await bot.tick() if s.chat_id == GROUP.id] == []

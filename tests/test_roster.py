@@ -96,6 +96,18 @@ async def test_join_binds_an_unlinked_roster_entry_with_the_same_name(bot):
     assert (await member(bot, "陈小明")).telegram_user_id == 5
 
 
+async def test_a_decided_join_request_keeps_who_it_was_approved_as(bot):
+    sec = await setup_branch(bot)
+    await bot.say(sec, "/add 陈小明 预备")
+    for uid, name in ((5, "陈小明"), (6, "Stranger")):
+        bot.transport.started.add(uid)
+        ask = next(r for r in await bot.group(bot.user(uid, name, None, "en"), "/join") if r.chat_id == sec.id)
+        await bot.press(sec, ask, ask.button("on the roster") if uid == 5 else ask.button("Reject"))
+    async with bot.db.session() as s:
+        decided = {r.telegram_user_id: (r.status, r.member_id) for r in await s.scalars(select(JoinRequest))}
+    assert decided == {5: ("approved", (await member(bot, "陈小明")).id), 6: ("rejected", None)}
+
+
 async def test_leaving_the_group_is_noticed_and_officers_told_privately(bot):
     sec = await setup_branch(bot)
     link = (await bot.say(sec, "/add 张三 正式"))[-1].text.split("start=")[1].split()[0]

@@ -80,3 +80,18 @@ async def test_an_entry_added_to_the_registry_shows_up_in_settings_and_set(bot, 
         branch = await s.scalar(select(Branch))
         assert BranchSettings.of(branch).review_within_days == 24
         assert BranchSettings.of(branch).invite_days == 14
+
+
+async def test_set_renames_the_branch_and_changes_its_time_zone_and_language(bot):
+    sec = await setup_branch(bot)
+    assert "not a time zone I know" in (await bot.say(sec, "/set timezone Mars/Olympus"))[-1].text
+    assert "at most 100 characters" in (await bot.say(sec, "/set name " + "长" * 101))[-1].text
+    assert "Saved." in (await bot.say(sec, "/set timezone Asia/Urumqi"))[-1].text
+    assert "Saved." in (await bot.say(sec, "/set name 第二党支部"))[-1].text
+    reply = (await bot.group(sec, "/set language zh"))[-1].text
+    assert reply.startswith("已保存")  # answered in the language just chosen
+    async with bot.db.session() as s:
+        branch = await s.scalar(select(Branch))
+        assert (branch.timezone, branch.name, branch.locale) == ("Asia/Urumqi", "第二党支部", "zh_CN")
+        changed = list(await s.scalars(select(AuditEntry.target).where(AuditEntry.action == "settings.change")))
+    assert changed[-3:] == ["timezone", "name", "language"]

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.api import Edit, Keyboard
 from handlers.kit.callbacks import ID, INDEX, AnyOf, Callback, Choice
-from handlers.kit.context import Context, Env, queue_message
+from handlers.kit.context import AsyncSession, Context, Env, queue_message
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, audience_text, local_time, lookup
 from handlers.kit.renderers import refresh_key

@@ -234,20 +234,21 @@ async def change_setting(ctx: Context) -> None:
         if not ok:
             ctx.reply(ctx.t(N_("“{value}” is not a time zone I know. Use a name like Asia/Shanghai or Asia/Urumqi.")).format(value=value))
             return
-        branch.timezone = value
+        branch_store.set_timezone(branch, value)
     elif key == "language":
         locale = ctx.env.catalogs.locale_for(value)
         if locale is None:
             ctx.reply(ctx.t(N_("Choose zh (简体中文) or en (English).")))
             return
-        branch.locale = value = locale
+        branch_store.set_locale(branch, locale)
+        value = locale
         if ctx.request.chat.is_group:
             ctx.locale = locale  # answer in the language just chosen
     elif key == "name":
         if len(value) > 100:
             ctx.reply(ctx.t(N_("Please give the branch a name of at most 100 characters, for example: /setup 第一党支部")))
             return
-        branch.name = value
+        branch_store.rename(branch, value)
     else:
         assert entry is not None
         number = entry.parse(value)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from sqlalchemy import select
-
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.api import Action, Keyboard, Queued
@@ -15,6 +13,7 @@ from handlers.kit.context import Context, Env, Outgoing, queue_message, user_loc
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import LIST_SEPARATOR, local_time
 from handlers.kit.router import PRIVATE, Router, button, int_arg
+from storage import branches as branch_store
 from storage import outbox
 from storage import updates as update_store
 from storage.activities import activities as activity_store
@@ -206,13 +205,11 @@ async def send(ctx: Context, pressed: NoticeSend) -> None:
     data = conv.data
     if not _in_scope(ctx, author, Audience(data["audience"]), data.get("audience_arg")):
         return
-    broadcast = Broadcast(
-        branch_id=branch.id, author_id=author.id, text=data["text"], photo=data.get("photo"),
+    broadcast = await store.create(
+        ctx.session, branch_id=branch.id, author_id=author.id, text=data["text"], photo=data.get("photo"),
         document=data.get("document"), audience=data["audience"], audience_arg=data.get("audience_arg"),
-        require_ack=bool(data["ack"]), created_at=ctx.now,
+        require_ack=bool(data["ack"]), now=ctx.now,
     )
-    ctx.session.add(broadcast)
-    await ctx.session.flush()
     people = await store.audience(ctx.session, branch.id, Audience(broadcast.audience), broadcast.audience_arg)
     reachable, unreachable = await _split_reachable(ctx, people)
     purpose = store.purpose_of(broadcast.id)
@@ -265,8 +262,7 @@ async def _own_broadcast(ctx: Context, number: str) -> tuple[Member, Branch, Bro
     if number:
         broadcast = await store.get(ctx.session, int_arg(number.lstrip("#")) or 0)
     else:
-        broadcast = await ctx.session.scalar(
-            select(Broadcast).where(Broadcast.branch_id == branch.id).order_by(Broadcast.id.desc()))
+        broadcast = await store.latest(ctx.session, branch.id)
     if broadcast is None or broadcast.branch_id != branch.id:
         ctx.answer(ctx.t(N_("There is no notice number {number} in your branch.")).format(number=number[:20] or "-"))
         return None
@@ -339,7 +335,7 @@ async def upkeep(env: Env) -> list[Action]:
     now = env.clock()
     queued = 0
     async with env.db.session() as session:
-        for branch in await session.scalars(select(Branch)):
+        for branch in await branch_store.all_branches(session):
             settings = BranchSettings.of(branch)
             if not (settings.nudge_after_hours and settings.nudge_max):
                 continue

@@ -15,6 +15,7 @@ from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, LIST_SEPARATOR, local_time, lookup
 from handlers.kit.router import PRIVATE, Router, button
 from handlers.kit.when import parse_end, parse_start
+from storage.activities import activities as activity_store
 from storage.branches import BranchSettings
 from storage.calendar import rules as calendar
 from storage.dues import marks as dues_marks
@@ -194,8 +195,7 @@ async def skip(ctx: Context) -> None:
     rule, day = target
     await calendar.set_exception(ctx.session, rule.id, day, None, officer.id, ctx.now)
     activity = await calendar.activity_of(ctx.session, rule.id, day)
-    if activity is not None and not activity.cancelled:
-        activity.cancelled = True
+    if activity is not None and activity_store.cancel(activity):
         ctx.send(branch.chat_id, ctx.t_branch(branch)(N_("“{title}” on {date} is cancelled.")).format(
             title=activity.title, date=local_time(activity.starts_at, branch.timezone)))
     await access.log(ctx, officer, "rule.skip", target=f"#{rule.id}", date=day.isoformat())
@@ -219,10 +219,8 @@ async def move(ctx: Context) -> None:
     activity = await calendar.activity_of(ctx.session, rule.id, day)
     if activity is not None:
         settings = BranchSettings.of(branch)
-        length = activity.ends_at - activity.starts_at
-        activity.starts_at, activity.ends_at = new, new + length
-        activity.checkin_opens_at = new - timedelta(minutes=settings.checkin_before_minutes)
-        activity.checkin_closes_at = new + length + timedelta(minutes=settings.checkin_after_minutes)
+        activity_store.move(activity, new, opens_before_minutes=settings.checkin_before_minutes,
+                            closes_after_minutes=settings.checkin_after_minutes)
         refresh_announcement(ctx, activity.id)
         ctx.send(branch.chat_id, ctx.t_branch(branch)(N_("“{title}” moves to {date}.")).format(
             title=activity.title, date=local_time(new, branch.timezone)))
@@ -239,7 +237,7 @@ async def stop_rule(ctx: Context) -> None:
     if rule is None or rule.branch_id != branch.id or not rule.active:
         ctx.reply(ctx.t(N_("There is no recurring date number {number}. /rules lists them.")).format(number=number[:20] or "-"))
         return
-    rule.active = False
+    calendar.stop_rule(rule)
     await access.log(ctx, officer, "rule.stop", target=f"#{rule.id}")
     ctx.reply(ctx.t(N_("#{number} is stopped; activities already announced stay.")).format(number=rule.id))
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.activities import AskLeave, announce, describe, render_record
 from handlers.kit.access import ALLOWED, Can
-from handlers.kit.context import queue_message, user_locale
+from handlers.kit.context import AsyncSession, queue_message, user_locale
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import KIND, local_time
 from handlers.kit.router import button

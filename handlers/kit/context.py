@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+# Re-exported: feature handlers name the session type from here and import nothing of sqlalchemy.
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 from handlers.kit.api import (
     Action,

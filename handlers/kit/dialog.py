@@ -25,9 +25,7 @@ async def current(ctx: Context, kind: str) -> Conversation | None:
 
 
 async def advance(ctx: Context, conv: Conversation, step: str, **data: Any) -> None:
-    conv.step = step
-    conv.data = {**conv.data, **data}  # a new dict, so the JSON column sees the change
-    conv.updated_at = ctx.now
+    update_store.advance_conversation(conv, step, data, ctx.now)
 
 
 async def end(ctx: Context) -> None:

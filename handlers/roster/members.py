@@ -324,10 +324,9 @@ async def _join_decision(ctx: Context, request_id: int) -> tuple[JoinRequest, Me
 
 async def _settle(ctx: Context, request: JoinRequest, officer: Member, branch: Branch, member: Member | None) -> None:
     approved = member is not None
-    if not await member_store.decide_join_request(ctx.session, request, approved, officer, ctx.now):
+    if not await member_store.decide_join_request(ctx.session, request, member, officer, ctx.now):
         ctx.toast(ctx.t(N_("This request has already been decided.")), alert=True)
         return
-    request.member_id = member.id if member else None
     await access.log(ctx, officer, "join.approve" if approved else "join.reject",
                      target=request.telegram_name, member=member.name if member else None)
     t = ctx.t

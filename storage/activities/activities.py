@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import Select, and_, func, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Activity, Attendance, Branch, Member, MemberRole
 from storage.rules import attendance as attendance_rules
@@ -70,6 +71,26 @@ async def create(
     session.add(activity)
     await session.flush()
     return activity
+
+
+def cancel(activity: Activity) -> bool:
+    """Call the activity off; False if it already was."""
+    if activity.cancelled:
+        return False
+    activity.cancelled = True
+    return True
+
+
+def move(activity: Activity, starts_at: datetime, *, opens_before_minutes: int, closes_after_minutes: int) -> None:
+    """Move the activity to ``starts_at``, keeping its length; the check-in window follows.
+
+    An expected list already fixed (check-in had opened) stays as it is: the people asked to
+    come are the same, only the time changed.
+    """
+    length = activity.ends_at - activity.starts_at
+    activity.starts_at, activity.ends_at = starts_at, starts_at + length
+    activity.checkin_opens_at, activity.checkin_closes_at = attendance_rules.checkin_window(
+        activity.starts_at, activity.ends_at, before_minutes=opens_before_minutes, after_minutes=closes_after_minutes)
 
 
 async def get(session: AsyncSession, activity_id: int) -> Activity | None:
@@ -146,7 +167,7 @@ async def freeze(session: AsyncSession, activity: Activity, now: datetime) -> No
     if won.rowcount != 1:  # another transaction froze it; its rows are committed now
         await session.refresh(activity, ["roster_frozen_at"])
         return
-    activity.roster_frozen_at = now
+    set_committed_value(activity, "roster_frozen_at", now)  # written above; no second UPDATE
     people = expected_query(activity).subquery()
     await session.execute(
         insert_for(session, Attendance).from_select(

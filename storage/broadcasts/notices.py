@@ -56,6 +56,35 @@ async def audience(session: AsyncSession, branch_id: int, kind: Audience, arg: s
     return list(await session.scalars(stmt.order_by(Member.name)))
 
 
+async def create(
+    session: AsyncSession,
+    *,
+    branch_id: int,
+    author_id: int,
+    text: str,
+    photo: str | None,
+    document: str | None,
+    audience: str,
+    audience_arg: str | None,
+    require_ack: bool,
+    now: datetime,
+) -> Broadcast:
+    """A notice about to be sent; flushed, so its number is known for the deliveries."""
+    broadcast = Broadcast(
+        branch_id=branch_id, author_id=author_id, text=text, photo=photo, document=document,
+        audience=audience, audience_arg=audience_arg, require_ack=require_ack, created_at=now,
+    )
+    session.add(broadcast)
+    await session.flush()
+    return broadcast
+
+
+async def latest(session: AsyncSession, branch_id: int) -> Broadcast | None:
+    return await session.scalar(
+        select(Broadcast).where(Broadcast.branch_id == branch_id).order_by(Broadcast.id.desc())
+    )
+
+
 async def latest_with_ack(session: AsyncSession, branch_id: int) -> Broadcast | None:
     return await session.scalar(
         select(Broadcast).where(Broadcast.branch_id == branch_id, Broadcast.require_ack).order_by(Broadcast.id.desc())

@@ -53,6 +53,11 @@ async def get_rule(session: AsyncSession, rule_id: int) -> ScheduleRule | None:
     return await session.get(ScheduleRule, rule_id)
 
 
+def stop_rule(rule: ScheduleRule) -> None:
+    """No more dates from this rule; the activities it already made stay."""
+    rule.active = False
+
+
 async def exceptions(session: AsyncSession, rule_id: int) -> tuple[dict[date, datetime], set[date]]:
     """The rule's moved occurrences (by original date) and skipped ones."""
     moved: dict[date, datetime] = {}

@@ -328,14 +328,18 @@ async def get_join_request(session: AsyncSession, request_id: int) -> JoinReques
 
 
 async def decide_join_request(
-    session: AsyncSession, request: JoinRequest, approve: bool, decider: Member, now: datetime
+    session: AsyncSession, request: JoinRequest, member: Member | None, decider: Member, now: datetime
 ) -> bool:
-    """Settle a pending request once; False if someone already did."""
+    """Settle a pending request once: approved as ``member``, or rejected when it is None.
+
+    False if someone already did.
+    """
     result = await session.execute(
         update(JoinRequest)
         .where(JoinRequest.id == request.id, JoinRequest.status == JoinStatus.PENDING)
         .values(
-            status=(JoinStatus.APPROVED if approve else JoinStatus.REJECTED).value,
+            status=(JoinStatus.APPROVED if member is not None else JoinStatus.REJECTED).value,
+            member_id=member.id if member is not None else None,
             decided_by=decider.id,
             decided_at=now,
         )
