@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import string
+import struct
+import time
+import zipfile
+import zlib
 from datetime import date, datetime
 
 import openpyxl
@@ -162,3 +166,174 @@ def test_every_message_is_worded_and_has_known_placeholders():
     for msgid in sheets.WORDING.values():
         fields = {field for _, field, _, _ in string.Formatter().parse(msgid) if field}
         assert fields <= {"line", "filename", "size_mb", "limit_mb", "missing", "found", "limit"}, msgid
+
+
+# --------------------------------------------------------------------------- heavy and hostile files
+
+
+def rezipped(data: bytes, replace: dict[str, bytes | list[bytes]]) -> bytes:
+    """``data``'s zip with members replaced (a list of chunks is streamed, so it may be huge)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        names = [info.filename for info in source.infolist()]
+        for name in names + [name for name in replace if name not in names]:
+            body = replace[name] if name in replace else source.read(name)
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with target.open(info.filename, "w") as stream:
+                for chunk in body if isinstance(body, list) else [body]:
+                    stream.write(chunk)
+    return buffer.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+HEAD = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+TAIL = b"</sheetData></worksheet>"
+
+
+def bomb(megabytes: int, declared: int | None = None) -> bytes:
+    """A workbook of a few MB whose sheet unpacks to ``megabytes`` of identical cells, declaring
+    ``declared`` bytes (default: the truth). Built by hand: deflating a gigabyte takes too long,
+    but a block deflated after a full flush is the same bytes every time, so it is repeated."""
+    row = b'<row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row>'
+    block = row * (1_000_000 // len(row))
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    head = deflate.compress(HEAD + block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    again = deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH)
+    assert deflate.compress(block) + deflate.flush(zlib.Z_FULL_FLUSH) == again  # the repetition holds
+    sheet = head + again * (megabytes - 1) + deflate.compress(TAIL) + deflate.flush()
+    size = len(HEAD) + len(block) * megabytes + len(TAIL)
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["volunteer", "hours"]])))
+    members = []
+    for info in source.infolist():
+        body = source.read(info.filename)
+        packed = zlib.compressobj(9, zlib.DEFLATED, -15)
+        members.append((info.filename.encode(), packed.compress(body) + packed.flush(), len(body), zlib.crc32(body)))
+    at = [i for i, m in enumerate(members) if m[0] == SHEET.encode()][0]
+    members[at] = (SHEET.encode(), sheet, size if declared is None else declared, 0)
+    out, central = io.BytesIO(), io.BytesIO()
+    for name, data, length, crc in members:
+        offset = out.tell()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), length, len(name), 0))
+        out.write(name + data)
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data), length,
+                                  len(name), 0, 0, 0, 0, 0, offset) + name)
+    start = out.tell()
+    out.write(central.getvalue())
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central.getvalue()), start, 0))
+    return out.getvalue()
+
+
+def test_zip_bomb_is_refused_in_seconds_before_it_is_unpacked():
+    data = bomb(2000)  # 2 GB
+    assert len(data) < 7_000_000 and zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET).file_size > 1_900_000_000
+
+    started = time.monotonic()
+    problem = refused(data, "x.xlsx", limits=Limits(max_bytes=10_000_000))
+
+    assert time.monotonic() - started < 2
+    assert problem.problem is Problem.TOO_LARGE_UNZIPPED
+    assert "unpacks to more than 50 MB" in problem.reason.render(identity)
+
+
+def test_a_member_declaring_less_than_it_holds_is_stopped_while_it_is_read():
+    lying = bomb(1000, declared=1000)  # 1 GB in a sheet that claims to be 1 KB
+    assert zipfile.ZipFile(io.BytesIO(lying)).getinfo(SHEET).file_size == 1000
+
+    started = time.monotonic()
+    problem = refused(lying, "x.xlsx", limits=Limits(max_bytes=10_000_000, max_unzipped_bytes=20_000_000))
+
+    assert time.monotonic() - started < 2
+    assert problem.problem in (Problem.TOO_LARGE_UNZIPPED, Problem.BAD_XLSX)
+
+
+def test_each_limit_of_a_workbook_is_refused_with_its_sentence():
+    rows = [["volunteer", "hours"]] + [[f"V{i}", i] for i in range(300)]
+    data = xlsx_bytes(rows)
+    assert read_sheet(data, "x.xlsx", COLUMNS)  # within the defaults
+
+    unzipped = refused(data, "x.xlsx", limits=Limits(max_unzipped_bytes=5_000))
+    cells = refused(data, "x.xlsx", limits=Limits(max_cells=500))
+    table = b"<sst>" + b"<si><t>a</t></si>" * 101 + b"</sst>"
+    strings = refused(rezipped(data, {"xl/sharedStrings.xml": table}), "x.xlsx", limits=Limits(max_shared_strings=100))
+
+    assert unzipped.problem is Problem.TOO_LARGE_UNZIPPED
+    assert "The workbook unpacks to more than 0.005 MB" in unzipped.reason.render(identity)
+    assert cells.problem is Problem.TOO_MANY_CELLS and "more than 500 filled cells" in cells.reason.render(identity)
+    assert strings.problem is Problem.TOO_MANY_STRINGS
+    assert "more than 100 different texts" in strings.reason.render(identity)
+
+
+def test_cells_counted_across_a_chunk_boundary_once():
+    cell = b'<c r="A1"><v>1</v></c>'
+    body = HEAD + b'<row r="1">' + cell * 60_000 + b"</row>" + TAIL  # > 1 MB: several chunks
+    data = rezipped(xlsx_bytes([["volunteer", "hours"]]), {SHEET: body})
+
+    assert refused(data, "x.xlsx", limits=Limits(max_cells=59_999)).problem is Problem.TOO_MANY_CELLS
+    assert refused(data, "x.xlsx", limits=Limits(max_cells=60_000)).problem is Problem.MISSING_COLUMNS
+
+
+def test_huge_shared_string_table_is_refused_before_openpyxl_loads_it():
+    table = [b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">']
+    table += [b"<si><t>a</t></si>" * 50_000] * 20 + [b"</sst>"]  # a million strings
+    data = rezipped(xlsx_bytes([["volunteer", "hours"], ["张伟", "a"]]), {"xl/sharedStrings.xml": table})
+
+    started = time.monotonic()
+    problem = refused(data, "x.xlsx")
+
+    assert time.monotonic() - started < 3
+    assert problem.problem is Problem.TOO_MANY_STRINGS
+
+
+def test_workbook_with_a_dtd_is_refused():
+    data = xlsx_bytes([["volunteer", "hours"], ["A", 1]])
+    body = zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    evil = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + body.split(b"?>", 1)[-1]
+
+    assert refused(rezipped(data, {SHEET: evil}), "x.xlsx").problem is Problem.BAD_XLSX
+
+
+def test_csv_cells_are_limited_as_they_are_read():
+    data = ("volunteer,hours\n" + "A,1\n" * 100).encode()
+
+    assert read_sheet(data, "x.csv", COLUMNS, limits=Limits(max_cells=202))
+    assert refused(data, "x.csv", limits=Limits(max_cells=201)).problem is Problem.TOO_MANY_CELLS
+
+
+# --------------------------------------------------------------------------- formula errors
+
+ERRORS = ["#DIV/0!", "#N/A", "#REF!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!"]
+
+
+def test_formula_error_cells_of_a_workbook_are_no_value_and_mark_the_row():
+    rows = [["volunteer", "hours", "date"]] + [[code, 1, code] for code in ERRORS] + [["张伟", "#N/A", None]]
+    sheet = read_sheet(xlsx_bytes(rows), "x.xlsx", COLUMNS)
+
+    assert [r.row for r in sheet.rows] == list(range(2, 10))
+    for row, code in zip(sheet.rows, ERRORS):
+        assert row.values == {"who": None, "hours": 1, "day": None}
+        assert row.errors == {"who": code, "day": code}
+    last = sheet.rows[-1]
+    assert last.values["who"] == "张伟" and last.errors == {"hours": "#N/A"}
+    assert [r.render(identity) for r in sheets.row_errors(sheet, last)] == [
+        "Row 9: the cell under “hours” shows the formula error #N/A instead of a value. "
+        "Correct the formula or type the value, and send the file again."
+    ]
+
+
+def test_formula_errors_exported_to_csv_are_no_value_either():
+    sheet = read_sheet("volunteer,hours\n#DIV/0!,1\n #n/a ,2\n#1 group,3\n".encode(), "x.csv", COLUMNS)
+
+    assert [(r.values["who"], r.errors) for r in sheet.rows] == [
+        (None, {"who": "#DIV/0!"}), (None, {"who": "#N/A"}), ("#1 group", {})]
+    # A row whose only filled cell is an error is still reported, not skipped as blank.
+    only = read_sheet("volunteer,hours\nA,1\n#REF!,\n".encode(), "x.csv", COLUMNS)
+    assert [(r.row, r.errors) for r in only.rows] == [(2, {}), (3, {"who": "#REF!"})]
+
+
+def test_report_csv_opens_in_excel_with_its_chinese():
+    data = sheets.report_csv(("行", "问题"), [(2, "第 2 行：姓名为空"), (None, "x,y")])
+
+    assert data.startswith("\ufeff".encode())
+    assert data.decode("utf-8-sig") == '行,问题\r\n2,第 2 行：姓名为空\r\n,"x,y"\r\n'

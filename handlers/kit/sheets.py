@@ -17,6 +17,7 @@ import math
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -26,6 +27,7 @@ from typing import Any
 from handlers.kit.i18n import N_, LazyText
 
 __all__ = [
+    "FORMULA_ERRORS",
     "Column",
     "Limits",
     "Problem",
@@ -36,8 +38,11 @@ __all__ = [
     "cell_text",
     "clean",
     "fold",
+    "formula_error",
     "parse_date",
     "read_sheet",
+    "report_csv",
+    "row_errors",
     "shown",
 ]
 
@@ -65,6 +70,13 @@ class Limits:
     max_columns: int = 100
     #: Non-empty rows looked at when searching for the header below a title row.
     header_search_rows: int = 10
+    #: All members of an .xlsx unpacked, as declared and as really read: a zip bomb of a few KB
+    #: declares or unpacks to gigabytes.
+    max_unzipped_bytes: int = 50_000_000
+    #: Filled cells: counted in the worksheets' XML before parsing, and in a CSV as it is read.
+    max_cells: int = 500_000
+    #: Entries of an .xlsx's shared string table (openpyxl loads the whole table at once).
+    max_shared_strings: int = 200_000
 
 
 class Problem(StrEnum):
@@ -84,6 +96,10 @@ class Problem(StrEnum):
     NO_ROWS = "no_rows"
     TOO_MANY_ROWS = "too_many_rows"  # {limit}
     TOO_MANY_SHEET_ROWS = "too_many_sheet_rows"  # {limit}
+    TOO_LARGE_UNZIPPED = "too_large_unzipped"  # {limit_mb}
+    TOO_MANY_CELLS = "too_many_cells"  # {limit}
+    TOO_MANY_STRINGS = "too_many_strings"  # {limit}
+    TOO_SLOW = "too_slow"  # the reading was stopped from outside (see handlers.kit.offload)
 
 
 _FILE_TOO_LARGE = N_(
@@ -137,6 +153,27 @@ _FILE_TOO_MANY_SHEET_ROWS = N_(
     "The sheet has more than {limit} rows, counting empty ones. Delete the empty rows below the "
     "table (or copy it to a new sheet) and send it again."
 )
+_FILE_TOO_LARGE_UNZIPPED = N_(
+    "The workbook unpacks to more than {limit_mb} MB, far more than a table needs; it may hold "
+    "hidden sheets, pictures or a great many formatted cells. Copy the table alone into a new "
+    "workbook, or save it as CSV, and send it again."
+)
+_FILE_TOO_MANY_CELLS = N_(
+    "The file has more than {limit} filled cells. Delete the columns and sheets that are not "
+    "needed, or split the table into smaller files and send them one after another."
+)
+_FILE_TOO_MANY_STRINGS = N_(
+    "The workbook holds more than {limit} different texts. Delete the sheets that are not "
+    "needed, or copy the table alone into a new workbook or save it as CSV, and send it again."
+)
+_FILE_TOO_SLOW = N_(
+    "Reading the file took too long and was stopped. Copy the table alone into a new workbook, "
+    "or save it as CSV, and send it again."
+)
+_ROW_FORMULA_ERROR = N_(
+    "Row {row}: the cell under “{column}” shows the formula error {code} instead of a value. "
+    "Correct the formula or type the value, and send the file again."
+)
 
 WORDING: dict[Problem, str] = {
     Problem.TOO_LARGE: _FILE_TOO_LARGE,
@@ -153,6 +190,10 @@ WORDING: dict[Problem, str] = {
     Problem.NO_ROWS: _FILE_NO_ROWS,
     Problem.TOO_MANY_ROWS: _FILE_TOO_MANY_ROWS,
     Problem.TOO_MANY_SHEET_ROWS: _FILE_TOO_MANY_SHEET_ROWS,
+    Problem.TOO_LARGE_UNZIPPED: _FILE_TOO_LARGE_UNZIPPED,
+    Problem.TOO_MANY_CELLS: _FILE_TOO_MANY_CELLS,
+    Problem.TOO_MANY_STRINGS: _FILE_TOO_MANY_STRINGS,
+    Problem.TOO_SLOW: _FILE_TOO_SLOW,
 }
 
 
@@ -173,6 +214,9 @@ class SheetRow:
     row: int  # as Excel or WPS numbers it
     values: dict[str, Any]  # the raw cell under each column found (None past the row's end)
     cells: Sequence[Any] = field(default=(), repr=False)  # the whole row as read
+    #: Columns whose cell shows a formula error such as #DIV/0!; their value is None, never the
+    #: error's text, and the caller reports the row (``row_errors``).
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -228,6 +272,21 @@ def cell_text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return clean(str(value))
+
+
+#: What Excel and WPS show in a cell whose formula failed; in a CSV export they are plain text.
+FORMULA_ERRORS = frozenset({
+    "#DIV/0!", "#N/A", "#REF!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!",
+    "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+})
+
+
+def formula_error(value: Any) -> str | None:
+    """The error a cell shows (#DIV/0!, #N/A, …), or None for a cell holding a value."""
+    if not isinstance(value, str) or not value[:8].lstrip().startswith("#"):
+        return None
+    code = unicodedata.normalize("NFKC", clean(value)).upper()
+    return code if code in FORMULA_ERRORS else None
 
 
 def blank(value: Any) -> bool:
@@ -299,6 +358,14 @@ _DELIMITERS = (",", "\t", ";", "，")
 
 _Rows = Generator[tuple[int, Sequence[Any]], None, None]
 
+# Tags counted in an .xlsx's XML before openpyxl parses it (with or without a namespace prefix).
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+# Excel never writes a DTD; entities are how an XML bomb multiplies itself.
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_CHUNK = 1 << 20
+_OVERLAP = 64  # bytes of one chunk kept in front of the next, so no tag is cut in two
+
 
 class _Reader:
     """One reading of one file: its limits and the wording of its problems."""
@@ -349,9 +416,76 @@ class _Reader:
             number += 1
             yield number, cells
 
+    def check_archive(self, data: bytes) -> None:
+        """Refuse a workbook that unpacks to too much before openpyxl is given it.
+
+        The sizes the zip declares are checked first (a bomb usually declares its gigabytes);
+        then every member is unpacked in chunks and counted, so a member that declares less than
+        it holds is stopped at the limit too. Cells and shared strings are counted in the XML on
+        the way, which is far cheaper than parsing them.
+        """
+        limit = self.limits.max_unzipped_bytes
+        too_large = self.fail(Problem.TOO_LARGE_UNZIPPED, limit_mb=f"{limit / 1_000_000:g}")
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            members = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+            raise self.fail(Problem.BAD_XLSX) from error
+        if sum(member.file_size for member in members) > limit:
+            raise too_large
+        total = cells = strings = 0
+        try:
+            for member in members:
+                name = member.filename.lower()
+                counter = None
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    counter = _CELL_TAG
+                elif name.endswith("sharedstrings.xml"):
+                    counter = _STRING_TAG
+                tail = b""
+                with archive.open(member) as stream:
+                    while chunk := stream.read(_CHUNK):
+                        total += len(chunk)
+                        if total > limit:
+                            raise too_large
+                        window = tail + chunk
+                        if _DTD.search(window):
+                            raise self.fail(Problem.BAD_XLSX)
+                        if counter is not None:
+                            # Tags ending inside the kept tail were counted with the last chunk.
+                            found = sum(1 for m in counter.finditer(window) if m.end() > len(tail))
+                            if counter is _CELL_TAG:
+                                cells += found
+                                if cells > self.limits.max_cells:
+                                    raise self.fail(Problem.TOO_MANY_CELLS, limit=self.limits.max_cells)
+                            else:
+                                strings += found
+                                if strings > self.limits.max_shared_strings:
+                                    raise self.fail(
+                                        Problem.TOO_MANY_STRINGS, limit=self.limits.max_shared_strings
+                                    )
+                        tail = window[-_OVERLAP:]
+        except Unreadable:
+            raise
+        except Exception as error:  # bad CRC, unknown compression, truncated data
+            raise self.fail(Problem.BAD_XLSX) from error
+
+    def counted(self, rows: _Rows) -> _Rows:
+        """Rows as read, refused once they hold more filled cells than the limit."""
+        filled = 0
+        try:
+            for number, cells in rows:
+                filled += sum(1 for cell in cells if cell is not None and cell != "")
+                if filled > self.limits.max_cells:
+                    raise self.fail(Problem.TOO_MANY_CELLS, limit=self.limits.max_cells)
+                yield number, cells
+        finally:
+            rows.close()
+
     def xlsx_rows(self, data: bytes) -> _Rows:
         import openpyxl  # only needed for spreadsheets
 
+        self.check_archive(data)
         try:
             workbook = _quietly(
                 openpyxl.load_workbook,
@@ -448,11 +582,14 @@ class _Reader:
             if number > self.limits.max_scanned_rows:
                 raise self.fail(Problem.TOO_MANY_SHEET_ROWS, limit=self.limits.max_scanned_rows)
             values = {f: cells[i] if i < len(cells) else None for f, i in positions.items()}
-            if all(blank(value) for value in values.values()):
+            errors = {f: code for f, value in values.items() if (code := formula_error(value))}
+            for f in errors:
+                values[f] = None
+            if not errors and all(blank(value) for value in values.values()):
                 continue
             if len(kept) >= self.limits.max_rows:
                 raise self.fail(Problem.TOO_MANY_ROWS, limit=self.limits.max_rows)
-            kept.append(SheetRow(number, values, tuple(cells)))
+            kept.append(SheetRow(number, values, tuple(cells), errors))
         if not kept:
             raise self.fail(Problem.NO_ROWS)
         return Sheet(header_row=header_row, header=header, columns=positions, rows=kept)
@@ -498,8 +635,30 @@ def read_sheet(
         )
     if not data.strip():
         raise reader.fail(Problem.EMPTY)
-    rows = reader.open(data, filename)
+    rows = reader.counted(reader.open(data, filename))
     try:
         return reader.table(rows, columns)
     finally:
         rows.close()  # releases the workbook when reading stopped early
+
+
+def row_errors(sheet: Sheet, row: SheetRow) -> list[LazyText]:
+    """One problem for each formula error in ``row``, naming the column as the header titles it."""
+    return [
+        LazyText(_ROW_FORMULA_ERROR, {
+            "row": row.row,
+            "column": shown(sheet.header[sheet.columns[f]], 30) or f,
+            "code": code,
+        })
+        for f, code in row.errors.items()
+    ]
+
+
+def report_csv(headings: Sequence[str], lines: Iterable[Sequence[Any]]) -> bytes:
+    """A report to attach to a reply: CSV in UTF-8 with a byte-order mark, so that Excel and WPS
+    open it with its Chinese intact, and with Windows line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headings)
+    writer.writerows(["" if cell is None else cell for cell in line] for line in lines)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
