@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 # Re-exported: feature handlers name the session type from here and import nothing of sqlalchemy.
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
@@ -59,6 +60,7 @@ class Context:
     locale: str  # the asker's language
     actions: list[Action] = field(default_factory=list)
     acting: tuple[Member, Branch] | None = None  # set by the router for routes with can= or member=
+    prepared: Any = None  # what the route's ``prepare`` made before this transaction (an upload read)
 
     # --- who is asking --------------------------------------------------------------------
     @property

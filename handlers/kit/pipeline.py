@@ -7,7 +7,7 @@ import logging
 from handlers.kit.api import Action, Event, Request, Send, Toast
 from handlers.kit.context import Context, Env, locale_from
 from handlers.kit.i18n import N_
-from handlers.kit.router import Router, route
+from handlers.kit.router import Router, prepare, route
 from storage import branches as branch_store
 from storage import updates as update_store
 
@@ -25,6 +25,7 @@ async def handle(router: Router, env: Env, request: Request) -> list[Action]:
     now = env.clock()
     locale = env.catalogs.default_locale
     try:
+        prepared = await prepare(router, env, request)  # slow work, before the writer's turn
         async with env.db.session() as session:
             if not await update_store.claim_update(session, request.update_id, now):
                 log.info("update %s already handled, dropped", request.update_id)
@@ -40,7 +41,7 @@ async def handle(router: Router, env: Env, request: Request) -> list[Action]:
                 branch = await branch_store.by_chat(session, request.chat.id)
                 if branch is not None:
                     locale = branch.locale
-            ctx = Context(request=request, session=session, env=env, now=now, locale=locale)
+            ctx = Context(request=request, session=session, env=env, now=now, locale=locale, prepared=prepared)
             await route(router, ctx)
         return ctx.actions
     except Exception:

@@ -8,14 +8,15 @@ from typing import Any, TypeVar
 
 from handlers.kit import access
 from handlers.kit.access import Can
-from handlers.kit.api import Button, ChatType, Event
+from handlers.kit.api import Button, ChatType, Event, Request
 from handlers.kit.callbacks import Callback, decode
-from handlers.kit.context import Context
+from handlers.kit.context import Context, Env
 from handlers.kit.i18n import N_
 
 Handler = Callable[[Context], Awaitable[None]]
 C = TypeVar("C", bound=Callback)
 Pressed = Callable[[Context, C], Awaitable[None]]
+Prepare = Callable[[Env, Request], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Route:
     chats: frozenset[ChatType] | None = None  # None: any chat
     can: Can | None = None
     member: bool = False
+    #: Slow work done before the handler's transaction (see ``prepare``); its result is ``ctx.prepared``.
+    prepare: Prepare | None = None
 
     async def admits(self, ctx: Context) -> bool:
         if self.can is not None:
@@ -112,12 +115,20 @@ class Router:
         return fn
 
     def document(
-        self, fn: Handler | None = None, *, chats: Iterable[ChatType] | None = None, can: Can | None = None
+        self,
+        fn: Handler | None = None,
+        *,
+        chats: Iterable[ChatType] | None = None,
+        can: Can | None = None,
+        prepare: Prepare | None = None,
     ) -> Any:
-        """A handler for files; outside ``chats`` it declines, and ``can`` is checked as for commands."""
+        """A handler for files; outside ``chats`` it declines, and ``can`` is checked as for commands.
+
+        ``prepare(env, request)`` downloads and reads the file before the handler's transaction.
+        """
 
         def register(fn: Handler) -> Handler:
-            self.document_handlers.append(Route(fn, frozenset(chats) if chats else None, can))
+            self.document_handlers.append(Route(fn, frozenset(chats) if chats else None, can, prepare=prepare))
             return fn
 
         return register(fn) if fn is not None else register
@@ -187,6 +198,31 @@ async def route(router: Router, ctx: Context) -> None:
             await step.handler(ctx)
         if len(ctx.actions) != before:
             return
+
+
+async def prepare(router: Router, env: Env, request: Request) -> Any:
+    """Run the ``prepare`` of the route a file goes to, outside any write transaction.
+
+    On SQLite the update's transaction holds the one writer's turn, so a download and a parse
+    inside it would hold up every other update (check-ins among them). Only someone the route
+    would admit gets this far, checked quietly in a read session; the route checks again, and
+    answers and audits a refusal, in its transaction.
+    """
+    if request.event != Event.MESSAGE or request.document is None or request.command is not None:
+        return None
+    for step in router.document_handlers:
+        if step.chats is not None and request.chat.type not in step.chats:
+            continue
+        if step.prepare is None:
+            return None
+        async with env.db.read() as session:
+            probe = Context(request=request, session=session, env=env, now=env.clock(),
+                            locale=env.catalogs.default_locale)
+            found = await access.me(probe, quiet=True)
+        if found is None or (step.can is not None and not access.may(found[0], step.can)):
+            return None
+        return await step.prepare(env, request)
+    return None
 
 
 def button(text: str, pressed: Callback) -> Button:
