@@ -976,3 +976,19 @@ def test_every_message_has_only_known_placeholders():
                           "filename", "size_mb", "limit_mb", "missing", "found"}, msgid
         if msgid.startswith("Row {row}"):
             assert "row" in fields
+
+
+@pytest.mark.parametrize("code", ["#DIV/0!", "#N/A", "#REF!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!"])
+def test_formula_error_cells_are_no_names_and_the_row_is_reported(code):
+    workbook = openpyxl.Workbook()
+    for row in (["姓名", "政治面貌", "党小组"], [code, "正式", None], ["张伟", "正式", code], ["李娜", "预备", None]):
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    result = parse_roster(buffer.getvalue(), "r.xlsx", today=TODAY)
+
+    assert [r.name for r in result.rows] == ["李娜"]
+    assert messages(result, 2) == [f"Row 2: the cell under “姓名” shows the formula error {code} instead of a "
+                                   "value. Correct the formula or type the value, and send the file again."]
+    assert [p.row for p in result.problems] == [2, 3] and "“党小组”" in messages(result, 3)[0]

@@ -442,6 +442,9 @@ def parse_roster(data: bytes, filename: str, *, today: date | None = None) -> Ro
     problems: list[RosterProblem] = []
     first_row_of_name: dict[str, int] = {}
     for line in sheet.rows:
+        if line.errors:  # a formula error is no name, status or date: the row is only reported
+            problems.extend(RosterProblem(row=line.row, reason=r) for r in sheets.row_errors(sheet, line))
+            continue
         row, reasons = _check_row(line.row, line.values, first_row_of_name, today)
         if row is not None:
             rows.append(row)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from handlers.kit import access
+from handlers.kit import access, offload, sheets
 from handlers.kit.access import Can
 from handlers.kit.api import Event, Request, Send
 from handlers.kit.callbacks import ID, Callback, Choice
-from handlers.kit.context import Context
-from handlers.kit.i18n import N_, Gettext
+from handlers.kit.context import Context, Env
+from handlers.kit.i18n import N_, Gettext, LazyText
 from handlers.kit.labels import STATUS, local_time, roles_text
 from handlers.kit.router import GROUP, PRIVATE, Router, button
 from handlers.roster.import_file import (
     MAX_FILE_BYTES,
+    RosterParse,
+    RosterProblem,
     normalize_phone,
     parse_dues_category,
     parse_roster,
@@ -57,21 +59,68 @@ async def named(ctx: Context, branch: Branch, name: str) -> Member | None:
 # --- import ----------------------------------------------------------------------------------
 
 
-@router.document(chats=PRIVATE, can=Can.MANAGE_ROSTER)
+#: Problems listed in the reply; a longer report goes with it as a file.
+LISTED_PROBLEMS = 10
+#: Problems quoted in the reply when the whole report is attached.
+QUOTED_PROBLEMS = 5
+
+
+def _too_large(size: int | None) -> bool:
+    return size is not None and size > MAX_FILE_BYTES
+
+
+async def read_roster_upload(env: Env, request: Request) -> RosterParse | None:
+    """The roster file read in a worker process, before the import's transaction (see router.prepare)."""
+    doc = request.document
+    assert doc is not None
+    if _too_large(doc.size):
+        return None  # the handler says so, without downloading it
+    data = await env.download(doc)
+    try:
+        return await offload.run(parse_roster, data, doc.file_name or "")
+    except offload.Failed:
+        return RosterParse(rows=[], problems=[
+            RosterProblem(row=None, reason=LazyText(sheets.WORDING[sheets.Problem.TOO_SLOW]))])
+
+
+def reply_with_problems(
+    ctx: Context, lines: list[str], problems: list[tuple[int | None, str]], filename: str, after: tuple[str, ...] = ()
+) -> None:
+    """Reply with ``lines``, the problems and ``after``; past ``LISTED_PROBLEMS`` problems, their
+    counts and the first few, and the whole list follows, to the uploader only, as a CSV file."""
+    t = ctx.t
+    if len(problems) <= LISTED_PROBLEMS:
+        ctx.reply("\n".join(lines + [text for _, text in problems] + list(after)))
+        return
+    lines = lines + [t(N_("{count} problems in {rows} rows. The first {shown} are below; the attached file lists all of them.")).format(
+        count=len(problems), rows=len({r for r, _ in problems}), shown=QUOTED_PROBLEMS)]
+    lines.extend(text for _, text in problems[:QUOTED_PROBLEMS])
+    ctx.reply("\n".join(lines + list(after)))
+    ctx.document(
+        ctx.request.chat.id,
+        sheets.report_csv((t(N_("Row")), t(N_("Problem"))), problems),
+        "problems.csv",
+        t(N_("Every problem found in “{filename}”.")).format(filename=filename[:60]),
+    )
+
+
+@router.document(chats=PRIVATE, can=Can.MANAGE_ROSTER, prepare=read_roster_upload)
 async def import_file(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     doc = ctx.request.document
     assert doc is not None
-    if doc.size is not None and doc.size > MAX_FILE_BYTES:
+    if _too_large(doc.size):
         ctx.reply(ctx.t(N_("The file is too large ({size} KB). A roster file may be at most {limit} KB.")).format(
             size=doc.size // 1024, limit=MAX_FILE_BYTES // 1024))
         return
-    data = await ctx.env.download(doc)
-    parsed = parse_roster(data, doc.file_name or "")
+    parsed = ctx.prepared
+    if parsed is None:  # admitted here but not when prepared (a role given meanwhile): read it now
+        parsed = await read_roster_upload(ctx.env, ctx.request)
+    assert isinstance(parsed, RosterParse)
     t = ctx.t
     problems = [(p.row, p.reason.render(t)) for p in parsed.problems]
     if not parsed.ok:
-        ctx.reply(t(N_("Nothing was imported:")) + "\n" + "\n".join(text for _, text in problems))
+        reply_with_problems(ctx, [t(N_("Nothing was imported:"))], problems, doc.file_name or "")
         return
     result = await member_store.import_roster(
         ctx.session,
@@ -94,9 +143,8 @@ async def import_file(ctx: Context) -> None:
         lines.append(t(N_("Updated: {names}")).format(names=", ".join(result.updated)))
     if problems:
         lines.append(t(N_("Rows not taken ({count}):")).format(count=len({r for r, _ in problems})))
-        lines.extend(text for _, text in problems)
-    lines.append(t(N_("Send /invites for everyone's personal invite link.")))
-    ctx.reply("\n".join(lines))
+    reply_with_problems(ctx, lines, problems, doc.file_name or "",
+                        after=(t(N_("Send /invites for everyone's personal invite link.")),))
 
 
 def _split_fields(args: str) -> list[str]:
