@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.startup import TokenRejected
+from bot.transport import RetryLater, Transient
 from storage.db import Database
 
 NO_TOKEN = (
@@ -45,11 +48,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(NO_TOKEN)
     try:
         asyncio.run(_main(command, settings))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, or SIGTERM before serving began
         pass
+    except TokenRejected as exc:  # not worth a restart: a person has to fix the token
+        sys.exit(exc.sentence())
 
 
 async def _main(command: str, settings: Settings) -> None:
+    if command == "run":  # stopped while still waiting for Telegram: a clean exit; the runtimes take over later
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     db = Database(settings.database_url)
     try:
         await db.migrate()
@@ -57,6 +64,8 @@ async def _main(command: str, settings: Settings) -> None:
             print(f"The database at {db.engine.url.render_as_string(hide_password=True)} is up to date.")
         elif command == "check":
             print("Configuration and database are fine." + ("" if settings.bot_token else " (BOT_TOKEN is not set.)"))
+            if settings.bot_token and not await _check_telegram(settings):
+                raise SystemExit(1)
         elif command == "console":
             from bot.runtime_console import run_console
 
@@ -71,3 +80,22 @@ async def _main(command: str, settings: Settings) -> None:
             await (run_webhook if settings.webhook_url else run_polling)(settings, db)
     finally:
         await db.dispose()
+
+
+async def _check_telegram(settings: Settings) -> bool:
+    """One getMe with the configured runtime; prints what Telegram said."""
+    if settings.runtime == "ptb":
+        from bot.runtime_ptb import identify
+    else:
+        from bot.runtime_aiogram import identify
+    where = settings.telegram_api_url or "Telegram"
+    try:
+        username, name = await identify(settings)
+    except TokenRejected as exc:
+        print(exc.sentence())
+        return False
+    except (Transient, RetryLater) as exc:
+        print(f"{where} cannot be reached now ({exc}); `branchbot run` would wait and try again.")
+        return False
+    print(f"BOT_TOKEN works: it is @{username} ({name}), asked at {where}.")
+    return True
