@@ -262,6 +262,22 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(sig)
 
 
+class _NoBootstrapTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.module == "networkloop" and record.levelno >= logging.ERROR)
+
+
+@contextmanager
+def _quiet_bootstrap() -> Iterator[None]:
+    """PTB logs its bootstrap giving up with a traceback; ``patiently`` says it in one line and tries again."""
+    logger, quiet = logging.getLogger("telegram.ext"), _NoBootstrapTraceback()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
 def _polling_error(exc: TelegramError) -> None:
     log.error("failed to fetch updates: %s: %s", type(exc).__name__, exc)
 
@@ -272,14 +288,14 @@ async def run_polling(settings: Settings, db: Database) -> None:
         with _stop_on_signals(stop):
             await application.start()
             try:
-                assert application.updater is not None
-                # start_polling deletes the webhook again (drop_pending_updates=False keeps the backlog);
-                # deleting it here first waits Telegram out, and PTB retries a flap right after quietly.
-                await _patiently(settings, "deleteWebhook",
-                                 lambda: application.bot.delete_webhook(drop_pending_updates=False))
-                await application.updater.start_polling(
-                    timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
-                    error_callback=_polling_error, bootstrap_retries=-1)
+                updater = application.updater
+                assert updater is not None
+                # start_polling deletes the webhook first (drop_pending_updates=False keeps the backlog);
+                # its failure comes to us (no retries of PTB's own, whose give-up is logged as a traceback).
+                with _quiet_bootstrap():
+                    await _patiently(settings, "deleteWebhook", lambda: updater.start_polling(
+                        timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
+                        error_callback=_polling_error, bootstrap_retries=0))
                 log.info("polling for updates")
                 await stop.wait()
                 log.info("stopping")
