@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///data/branchbot.db"
     telegram_api_url: str | None = None  # a self-hosted Bot API server; tests point it at a fake
     telegram_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for one API call
+    # At start, Telegram unreachable (network, 5xx, 429) is waited out: at most this long between tries.
+    telegram_retry_max: float = Field(default=60.0, gt=0)
     # Telegram's limits, kept ahead of time; raise them only against your own Bot API server.
     send_per_second: float = Field(default=30.0, gt=0)
     send_per_chat_per_second: float = Field(default=1.0, gt=0)

@@ -13,12 +13,14 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
 from aiogram.types import (
     BotCommand,
@@ -35,6 +37,7 @@ from aiohttp import web
 from bot.config import Settings
 from bot.core import BotCore
 from bot.signals import stop_requested
+from bot.startup import TokenRejected, patiently
 from bot.transport import Rejected, RetryLater, Transient, Uncertain, Unreachable
 from bot.updates import ALLOWED_UPDATES, CONCURRENT_UPDATES, MENU_LANGUAGES, to_request
 from handlers.kit.api import FileRef, Keyboard
@@ -61,6 +64,20 @@ async def _mapped(call: Awaitable[T]) -> T:
         raise (Uncertain if "timeout" in exc.message.lower() else Transient)(exc.message) from exc
     except TelegramServerError as exc:
         raise Transient(str(exc)) from exc
+
+
+async def _at_start(call: Awaitable[T]) -> T:
+    """The bot's own calls at start (getMe, menus, webhook): 401/404 there means the token is not known."""
+    try:
+        return await _mapped(call)
+    except (TelegramUnauthorizedError, TelegramNotFound) as exc:
+        raise TokenRejected(exc.message) from exc
+    except Rejected as exc:
+        if isinstance(exc.__cause__, TelegramNotFound):
+            raise TokenRejected(str(exc)) from exc
+        raise
+    except ClientDecodeError as exc:  # not JSON: a proxy's error page (an HTML 502) rather than Telegram
+        raise Transient(f"unreadable answer: {exc.message}") from exc
 
 
 def _file(data: bytes | str, filename: str) -> BufferedInputFile | str:
@@ -126,14 +143,28 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(settings.bot_token.get_secret_value(), session=session, default=DefaultBotProperties(parse_mode=None))
 
 
+def _patiently(settings: Settings, what: str, call: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+    return patiently(what, lambda: _at_start(call()), cap=settings.telegram_retry_max)
+
+
+async def identify(settings: Settings) -> tuple[str, str]:
+    """One getMe, for ``branchbot check``: the bot's username and name, or the neutral errors."""
+    bot = make_bot(settings)
+    try:
+        me = await _at_start(bot.get_me())
+        return me.username or "", me.full_name
+    finally:
+        await bot.session.close()
+
+
 @asynccontextmanager
 async def assembled(settings: Settings, db: Database):
     """A started bot: identity known, command menus set, jobs running; closed on exit."""
     bot = make_bot(settings)
     try:
-        me = await bot.get_me()
+        me = await _patiently(settings, "getMe", bot.get_me)
         core = BotCore.for_settings(AiogramTransport(bot, me.username or ""), db, settings)
-        await _set_menus(bot, core)
+        await _set_menus(settings, bot, core)
         dispatcher = Dispatcher()
 
         async def on_update(update: Update) -> Any:
@@ -161,18 +192,21 @@ class _Intercept:
         return await self.handler(update)
 
 
-async def _set_menus(bot: Bot, core: BotCore) -> None:
+async def _set_menus(settings: Settings, bot: Bot, core: BotCore) -> None:
     for language, locale in (*MENU_LANGUAGES, (None, core.catalogs.default_locale)):
         commands = [BotCommand(command=c, description=d[:256]) for c, d in core.command_menu(locale)]
         try:
-            await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
+            await _patiently(settings, "setMyCommands", lambda: bot.set_my_commands(
+                commands, scope=BotCommandScopeDefault(), language_code=language))
+        except TokenRejected:
+            raise
         except Exception as exc:  # a menu is a nicety; the bot works without it
             log.warning("could not set the command menu (%s): %s", language, exc)
 
 
 async def run_polling(settings: Settings, db: Database) -> None:
     async with assembled(settings, db) as (bot, dispatcher, _core):
-        await bot.delete_webhook(drop_pending_updates=False)
+        await _patiently(settings, "deleteWebhook", lambda: bot.delete_webhook(drop_pending_updates=False))
         log.info("polling for updates")
         await dispatcher.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=True,
                                        close_bot_session=False, tasks_concurrency_limit=CONCURRENT_UPDATES)
@@ -186,7 +220,8 @@ async def run_webhook(settings: Settings, db: Database) -> None:
         path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
         SimpleRequestHandler(dispatcher=dispatcher, bot=bot, secret_token=secret).register(app, path=path)
         setup_application(app, dispatcher, bot=bot)
-        await bot.set_webhook(settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        await _patiently(settings, "setWebhook", lambda: bot.set_webhook(
+            settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES))
         runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()

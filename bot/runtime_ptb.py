@@ -9,7 +9,7 @@ import asyncio
 import logging
 import signal
 import warnings
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -38,6 +38,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import Settings
 from bot.core import BotCore
+from bot.startup import TokenRejected, patiently
 from bot.transport import Rejected, RetryLater, Transient, Uncertain, Unreachable
 from bot.updates import ALLOWED_UPDATES, CONCURRENT_UPDATES, MENU_LANGUAGES, to_request
 from handlers.kit.api import FileRef, Keyboard
@@ -88,6 +89,28 @@ async def _mapped(call: Awaitable[T]) -> T:
         raise Uncertain(str(exc)) from exc
     except NetworkError as exc:  # covers 5xx too
         raise Transient(str(exc)) from exc
+
+
+async def _at_start(call: Awaitable[T]) -> T:
+    """The bot's own calls at start (getMe, menus, webhook): 401/404 there means the token is not known."""
+    try:
+        return await call
+    except InvalidToken as exc:
+        # Bot.initialize re-raises with the token in the text: keep Telegram's own words instead.
+        cause = exc.__cause__ if isinstance(exc.__cause__, InvalidToken) else exc
+        raise TokenRejected(cause.message) from exc
+    except RetryAfter as exc:
+        raise RetryLater(retry_after_seconds(exc), str(exc)) from exc
+    except (TimedOut, TimeoutError) as exc:
+        raise Uncertain(str(exc)) from exc
+    except BadRequest:
+        raise
+    except NetworkError as exc:  # connection refused, DNS, and 5xx
+        raise Transient(str(exc)) from exc
+
+
+def _patiently(settings: Settings, what: str, call: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+    return patiently(what, lambda: _at_start(call()), cap=settings.telegram_retry_max)
 
 
 def _markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -171,10 +194,15 @@ async def assembled(settings: Settings, db: Database):
     """
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every request at INFO
     application = make_application(settings)
-    async with application:  # initialize() asks getMe
+    try:  # initialize() asks getMe; it may be tried again until it succeeds
+        await _patiently(settings, "getMe", application.initialize)
+    except BaseException:
+        await application.bot.shutdown()
+        raise
+    async with application:  # already initialized; shut down on exit
         bot = application.bot
         core = BotCore.for_settings(PtbTransport(bot, bot.username or ""), db, settings)
-        await _set_menus(bot, core)
+        await _set_menus(settings, bot, core)
 
         async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
             request = to_request(update, bot.id, bot.username or "")
@@ -194,11 +222,24 @@ async def assembled(settings: Settings, db: Database):
             await core.close()
 
 
-async def _set_menus(bot: Bot, core: BotCore) -> None:
+async def identify(settings: Settings) -> tuple[str, str]:
+    """One getMe, for ``branchbot check``: the bot's username and name, or the neutral errors."""
+    bot = make_application(settings).bot
+    try:
+        await _at_start(bot.initialize())
+        return bot.username or "", bot.bot.full_name
+    finally:
+        await bot.shutdown()
+
+
+async def _set_menus(settings: Settings, bot: Bot, core: BotCore) -> None:
     for language, locale in (*MENU_LANGUAGES, (None, core.catalogs.default_locale)):
         commands = [BotCommand(c, d[:256]) for c, d in core.command_menu(locale)]
         try:
-            await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
+            await _patiently(settings, "setMyCommands", lambda: bot.set_my_commands(
+                commands, scope=BotCommandScopeDefault(), language_code=language))
+        except TokenRejected:
+            raise
         except Exception as exc:  # noqa: BLE001 - a menu is a nicety; the bot works without it
             log.warning("could not set the command menu (%s): %s", language, exc)
 
@@ -221,6 +262,22 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(sig)
 
 
+class _NoBootstrapTraceback(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.module == "networkloop" and record.levelno >= logging.ERROR)
+
+
+@contextmanager
+def _quiet_bootstrap() -> Iterator[None]:
+    """PTB logs its bootstrap giving up with a traceback; ``patiently`` says it in one line and tries again."""
+    logger, quiet = logging.getLogger("telegram.ext"), _NoBootstrapTraceback()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
 def _polling_error(exc: TelegramError) -> None:
     log.error("failed to fetch updates: %s: %s", type(exc).__name__, exc)
 
@@ -231,11 +288,14 @@ async def run_polling(settings: Settings, db: Database) -> None:
         with _stop_on_signals(stop):
             await application.start()
             try:
-                assert application.updater is not None
-                # start_polling deletes the webhook first (drop_pending_updates=False keeps the backlog).
-                await application.updater.start_polling(
-                    timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
-                    error_callback=_polling_error)
+                updater = application.updater
+                assert updater is not None
+                # start_polling deletes the webhook first (drop_pending_updates=False keeps the backlog);
+                # its failure comes to us (no retries of PTB's own, whose give-up is logged as a traceback).
+                with _quiet_bootstrap():
+                    await _patiently(settings, "deleteWebhook", lambda: updater.start_polling(
+                        timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False,
+                        error_callback=_polling_error, bootstrap_retries=0))
                 log.info("polling for updates")
                 await stop.wait()
                 log.info("stopping")
@@ -272,8 +332,8 @@ async def run_webhook(settings: Settings, db: Database) -> None:
             await application.start()
             runner = web.AppRunner(app, access_log=None)
             try:
-                await application.bot.set_webhook(settings.webhook_url, secret_token=secret,
-                                                  allowed_updates=ALLOWED_UPDATES)
+                await _patiently(settings, "setWebhook", lambda: application.bot.set_webhook(
+                    settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES))
                 await runner.setup()
                 await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
                 log.info("webhook listening on %s:%s%s", settings.webhook_host, settings.webhook_port, path)
