@@ -294,6 +294,23 @@ def render_text(text: str, parse_mode: str | None, entities: list | None = None)
     return stripped, trimmed
 
 
+#: What Telegram takes for a link in plain text: it runs on to the next whitespace, CJK
+#: punctuation such as "（" included (stricter than Telegram, which stops at a few ASCII marks).
+_LINK = re.compile(r"(?:https?://|(?<![\w.])t\.me/)\S+")
+
+
+def detected_links(text: str) -> list[dict]:
+    """The ``url`` entities Telegram adds to a plain text message without entities of its own."""
+    return [{"type": "url", "offset": _utf16_len(text[: m.start()]), "length": _utf16_len(m.group())}
+            for m in _LINK.finditer(text)]
+
+
+def entity_text(text: str, entity: dict) -> str:
+    """The part of ``text`` an entity covers (offsets count UTF-16 code units)."""
+    raw = text.encode("utf-16-le")
+    return raw[2 * entity["offset"] : 2 * (entity["offset"] + entity["length"])].decode("utf-16-le")
+
+
 # --------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------
@@ -1185,7 +1202,7 @@ class FakeTelegram:
             raise _bad("message caption is too long")
         if not caption and len(plain) > MAX_TEXT:
             raise _bad("message is too long")
-        return plain, ents
+        return plain, ents or detected_links(plain)
 
     @staticmethod
     def _markup(markup: Any, *, inline_only: bool = False) -> dict | None:
