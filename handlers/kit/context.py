@@ -230,3 +230,9 @@ def locale_from(pref: UserPref | None, catalogs: Catalogs, fallback: str) -> str
 
 async def user_locale(session: AsyncSession, catalogs: Catalogs, user_id: int, fallback: str) -> str:
     return locale_from(await update_store.get_pref(session, user_id), catalogs, fallback)
+
+
+async def readers_gettext(session: AsyncSession, catalogs: Catalogs, user_ids: list[int], fallback: str) -> dict[int, Gettext]:
+    """Each reader's own translation (one query for all): what goes privately speaks their language."""
+    prefs = await update_store.get_prefs(session, list(set(user_ids)))
+    return {uid: catalogs.gettext(locale_from(prefs.get(uid), catalogs, fallback)) for uid in user_ids}
