@@ -76,6 +76,7 @@ OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_TOAST = 200  # answerCallbackQuery text
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
@@ -1559,6 +1560,8 @@ class FakeTelegram:
             raise _bad(QUERY_TOO_OLD[len("Bad Request: ") :])
         if self.callback_timeout is not None and time.monotonic() - query.created > self.callback_timeout:
             raise _bad(QUERY_TOO_OLD[len("Bad Request: ") :])
+        if len(str(p.get("text") or "")) > MAX_TOAST:
+            raise _bad("MESSAGE_TOO_LONG")
         url = p.get("url")
         # only links that start this very bot are accepted (games aside)
         bot = re.escape(self.bot_user.username or "")

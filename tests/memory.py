@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot.core import BotCore
 from bot.limits import LimitConfig
-from bot.transport import Unreachable
+from bot.transport import Rejected, Unreachable
 from handlers.kit.api import Chat, ChatType, Event, FileRef, Keyboard, Request, User
 from storage.db import Database
 
@@ -83,6 +83,8 @@ class MemoryTransport:
         return item.message_id
 
     async def answer_callback(self, callback_id, text, alert, url):
+        if text and len(text) > 200:  # as Telegram does
+            raise Rejected("Bad Request: MESSAGE_TOO_LONG")
         self.toasts.append((callback_id, text, alert, url))
 
     async def download(self, file: FileRef) -> bytes:

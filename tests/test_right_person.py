@@ -88,3 +88,72 @@ async def test_reminding_by_hand_twice_reminds_once_and_respects_nudge_max(bot):
     sent, toast = await bot.press(sec, ledger, ledger.button("Remind"))  # two reminders each already
     assert "Nobody to remind now" in toast and [s for s in sent if s.chat_id in (1, 2)] == []
     assert not [s for s in await bot.upkeep() if "Reminder" in s.text]  # nor does the automatic one
+
+
+# --- Telegram's limits: toasts -----------------------------------------------------------------
+
+import ast  # noqa: E402
+import string  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from handlers.kit.api import Send, Toast, User  # noqa: E402
+from handlers.kit.context import Context  # noqa: E402
+from handlers.kit.textfit import MAX_TOAST, fit_toast  # noqa: E402
+from tests.test_i18n import translations  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def toast_messages() -> set[str]:
+    """Every N_() message that reaches ctx.toast or ctx.answer (directly, or through a dict or a
+    conditional), found in the handlers' source."""
+    found: set[str] = set()
+    def message(call: ast.AST) -> str | None:
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "N_":
+            return "".join(a.value for a in call.args if isinstance(a, ast.Constant))
+        return None
+
+    for path in (ROOT / "handlers").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        named = {target.id: message(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name) and message(node.value)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("toast", "answer"):
+                for inner in ast.walk(node):
+                    text = message(inner) or (named.get(inner.id) if isinstance(inner, ast.Name) else None)
+                    if text:
+                        found.add(text)
+    return found
+
+
+def test_every_toast_in_the_catalog_fits_in_both_languages():
+    messages = toast_messages()
+    assert "Thank you, noted as received." in messages and len(messages) > 12
+    zh = translations()
+    fields = lambda text: {n for _, n, _, _ in string.Formatter().parse(text) if n}  # noqa: E731
+    too_long = []
+    for msgid in messages:
+        for text in (msgid, zh.get(msgid) or msgid):
+            shown = text.format_map(dict.fromkeys(fields(text), "第一党小组 #123"))
+            if len(shown) > MAX_TOAST:
+                too_long.append(shown)
+    assert not too_long
+
+
+def test_a_toast_too_long_is_cut_with_an_ellipsis_and_the_whole_text_comes_privately():
+    text = "word " * 100
+    assert len(fit_toast(text)) <= MAX_TOAST and fit_toast(text).endswith("…") and fit_toast("short") == "short"
+    assert len(fit_toast("字" * 500)) == MAX_TOAST
+    request = Request(1, Event.CALLBACK, Chat(-100, ChatType.SUPERGROUP), User(7, "A"), callback_id="cb1", callback_data="x")
+    ctx = Context(request=request, session=None, env=None, now=datetime.now(timezone.utc), locale="en")
+    ctx.toast(text, alert=True)
+    [toast] = [a for a in ctx.actions if isinstance(a, Toast)]
+    assert len(toast.text) <= MAX_TOAST and toast.text.endswith("…") and toast.alert
+    assert [(a.chat_id, a.text) for a in ctx.actions if isinstance(a, Send)] == [(7, text)]
+
+
+async def test_the_performer_never_sends_a_toast_telegram_would_refuse(bot):
+    await bot.core.performer.perform([Toast("cb-long", "说明" * 150, alert=True)])
+    [(_, text, alert, _)] = [t for t in bot.transport.toasts if t[0] == "cb-long"]
+    assert len(text) <= MAX_TOAST and text.endswith("…") and alert

@@ -26,7 +26,7 @@ from handlers.kit.api import (
 )
 from handlers.kit.events import Subscribers
 from handlers.kit.i18n import Catalogs, Gettext
-from handlers.kit.textfit import MAX_CAPTION, MAX_TEXT, split_text
+from handlers.kit.textfit import MAX_CAPTION, MAX_TEXT, MAX_TOAST, fit_toast, split_text
 from storage import branches as branch_store
 from storage import outbox
 from storage import updates as update_store
@@ -113,6 +113,10 @@ class Context:
 
     def toast(self, text: str | None = None, *, alert: bool = False, url: str | None = None) -> None:
         if self.request.callback_id and not any(isinstance(a, Toast) for a in self.actions):
+            if text is not None and len(text) > MAX_TOAST and self.request.user is not None:
+                # Too long for a toast: its start shows on the button, the whole text comes privately.
+                self.send(self.request.user.id, text)
+                text = fit_toast(text)
             self.actions.append(Toast(self.request.callback_id, text, alert, url))
 
     def answer(self, text: str, *, alert: bool = False) -> None:
