@@ -157,3 +157,56 @@ async def test_the_performer_never_sends_a_toast_telegram_would_refuse(bot):
     await bot.core.performer.perform([Toast("cb-long", "说明" * 150, alert=True)])
     [(_, text, alert, _)] = [t for t in bot.transport.toasts if t[0] == "cb-long"]
     assert len(text) <= MAX_TOAST and text.endswith("…") and alert
+
+
+# --- refusals are audited, whoever tries; a demoted officer's dialog stops ----------------------
+
+from sqlalchemy import select  # noqa: E402
+
+from storage.models import AuditEntry, Conversation  # noqa: E402
+from tests.test_activities import announce, linked  # noqa: E402
+
+
+async def refusals(bot) -> list[tuple[int, str, str]]:
+    async with bot.db.session() as s:
+        rows = await s.scalars(select(AuditEntry).where(AuditEntry.action == "refused").order_by(AuditEntry.id))
+        return [(e.actor_user_id, e.details.get("reason"), e.details.get("attempt")) for e in rows]
+
+
+async def test_every_refused_attempt_is_audited_whoever_tries(bot):
+    sec = await setup_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三")
+    post = await announce(bot, sec)
+    stranger = bot.user(9, "Nobody", lang="en")
+    assert "not on any branch roster" in (await bot.say(stranger, "/new"))[-1].text
+    outsider = bot.user(8, "Other branch", lang="en")  # not on this group's roster
+    _, toast = await bot.press(outsider, post, post.button("Check in"))
+    assert "not on this branch's roster" in toast
+    assert (await bot.say(zhang, "/broadcast"))[-1].text.startswith("Only the")
+    assert await refusals(bot) == [(9, "not_in_roster", "/new"), (8, "not_in_branch", "button ci"),
+                                   (2, "role", "/broadcast")]
+
+
+async def open_dialog(bot, uid) -> str | None:
+    async with bot.db.session() as s:
+        conv = await s.get(Conversation, uid)
+        return conv and conv.kind
+
+
+async def test_a_demoted_officers_open_dialogs_stop_at_the_next_step(bot):
+    sec = await setup_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三")
+    await bot.say(sec, "/grant 张三 组织委员")
+    for start, kind, answer in (("/broadcast", "broadcast", "A notice"), ("/new", "new_activity", "A title"),
+                                ("/rule", "rule", "every month on the 1st")):
+        asked = (await bot.say(zhang, start))[-1]
+        assert await open_dialog(bot, 2) == kind
+        await bot.say(sec, "/revoke 张三 组织委员")
+        if asked.buttons:  # a button step refuses
+            _, toast = await bot.press(zhang, asked, asked.buttons[0][0].data)
+            assert toast.startswith("Only the"), start
+        reply = (await bot.say(zhang, answer))[-1].text
+        assert reply.startswith("Only the"), (start, reply)
+        assert await open_dialog(bot, 2) is None, start
+        await bot.say(sec, "/grant 张三 组织委员")
+    assert [r for r in await refusals(bot) if r[1] == "role"]

@@ -59,7 +59,7 @@ async def _member_and_activity(ctx: Context, activity_id: int | None) -> tuple[M
     branch = await ctx.session.get(Branch, activity.branch_id)
     member = await member_store.by_user(ctx.session, branch.id, ctx.user_id)
     if member is None:
-        return ctx.t(access.NOT_IN_THIS_BRANCH)
+        return await access.not_on_roster(ctx, branch)
     return member, activity, branch
 
 
