@@ -210,3 +210,13 @@ async def test_a_demoted_officers_open_dialogs_stop_at_the_next_step(bot):
         assert await open_dialog(bot, 2) is None, start
         await bot.say(sec, "/grant 张三 组织委员")
     assert [r for r in await refusals(bot) if r[1] == "role"]
+
+
+async def test_pressing_leave_twice_asks_once(bot):
+    sec = await setup_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三")
+    post = await announce(bot, sec)
+    sent, toast = await bot.press(zhang, post, post.button("leave"))
+    assert "asked you for the reason" in toast and len([s for s in sent if s.chat_id == 2]) == 1
+    sent, toast = await bot.press(zhang, post, post.button("leave"))
+    assert "asked you for the reason" in toast and [s for s in sent if s.chat_id == 2] == []

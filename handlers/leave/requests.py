@@ -74,6 +74,10 @@ async def leave_button(ctx: Context, pressed: AskLeave) -> None:
     if problem:
         ctx.toast(problem, alert=True)
         return
+    asking = await dialog.current_of(ctx, "leave")
+    if asking is not None and asking.data.get("activity") == activity.id:  # a second press: asked once
+        ctx.toast(ctx.t(N_("I have asked you for the reason in our private chat.")), alert=True)
+        return
     pref = await update_store.get_pref(ctx.session, ctx.user_id)
     if pref is not None and pref.private_chat_open:
         await dialog.begin(ctx, "leave", "reason", {"activity": activity.id})
