@@ -220,3 +220,37 @@ async def test_pressing_leave_twice_asks_once(bot):
     assert "asked you for the reason" in toast and len([s for s in sent if s.chat_id == 2]) == 1
     sent, toast = await bot.press(zhang, post, post.button("leave"))
     assert "asked you for the reason" in toast and [s for s in sent if s.chat_id == 2] == []
+
+
+# --- the branch always has a secretary -----------------------------------------------------------
+
+from sqlalchemy.orm import selectinload  # noqa: E402
+
+from storage.models import Member  # noqa: E402
+
+
+async def roles_of(bot, name) -> set[str]:
+    async with bot.db.session() as s:
+        m = await s.scalar(select(Member).options(selectinload(Member.roles)).where(Member.name == name))
+        return {r.role.value for r in m.roles} if m.active else set()
+
+
+async def test_the_last_secretary_cannot_be_removed_demoted_or_lost(bot):
+    sec = await setup_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三")
+    await bot.say(sec, "/grant 张三 副书记")
+    # A deputy may manage the roster, but not take the only secretary off it.
+    reply = (await bot.say(zhang, "/remove Secretary Li"))[-1].text
+    assert "only secretary" in reply and "secretary" in await roles_of(bot, "Secretary Li")
+    assert "needs a secretary" in (await bot.say(zhang, "/revoke Secretary Li 书记"))[-1].text
+    # Leaving the group is noted; they stay secretary.
+    await bot.send(Request(next(bot.update_ids), Event.MEMBER_LEFT, GROUP, sec, member=sec))
+    assert "secretary" in await roles_of(bot, "Secretary Li")
+    assert "needs a secretary" in (await bot.say(zhang, "/revoke Secretary Li 书记"))[-1].text
+    # A re-import of the roster cannot drop the role.
+    await bot.upload(zhang, "roster.csv", "姓名,政治面貌\nSecretary Li,正式\n张三,正式\n".encode())
+    assert "secretary" in await roles_of(bot, "Secretary Li")
+    # Once someone else is secretary too, the first one may go.
+    await bot.say(sec, "/grant 张三 书记")
+    assert "no longer on the roster" in (await bot.say(zhang, "/remove Secretary Li"))[-1].text
+    assert "needs a secretary" in (await bot.say(zhang, "/revoke 张三 书记"))[-1].text
