@@ -254,3 +254,21 @@ async def test_the_last_secretary_cannot_be_removed_demoted_or_lost(bot):
     await bot.say(sec, "/grant 张三 书记")
     assert "no longer on the roster" in (await bot.say(zhang, "/remove Secretary Li"))[-1].text
     assert "needs a secretary" in (await bot.say(zhang, "/revoke 张三 书记"))[-1].text
+
+
+async def test_creating_an_identical_activity_asks_first(bot):
+    from storage.models import Activity
+
+    sec = await setup_branch(bot)
+    line = "/new 党课 | Lecture | 2026-12-03 19:00 | 1h | Hall | 全体"
+    await bot.say(sec, line)
+    ask = (await bot.say(sec, line.replace("Lecture", "Lecture again")))[-1]
+    assert "already exists" in ask.text
+    await bot.press(sec, ask, ask.button("Cancel"))
+    ask = (await bot.say(sec, line))[-1]
+    sent, _ = await bot.press(sec, ask, ask.button("Create anyway"))
+    assert any("Created and announced" in s.text for s in sent)
+    async with bot.db.session() as s:
+        assert [a.title for a in await s.scalars(select(Activity).order_by(Activity.id))] == ["Lecture", "Lecture"]
+    # Another start time is another activity: no question.
+    assert any("Created and announced" in s.text for s in await bot.say(sec, line.replace("19:00", "20:00")))
