@@ -203,9 +203,9 @@ class Sender:
             if file is None or file.data is None:
                 raise Rejected(f"the file of outbox row {row.id} is gone")
             upload = self.transport.send_photo if file.kind == "photo" else self.transport.send_document
-            return await upload(row.chat_id, file.data, file.filename, row.text or None)
-        if row.photo:
-            return await self.transport.send_photo(row.chat_id, row.photo, "photo.jpg", row.text or None)
+            return await upload(row.chat_id, file.data, file.filename, row.text or None, buttons)
+        if row.photo:  # a notice's picture or file keeps its buttons (收到) under the caption
+            return await self.transport.send_photo(row.chat_id, row.photo, "photo.jpg", row.text or None, buttons)
         if row.document:
-            return await self.transport.send_document(row.chat_id, row.document, "document", row.text or None)
+            return await self.transport.send_document(row.chat_id, row.document, "document", row.text or None, buttons)
         return await self.transport.send_text(row.chat_id, row.text, buttons)

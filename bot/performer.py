@@ -14,7 +14,7 @@ from bot.limits import Limits
 from bot.transport import Rejected, RetryLater, Transient, Transport, Unreachable
 from handlers.kit.api import Action, Edit, Queued, Refresh, Send, SendDocument, SendPhoto, Toast
 from handlers.kit.renderers import Redraw
-from handlers.kit.textfit import MAX_CAPTION, split_text
+from handlers.kit.textfit import MAX_CAPTION, fit_toast, split_text
 from storage import updates as update_store
 from storage.db import Database
 
@@ -53,7 +53,8 @@ class Performer:
     async def _one(self, action: Action) -> None:
         if isinstance(action, Toast):
             try:
-                await self.transport.answer_callback(action.callback_id, action.text, action.alert, action.url)
+                text = None if action.text is None else fit_toast(action.text)  # Telegram refuses longer ones
+                await self.transport.answer_callback(action.callback_id, text, action.alert, action.url)
             except (Rejected, Unreachable) as exc:  # too old: nothing more to do
                 log.info("callback %s not answered: %s", action.callback_id, exc)
         elif isinstance(action, Send):

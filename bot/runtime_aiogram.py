@@ -111,12 +111,16 @@ class AiogramTransport:
             text=text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(buttons), parse_mode=None,
             link_preview_options=LinkPreviewOptions(is_disabled=True)))
 
-    async def send_photo(self, chat_id: int, data: bytes | str, filename: str, caption: str | None) -> int:
-        message = await _mapped(self.bot.send_photo(chat_id, _file(data, filename), caption=caption, parse_mode=None))
+    async def send_photo(self, chat_id: int, data: bytes | str, filename: str, caption: str | None,
+                         buttons: Keyboard | None = None) -> int:
+        message = await _mapped(self.bot.send_photo(chat_id, _file(data, filename), caption=caption, parse_mode=None,
+                                                    reply_markup=_markup(buttons)))
         return message.message_id
 
-    async def send_document(self, chat_id: int, data: bytes | str, filename: str, caption: str | None) -> int:
-        message = await _mapped(self.bot.send_document(chat_id, _file(data, filename), caption=caption, parse_mode=None))
+    async def send_document(self, chat_id: int, data: bytes | str, filename: str, caption: str | None,
+                            buttons: Keyboard | None = None) -> int:
+        message = await _mapped(self.bot.send_document(chat_id, _file(data, filename), caption=caption, parse_mode=None,
+                                                       reply_markup=_markup(buttons)))
         return message.message_id
 
     async def answer_callback(self, callback_id: str, text: str | None, alert: bool, url: str | None) -> None:

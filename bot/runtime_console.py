@@ -67,13 +67,13 @@ class ConsoleTransport:
     async def edit_text(self, chat_id, message_id, text, buttons):
         self._show(chat_id, text, buttons, f" (edits message {message_id})")
 
-    async def send_photo(self, chat_id, data, filename, caption):
+    async def send_photo(self, chat_id, data, filename, caption, buttons=None):
         Path(filename).write_bytes(data)
-        return self._show(chat_id, caption or "", None, f" (picture saved as {filename})")
+        return self._show(chat_id, caption or "", buttons, f" (picture saved as {filename})")
 
-    async def send_document(self, chat_id, data, filename, caption):
+    async def send_document(self, chat_id, data, filename, caption, buttons=None):
         Path(filename).write_bytes(data)
-        return self._show(chat_id, caption or "", None, f" (file saved as {filename})")
+        return self._show(chat_id, caption or "", buttons, f" (file saved as {filename})")
 
     async def answer_callback(self, callback_id, text, alert, url):
         if text or url:

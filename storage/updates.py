@@ -32,6 +32,13 @@ async def get_pref(session: AsyncSession, user_id: int) -> UserPref | None:
     return await session.get(UserPref, user_id)
 
 
+async def get_prefs(session: AsyncSession, user_ids: list[int]) -> dict[int, UserPref]:
+    """Many people's preferences in one query (a notice to the whole branch)."""
+    if not user_ids:
+        return {}
+    return {p.user_id: p for p in await session.scalars(select(UserPref).where(UserPref.user_id.in_(user_ids)))}
+
+
 async def note_user(
     session: AsyncSession,
     user_id: int,

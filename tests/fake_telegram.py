@@ -76,6 +76,7 @@ OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_TOAST = 200  # answerCallbackQuery text
 
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
@@ -292,6 +293,23 @@ def render_text(text: str, parse_mode: str | None, entities: list | None = None)
         if end > start:
             trimmed.append({**e, "offset": start, "length": end - start})
     return stripped, trimmed
+
+
+#: What Telegram takes for a link in plain text: it runs on to the next whitespace, CJK
+#: punctuation such as "（" included (stricter than Telegram, which stops at a few ASCII marks).
+_LINK = re.compile(r"(?:https?://|(?<![\w.])t\.me/)\S+")
+
+
+def detected_links(text: str) -> list[dict]:
+    """The ``url`` entities Telegram adds to a plain text message without entities of its own."""
+    return [{"type": "url", "offset": _utf16_len(text[: m.start()]), "length": _utf16_len(m.group())}
+            for m in _LINK.finditer(text)]
+
+
+def entity_text(text: str, entity: dict) -> str:
+    """The part of ``text`` an entity covers (offsets count UTF-16 code units)."""
+    raw = text.encode("utf-16-le")
+    return raw[2 * entity["offset"] : 2 * (entity["offset"] + entity["length"])].decode("utf-16-le")
 
 
 # --------------------------------------------------------------------------------------
@@ -1186,7 +1204,7 @@ class FakeTelegram:
             raise _bad("message caption is too long")
         if not caption and len(plain) > MAX_TEXT:
             raise _bad("message is too long")
-        return plain, ents
+        return plain, ents or detected_links(plain)
 
     @staticmethod
     def _markup(markup: Any, *, inline_only: bool = False) -> dict | None:
@@ -1543,6 +1561,8 @@ class FakeTelegram:
             raise _bad(QUERY_TOO_OLD[len("Bad Request: ") :])
         if self.callback_timeout is not None and time.monotonic() - query.created > self.callback_timeout:
             raise _bad(QUERY_TOO_OLD[len("Bad Request: ") :])
+        if len(str(p.get("text") or "")) > MAX_TOAST:
+            raise _bad("MESSAGE_TOO_LONG")
         url = p.get("url")
         # only links that start this very bot are accepted (games aside)
         bot = re.escape(self.bot_user.username or "")

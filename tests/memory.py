@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot.core import BotCore
 from bot.limits import LimitConfig
-from bot.transport import Unreachable
+from bot.transport import Rejected, Unreachable
 from handlers.kit.api import Chat, ChatType, Event, FileRef, Keyboard, Request, User
 from storage.db import Database
 
@@ -66,23 +66,25 @@ class MemoryTransport:
                 return
         raise AssertionError("edit of an unknown message")
 
-    async def send_photo(self, chat_id, data, filename, caption):
+    async def send_photo(self, chat_id, data, filename, caption, buttons=None):
         self._fail(chat_id)
         if chat_id > 0 and chat_id not in self.started:
             raise Unreachable("Forbidden: bot can't initiate conversation with a user")
-        item = Sent(chat_id, caption or "", None, next(self.ids), "photo", data if isinstance(data, bytes) else data.encode(),
+        item = Sent(chat_id, caption or "", buttons, next(self.ids), "photo", data if isinstance(data, bytes) else data.encode(),
                     filename=filename if isinstance(data, bytes) else None)
         self.sent.append(item)
         return item.message_id
 
-    async def send_document(self, chat_id, data, filename, caption):
+    async def send_document(self, chat_id, data, filename, caption, buttons=None):
         self._fail(chat_id)
-        item = Sent(chat_id, caption or "", None, next(self.ids), "document", data,
+        item = Sent(chat_id, caption or "", buttons, next(self.ids), "document", data,
                     filename=filename if isinstance(data, bytes) else None)
         self.sent.append(item)
         return item.message_id
 
     async def answer_callback(self, callback_id, text, alert, url):
+        if text and len(text) > 200:  # as Telegram does
+            raise Rejected("Bad Request: MESSAGE_TOO_LONG")
         self.toasts.append((callback_id, text, alert, url))
 
     async def download(self, file: FileRef) -> bytes:

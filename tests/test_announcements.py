@@ -18,6 +18,9 @@ from storage.db import Database, alembic_config
 from storage.models import Activity, OutboxMessage
 from tests.memory import GROUP
 from tests.test_activities import NEW, announce, linked
+
+# A second activity, not identical to the one announce() makes (that one would be asked about first).
+LATER = NEW.replace("09:00", "14:00").replace("11:00", "16:00")
 from tests.test_flow import setup_branch
 
 
@@ -35,8 +38,8 @@ async def test_new_posts_its_announcement_through_the_outbox_like_the_calendar(b
         assert (row.chat_id, row.message_id, row.status, row.purpose) == (GROUP.id, post.message_id, "sent", "announce")
         assert await announcement_at(s, activity_id) == (GROUP.id, post.message_id)
     # The /new transaction itself sends nothing to the group: it queues and wakes the sender.
-    request = Request(900, Event.MESSAGE, Chat(sec.id, ChatType.PRIVATE), sec, text=NEW, command="new",
-                      args=NEW.split(" ", 1)[1])
+    request = Request(900, Event.MESSAGE, Chat(sec.id, ChatType.PRIVATE), sec, text=LATER, command="new",
+                      args=LATER.split(" ", 1)[1])
     actions = await handle(bot.core.router, bot.core.env, request)
     assert [a for a in actions if isinstance(a, Send) and a.chat_id == GROUP.id] == []
     assert Queued() in actions
@@ -73,8 +76,8 @@ async def test_an_announcement_still_queued_when_the_group_becomes_a_supergroup_
     sec = await setup_branch(bot)
     posted = await announce(bot, sec)
     supergroup = Chat(-100999, ChatType.SUPERGROUP, "第一党支部群")
-    await bot.core.process(Request(902, Event.MESSAGE, Chat(sec.id, ChatType.PRIVATE), sec, text=NEW, command="new",
-                                   args=NEW.split(" ", 1)[1]))  # queued, not sent yet
+    await bot.core.process(Request(902, Event.MESSAGE, Chat(sec.id, ChatType.PRIVATE), sec, text=LATER, command="new",
+                                   args=LATER.split(" ", 1)[1]))  # queued, not sent yet
     await bot.send(Request(903, Event.GROUP_MIGRATED, GROUP, sec, new_chat_id=supergroup.id))
     async with bot.db.session() as s:
         ids = sorted(await s.scalars(select(Activity.id)))

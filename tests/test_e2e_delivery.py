@@ -34,8 +34,8 @@ GROUP = -1001234567890
 SECRETARY = 1
 FIRST_MEMBER = 10_000
 SECRETARY_NAME = "Li Secretary"
-NOTICE_HEADER = "【通知】"  # the branch speaks 简体中文, so the copies do
-REMINDER_HEADER = "提醒"
+NOTICE_HEADER = "【Notice】"  # the branch speaks 简体中文, but a private copy speaks its reader's English
+REMINDER_HEADER = "Reminder"
 # Only the overall rate is raised, on both sides alike; per-chat and per-group limits stay real.
 # Raised overall rates, the same on both sides, so 2,000 copies take seconds; per-chat limits are real.
 FAST = {"SEND_PER_SECOND": "200"}

@@ -161,3 +161,24 @@ class _Anything(dict):
 
     def __missing__(self, key: str) -> str:
         return "3" if key == "row" else f"<{key}>"
+
+
+SAMPLE_LINK = "https://t.me/branch_test_bot?start=inv-AbC123_x"
+LINK = re.compile(r"(?:https?://)?t\.me/\S*|\{link\}")
+
+
+def test_every_link_is_followed_by_whitespace_or_the_end():
+    """Telegram's link detection runs on to the next whitespace (CJK punctuation included), so a
+    link glued to "（有效期至" opens a broken page. Checked in every catalog string that carries one."""
+    texts = [(msgid, "en") for msgid in extracted()] + [(text, LOCALE) for text in translations().values() if text]
+    carrying = [(text, lang) for text, lang in texts if LINK.search(text)]
+    assert len(carrying) >= 4  # the invite line, the added-member reply, the QR caption, in both languages
+    glued = []
+    for text, lang in carrying:
+        formatted = text.format_map({name: SAMPLE_LINK if name == "link" else "X" for name in fields(text)}) \
+            if fields(text) else text
+        for match in re.finditer(re.escape(SAMPLE_LINK) + r"|(?:https?://)?t\.me/[\x21-\x7e]*", formatted):
+            after = formatted[match.end():match.end() + 1]
+            if after and not after.isspace():
+                glued.append((lang, text))
+    assert not glued, f"a link runs into the text after it: {glued}"

@@ -142,12 +142,12 @@ async def test_a_refused_command_changes_nothing_answers_and_is_audited_once(bot
     assert await snapshot(bot) == before  # no dialog was started
     [entry] = await refusals(bot)
     assert (entry.target, entry.actor_user_id) == ("manage_activities", zhang.id)
-    # A route declared for roster members only: someone on no roster is told, and nothing is audited.
+    # A route declared for roster members only: someone on no roster is told, and that is audited too.
     stranger = bot.user(9, "Nobody", lang="en")
     assert "not on any branch roster" in (await bot.say(stranger, "/me"))[-1].text
     # Files in the group are not roster imports: no answer, no refusal.
     assert await bot.send(_group_file(bot, zhang)) == []
-    assert len(await refusals(bot)) == 1
+    assert [(e.actor_user_id, e.details["reason"]) for e in await refusals(bot)] == [(zhang.id, "role"), (9, "not_in_roster")]
 
 
 def _group_file(bot, user):

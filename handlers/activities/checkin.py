@@ -74,7 +74,7 @@ async def button_check_in(ctx: Context, pressed: CheckIn) -> None:
         return
     activity, branch, member = found
     if member is None:
-        ctx.toast(ctx.t(access.NOT_IN_THIS_BRANCH), alert=True)
+        ctx.toast(await access.not_on_roster(ctx, branch), alert=True)
         return
     ctx.toast(await check_in(ctx, activity, member, branch, CheckinMethod.BUTTON), alert=True)
 
@@ -116,6 +116,7 @@ async def qr_check_in(ctx: Context) -> None:
         return
     activity, branch, member = found
     if member is None:
+        await access.not_on_roster(ctx, branch)  # audited; the answer suits a private chat:
         ctx.reply(ctx.t(access.NOT_IN_ROSTER))
         return
     ctx.reply(await check_in(ctx, activity, member, branch, CheckinMethod.QR))

@@ -49,6 +49,10 @@ class NewConfirm(Callback, prefix="nc"):
     choice: Annotated[str, Choice("ok", "no")]
 
 
+class NewAnyway(Callback, prefix="nd"):  # an identical activity exists: create it anyway?
+    choice: Annotated[str, Choice("ok", "no")]
+
+
 CHECK_IN = N_("Check in")
 ASK_LEAVE = N_("Ask for leave")
 NO_SUCH_ACTIVITY = N_("There is no activity number {number} in your branch. /activities lists them.")
@@ -247,7 +251,7 @@ async def new_activity(ctx: Context) -> None:
     await _create(ctx, officer, branch, draft)
 
 
-async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft) -> Activity | None:
+async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft, *, anyway: bool = False) -> Activity | None:
     settings = BranchSettings.of(branch)
     assert draft.kind and draft.title and draft.starts_at and draft.ends_at and draft.audience
     scope = attendance_rules.party_group_scope(officer.role_set, officer.party_group)
@@ -259,20 +263,28 @@ async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft) -
         ctx.reply(ctx.t(N_("A {kind} is for the whole branch: choose 全体 as who should come.")).format(
             kind=ctx.t(KIND[draft.kind])))
         return None
+    plan = ActivityPlan(
+        kind=draft.kind,
+        title=draft.title,
+        starts_at=draft.starts_at,
+        ends_at=draft.ends_at,
+        place=draft.place,
+        audience=draft.audience,
+        audience_group=draft.audience_group,
+        onsite=draft.onsite,
+        allow_remote=draft.allow_remote,
+    )
+    same = None if anyway else await activity_store.same_as(ctx.session, branch.id, plan)
+    if same is not None:  # a second /new of the same thing (a double send, two officers): ask first
+        await dialog.begin(ctx, "new_activity", "duplicate", _draft_data(draft))
+        ctx.reply(ctx.t(N_("#{number} {title} already exists: the same kind, start and audience. Create another one anyway?")).format(
+            number=same.id, title=same.title),
+            [[button(ctx.t(N_("Create anyway")), NewAnyway("ok")), button(ctx.t(N_("Cancel")), NewAnyway("no"))]])
+        return None
     activity = await activity_store.create(
         ctx.session,
         branch.id,
-        ActivityPlan(
-            kind=draft.kind,
-            title=draft.title,
-            starts_at=draft.starts_at,
-            ends_at=draft.ends_at,
-            place=draft.place,
-            audience=draft.audience,
-            audience_group=draft.audience_group,
-            onsite=draft.onsite,
-            allow_remote=draft.allow_remote,
-        ),
+        plan,
         opens_before_minutes=settings.checkin_before_minutes,
         closes_after_minutes=settings.checkin_after_minutes,
         created_by=officer.id,
@@ -428,3 +440,15 @@ async def dialog_confirm(ctx: Context, pressed: NewConfirm) -> None:
         ctx.reply(ctx.t(N_("The end {value} is already past.")).format(value=local_time(draft.ends_at, branch.timezone)))
         return
     await _create(ctx, officer, branch, draft)
+
+
+@router.callback(NewAnyway, can=Can.MANAGE_ACTIVITIES)
+async def create_anyway(ctx: Context, pressed: NewAnyway) -> None:
+    conv = await dialog.pressed_at(ctx, "new_activity", "duplicate")
+    if conv is None:
+        return
+    await dialog.end(ctx)
+    if pressed.choice == "no":
+        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        return
+    await _create(ctx, ctx.actor, ctx.branch, _draft_from(conv.data), anyway=True)

@@ -32,7 +32,7 @@ def _keyboard(found: list[tuple[Member, Branch]], current: Branch):
 async def choose_branch(ctx: Context) -> None:
     found = await member_store.memberships(ctx.session, ctx.user_id)
     if not found:
-        ctx.reply(ctx.t(access.NOT_IN_ROSTER))
+        ctx.reply(await access.not_on_roster(ctx, None))
         return
     current = await access.me(ctx, quiet=True)
     assert current is not None

@@ -279,7 +279,7 @@ async def _role_change(ctx: Context, grant: bool) -> None:
     if grant:
         changed = await member_store.grant_role(ctx.session, member, role)
     else:
-        if role == Role.SECRETARY and len(await member_store.officers(ctx.session, branch.id, [Role.SECRETARY])) <= 1:
+        if role == Role.SECRETARY and await member_store.last_secretary(ctx.session, member):
             ctx.reply(ctx.t(N_("A branch needs a secretary: give the role to someone else first.")))
             return
         changed = await member_store.revoke_role(ctx.session, member, role)

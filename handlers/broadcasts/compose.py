@@ -9,7 +9,7 @@ from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.api import Action, Keyboard, Queued
 from handlers.kit.callbacks import ID, AnyOf, Callback, Choice, Flag, Int, Tagged
-from handlers.kit.context import Context, Env, Outgoing, queue_message, user_locale
+from handlers.kit.context import Context, Env, Outgoing, queue_message, readers_gettext, user_locale
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import LIST_SEPARATOR, local_time
 from handlers.kit.router import PRIVATE, Router, button, int_arg
@@ -213,19 +213,21 @@ async def send(ctx: Context, pressed: NoticeSend) -> None:
     people = await store.audience(ctx.session, branch.id, Audience(broadcast.audience), broadcast.audience_arg)
     reachable, unreachable = await _split_reachable(ctx, people)
     purpose = store.purpose_of(broadcast.id)
-    gt = ctx.t_branch(branch)
-    text = notice_text(gt, broadcast, author.name, branch)
+    gt = ctx.t_branch(branch)  # the group's post and hint speak the branch's language
     reachable_ids = {m.id for m in reachable}
-    buttons = ack_buttons(gt, broadcast)
     copies: list[Outgoing] = []
     if broadcast.audience == Audience.GROUP:
-        copies.append(Outgoing(f"{purpose}:group", branch.chat_id, text, buttons, broadcast.photo, broadcast.document))
+        copies.append(Outgoing(f"{purpose}:group", branch.chat_id, notice_text(gt, broadcast, author.name, branch),
+                               ack_buttons(gt, broadcast), broadcast.photo, broadcast.document))
+    readers = await readers_gettext(ctx.session, ctx.env.catalogs, [m.telegram_user_id for m in reachable], branch.locale)
     for member in people:
         chat = member.telegram_user_id if member.id in reachable_ids else None
         key = None
         if chat is not None and broadcast.audience != Audience.GROUP:
             key = f"{purpose}:{chat}"
-            copies.append(Outgoing(key, chat, text, buttons, broadcast.photo, broadcast.document))
+            rt = readers[chat]  # a private copy speaks its reader's language
+            copies.append(Outgoing(key, chat, notice_text(rt, broadcast, author.name, branch), ack_buttons(rt, broadcast),
+                                   broadcast.photo, broadcast.document))
         store.add_delivery(ctx.session, broadcast, member, chat, key)
     await ctx.enqueue_many(purpose, copies)
     if unreachable and broadcast.audience != Audience.GROUP:
@@ -298,13 +300,15 @@ async def acks(ctx: Context) -> None:
     ctx.reply("\n".join(text), buttons)
 
 
-async def _nudge(session, broadcast: Broadcast, deliveries, now, t: Gettext) -> int:
-    """Queue one reminder to each of ``deliveries`` that still needs one; returns how many."""
+async def _nudge(session, catalogs, branch: Branch, broadcast: Broadcast, deliveries, now) -> int:
+    """Queue one reminder to each of ``deliveries`` that still needs one, in its reader's language; how many."""
     count = 0
+    readers = await readers_gettext(session, catalogs, [d.chat_id for d in deliveries], branch.locale)
     for delivery in deliveries:
         number = await store.note_nudge(session, delivery, now)
         if number is None:
             continue
+        t = readers[delivery.chat_id]
         text = t(N_("Reminder: please read and confirm this notice.")) + "\n\n" + broadcast.text[:500]
         await queue_message(session, now, f"nudge:{broadcast.id}:{delivery.id}:{number}", delivery.chat_id, text,
                             ack_buttons(t, broadcast), purpose=f"nudge:{broadcast.id}")
@@ -318,12 +322,20 @@ async def nudge_now(ctx: Context, pressed: Nudge) -> None:
     if found is None:
         return
     officer, branch, broadcast = found
-    waiting = [line.delivery for line in await store.ledger(ctx.session, broadcast.id)
-               if not line.delivery.acked_at and line.delivery.chat_id is not None]
-    count = await _nudge(ctx.session, broadcast, waiting, ctx.now, ctx.t_branch(branch))
+    # The same budget as the automatic reminders: at most nudge_max each, and one per window, so
+    # repeated taps (by one officer or several) do not pile reminders on anyone.
+    settings = BranchSettings.of(branch)
+    window = timedelta(hours=settings.nudge_after_hours or 24)
+    waiting = await store.nudgeable(ctx.session, broadcast.id, ctx.now, window, settings.nudge_max)
+    count = await _nudge(ctx.session, ctx.env.catalogs, branch, broadcast, waiting, ctx.now)
     if count:
         ctx.actions.append(Queued())
     await access.log(ctx, officer, "broadcast.nudge", target=f"#{broadcast.id}", count=count)
+    if not count:
+        ctx.toast(ctx.t(N_("Nobody to remind now: everyone waiting was reminded in the last {hours} hours "
+                           "or has had {most} reminders already.")).format(
+            hours=int(window.total_seconds() // 3600), most=settings.nudge_max), alert=True)
+        return
     ctx.toast(ctx.t(N_("Reminded {count} people.")).format(count=count), alert=True)
 
 
@@ -345,7 +357,7 @@ async def upkeep(env: Env) -> list[Action]:
             for broadcast, delivery in due:
                 by_broadcast.setdefault(broadcast.id, (broadcast, []))[1].append(delivery)
             for broadcast, deliveries in by_broadcast.values():
-                queued += await _nudge(session, broadcast, deliveries, now, env.catalogs.gettext(branch.locale))
+                queued += await _nudge(session, env.catalogs, branch, broadcast, deliveries, now)
         for broadcast in await store.finished_unreported(session):
             if not await store.claim_report(session, broadcast, now):
                 continue

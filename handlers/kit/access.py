@@ -78,17 +78,20 @@ async def me(ctx: Context, *, quiet: bool = False) -> tuple[Member, Branch] | No
         if branch is None:
             if not quiet:
                 ctx.answer(ctx.t(NO_BRANCH_HERE))
+                await _refused(ctx, None, None, "no_branch")
             return None
         member = await member_store.by_user(ctx.session, branch.id, req.user.id)
         if member is None:
             if not quiet:
                 ctx.answer(ctx.t(NOT_IN_THIS_BRANCH))
+                await _refused(ctx, branch.id, None, "not_in_branch")
             return None
         return member, branch
     found = await member_store.memberships(ctx.session, req.user.id)
     if not found:
         if not quiet:
             ctx.answer(ctx.t(NOT_IN_ROSTER))
+            await _refused(ctx, None, None, "not_in_roster")
         return None
     pref = await update_store.get_pref(ctx.session, req.user.id)
     chosen = next((pair for pair in found if pref and pair[1].id == pref.current_branch_id), None)
@@ -109,17 +112,41 @@ async def officer(ctx: Context, can: Can) -> tuple[Member, Branch] | None:
     if not may(member, can):
         roles = ctx.t(LIST_SEPARATOR).join(ctx.t(ROLE[r]) for r in Role if r in ALLOWED[can])
         ctx.answer(ctx.t(REFUSED).format(roles=roles), alert=True)
-        await audit.record(
-            ctx.session,
-            action="refused",
-            at=ctx.now,
-            branch_id=branch.id,
-            actor_user_id=ctx.user_id,
-            actor_member_id=member.id,
-            target=can.value,
-        )
+        await _refused(ctx, branch.id, member.id, "role", target=can.value)
         return None
     return member, branch
+
+
+def attempted(ctx: Context) -> str:
+    """What a refused person tried: "/new", the prefix of a button ("ack"), or the kind of message."""
+    req = ctx.request
+    if req.command:
+        return f"/{req.command}"[:40]
+    if req.callback_data is not None:
+        return "button " + req.callback_data.partition(":")[0][:20]
+    return req.event.value
+
+
+async def not_on_roster(ctx: Context, branch: Branch | None, *, alert: bool = True) -> str:
+    """Audit that someone on no roster (``branch`` None) or not on this branch's tried something;
+    the answer to give them."""
+    await _refused(ctx, branch.id if branch else None, None, "not_in_branch" if branch else "not_in_roster")
+    return ctx.t(NOT_IN_THIS_BRANCH if branch else NOT_IN_ROSTER)
+
+
+async def _refused(ctx: Context, branch_id: int | None, member_id: int | None, reason: str, *, target: str | None = None) -> None:
+    """Every refusal is audited, whoever tried: a stranger, someone of another branch, a member without the role."""
+    await audit.record(
+        ctx.session,
+        action="refused",
+        at=ctx.now,
+        branch_id=branch_id,
+        actor_user_id=ctx.request.user.id if ctx.request.user else None,
+        actor_member_id=member_id,
+        target=target or attempted(ctx),
+        reason=reason,
+        attempt=attempted(ctx),
+    )
 
 
 async def log(ctx: Context, actor: Member, action: str, target: str | None = None, **details) -> None:

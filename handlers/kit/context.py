@@ -27,7 +27,7 @@ from handlers.kit.api import (
 )
 from handlers.kit.events import Subscribers
 from handlers.kit.i18n import Catalogs, Gettext
-from handlers.kit.textfit import MAX_CAPTION, MAX_TEXT, split_text
+from handlers.kit.textfit import MAX_CAPTION, MAX_TEXT, MAX_TOAST, fit_toast, split_text
 from storage import branches as branch_store
 from storage import outbox
 from storage import updates as update_store
@@ -115,6 +115,10 @@ class Context:
 
     def toast(self, text: str | None = None, *, alert: bool = False, url: str | None = None) -> None:
         if self.request.callback_id and not any(isinstance(a, Toast) for a in self.actions):
+            if text is not None and len(text) > MAX_TOAST and self.request.user is not None:
+                # Too long for a toast: its start shows on the button, the whole text comes privately.
+                self.send(self.request.user.id, text)
+                text = fit_toast(text)
             self.actions.append(Toast(self.request.callback_id, text, alert, url))
 
     def answer(self, text: str, *, alert: bool = False) -> None:
@@ -232,3 +236,9 @@ def locale_from(pref: UserPref | None, catalogs: Catalogs, fallback: str) -> str
 
 async def user_locale(session: AsyncSession, catalogs: Catalogs, user_id: int, fallback: str) -> str:
     return locale_from(await update_store.get_pref(session, user_id), catalogs, fallback)
+
+
+async def readers_gettext(session: AsyncSession, catalogs: Catalogs, user_ids: list[int], fallback: str) -> dict[int, Gettext]:
+    """Each reader's own translation (one query for all): what goes privately speaks their language."""
+    prefs = await update_store.get_prefs(session, list(set(user_ids)))
+    return {uid: catalogs.gettext(locale_from(prefs.get(uid), catalogs, fallback)) for uid in user_ids}

@@ -24,6 +24,14 @@ async def current(ctx: Context, kind: str) -> Conversation | None:
     return conv if conv is not None and conv.kind == kind else None
 
 
+async def current_of(ctx: Context, kind: str) -> Conversation | None:
+    """The asker's open dialog of ``kind``, wherever they are now (a button pressed in the group)."""
+    if ctx.request.user is None:
+        return None
+    conv = await update_store.get_conversation(ctx.session, ctx.user_id)
+    return conv if conv is not None and conv.kind == kind else None
+
+
 async def advance(ctx: Context, conv: Conversation, step: str, **data: Any) -> None:
     update_store.advance_conversation(conv, step, data, ctx.now)
 

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_TOAST = 200  # the answer to a button press (answerCallbackQuery), alert or not
+
+
+def fit_toast(text: str) -> str:
+    """A toast within Telegram's limit: longer ones are cut at a word or line, with an ellipsis."""
+    if len(text) <= MAX_TOAST:
+        return text
+    window = text[:MAX_TOAST - 1]
+    cut = max(window.rfind(sep) for sep in ("\n", " ", "，", "、", "。"))
+    return (window[:cut] if cut > MAX_TOAST // 2 else window).rstrip() + "…"
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:

@@ -59,7 +59,7 @@ async def _member_and_activity(ctx: Context, activity_id: int | None) -> tuple[M
     branch = await ctx.session.get(Branch, activity.branch_id)
     member = await member_store.by_user(ctx.session, branch.id, ctx.user_id)
     if member is None:
-        return ctx.t(access.NOT_IN_THIS_BRANCH)
+        return await access.not_on_roster(ctx, branch)
     return member, activity, branch
 
 
@@ -73,6 +73,10 @@ async def leave_button(ctx: Context, pressed: AskLeave) -> None:
     problem = await _leave_problem(ctx, activity, member, branch)
     if problem:
         ctx.toast(problem, alert=True)
+        return
+    asking = await dialog.current_of(ctx, "leave")
+    if asking is not None and asking.data.get("activity") == activity.id:  # a second press: asked once
+        ctx.toast(ctx.t(N_("I have asked you for the reason in our private chat.")), alert=True)
         return
     pref = await update_store.get_pref(ctx.session, ctx.user_id)
     if pref is not None and pref.private_chat_open:

@@ -209,6 +209,10 @@ async def remove(ctx: Context) -> None:
     if member.id == officer.id:
         ctx.reply(ctx.t(N_("You cannot take yourself off the roster.")))
         return
+    if await member_store.last_secretary(ctx.session, member):
+        ctx.reply(ctx.t(N_("{name} is the branch's only secretary: a branch needs one, so give the role to "
+                           "someone else first (/grant).")).format(name=member.name))
+        return
     await member_store.remove(ctx.session, member, ctx.now)
     await access.log(ctx, officer, "roster.remove", target=name)
     ctx.reply(ctx.t(N_("{name} is no longer on the roster; their records are kept.")).format(name=name))

@@ -112,6 +112,18 @@ async def for_checkin(
     return tuple(found) if found is not None else None
 
 
+async def same_as(session: AsyncSession, branch_id: int, plan: ActivityPlan) -> Activity | None:
+    """A live activity of the same kind, start and audience: creating ``plan`` would likely repeat it."""
+    return await session.scalar(
+        select(Activity).where(
+            Activity.branch_id == branch_id, ~Activity.cancelled, Activity.kind == plan.kind,
+            Activity.starts_at == plan.starts_at, Activity.audience == plan.audience,
+            Activity.audience_group == plan.audience_group if plan.audience_group is not None
+            else Activity.audience_group.is_(None),
+        ).limit(1)
+    )
+
+
 async def recent(session: AsyncSession, branch_id: int, limit: int = 10) -> list[Activity]:
     rows = await session.scalars(
         select(Activity)

@@ -159,6 +159,23 @@ async def due_nudges(session: AsyncSession, now: datetime, after: timedelta, mos
     return [(b, d) for b, d in rows]
 
 
+async def nudgeable(session: AsyncSession, broadcast_id: int, now: datetime, window: timedelta, most: int) -> list[Delivery]:
+    """Unacknowledged private copies of one notice that may be reminded by hand now: fewer than
+    ``most`` reminders so far, and none within ``window``."""
+    rows = await session.scalars(
+        select(Delivery)
+        .where(
+            Delivery.broadcast_id == broadcast_id,
+            Delivery.acked_at.is_(None),
+            Delivery.chat_id.is_not(None),
+            Delivery.nudges < most,
+            or_(Delivery.last_nudge_at.is_(None), Delivery.last_nudge_at <= now - window),
+        )
+        .order_by(Delivery.id)
+    )
+    return list(rows)
+
+
 async def note_nudge(session: AsyncSession, delivery: Delivery, now: datetime) -> int | None:
     """Count one more reminder; its number, or None if someone else counted it first."""
     number = delivery.nudges + 1

@@ -175,6 +175,14 @@ async def revoke_role(session: AsyncSession, member: Member, role: Role) -> bool
     return False
 
 
+async def last_secretary(session: AsyncSession, member: Member) -> bool:
+    """Whether ``member`` is the branch's only active secretary: a branch always keeps one, so they
+    may not lose the role or leave the roster until someone else has it."""
+    if Role.SECRETARY not in member.role_set or not member.active:
+        return False
+    return [m.id for m in await officers(session, member.branch_id, [Role.SECRETARY])] == [member.id]
+
+
 async def mark_left(session: AsyncSession, member: Member, now: datetime, *, kicked: bool) -> bool:
     """Note that they left the group; False if already noted (the same news arrives twice)."""
     result = await session.execute(
