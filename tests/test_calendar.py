@@ -168,7 +168,9 @@ async def test_guided_dialog_adds_the_same_rule_as_the_one_line_form(bot):
     await bot.say(sec, "90分钟")
     who = (await bot.say(sec, "-"))[-1]
     await bot.press(sec, who, who.button("第一党小组"))
-    saved = (await bot.say(sec, "提前1天 09:00"))[-1].text
+    preview = (await bot.say(sec, "提前1天 09:00"))[-1]
+    assert "Save this recurring date?" in preview.text and "2026-11-25 14:30" in preview.text
+    saved = (await bot.press(sec, preview, preview.button("Save")))[0][-1].text
     assert saved.startswith("Saved: #1 Party group meeting: the last Wednesday of every month at 14:30")
     assert "2026-11-25 14:30" in saved
     bot.clock.now = at("2026-11-20 10:00")
@@ -177,7 +179,8 @@ async def test_guided_dialog_adds_the_same_rule_as_the_one_line_form(bot):
     dues = (await bot.say(sec, "/rule"))[-1]
     await bot.press(sec, dues, dues.button("Party dues deadline"))
     await bot.say(sec, "每月20日 18:00")
-    assert "#2 Party dues deadline" in (await bot.say(sec, "-"))[-1].text
+    preview = (await bot.say(sec, "-"))[-1]
+    assert "#2 Party dues deadline" in (await bot.press(sec, preview, preview.button("Save")))[0][-1].text
 
 
 # --- compliance: what counts as held --------------------------------------------------------------
@@ -416,3 +419,40 @@ async def test_a_stopped_rule_makes_no_more_dates(bot):
     assert "There is no recurring date number 1" in (await bot.say(sec, "/stoprule 1"))[-1].text
     bot.clock.now = at("2026-11-30 10:00")
     assert [s for s in await bot.tick() if s.chat_id == GROUP.id] == []
+
+
+async def test_each_answer_of_the_guided_rule_is_checked_at_its_step_and_the_dialog_keeps_the_rest(bot):
+    bot.clock.now = at("2026-11-16 10:00")
+    sec = await setup_branch(bot)
+    kinds = (await bot.say(sec, "/rule"))[-1]
+    await bot.press(sec, kinds, kinds.button("Theme Party Day"))
+    await bot.say(sec, "每月第一个周五 09:00")
+    for bad in ("forever", "30h", "1m"):
+        again = (await bot.say(sec, bad))[-1].text
+        assert "cannot read the length" in again and "How long does it last?" in again
+    assert "Where?" in (await bot.say(sec, "2h"))[-1].text
+    who = (await bot.say(sec, "Room 3"))[-1]
+    await bot.press(sec, who, who.button("Whole branch"))
+    again = (await bot.say(sec, "whenever"))[-1].text
+    assert "cannot read the reminders" in again and "When should I remind people?" in again
+    preview = (await bot.say(sec, "提前2小时"))[-1]
+    assert "Room 3" in preview.text and "120 minutes" in preview.text and "2026-12-04 09:00" in preview.text
+    assert "Please use the buttons" in (await bot.say(sec, "hello"))[-1].text
+    async with bot.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(ScheduleRule)) == 0  # nothing before Save
+    saved = (await bot.press(sec, preview, preview.button("Save")))[0][-1].text
+    assert saved.startswith("Saved: #1 Theme Party Day")
+    stale, toast = await bot.press(sec, preview, preview.button("Save"))
+    assert "no longer valid" in toast
+
+
+async def test_cancelling_the_guided_rule_at_its_preview_saves_nothing(bot):
+    bot.clock.now = at("2026-11-16 10:00")
+    sec = await setup_branch(bot)
+    kinds = (await bot.say(sec, "/rule"))[-1]
+    await bot.press(sec, kinds, kinds.button("Party dues deadline"))
+    await bot.say(sec, "每月20日 18:00")
+    preview = (await bot.say(sec, "提前3天 09:00"))[-1]
+    assert "Stopped" in (await bot.press(sec, preview, preview.button("Cancel")))[0][-1].text
+    async with bot.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(ScheduleRule)) == 0

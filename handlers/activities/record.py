@@ -76,7 +76,7 @@ def _absentee(t: Gettext, line: RecordLine, with_reasons: bool) -> str:
     return f"{line.member.name}（{note}）"
 
 
-@router.command("record", chats=PRIVATE, menu=N_("attendance record of an activity"), can=Can.VIEW_RECORDS)
+@router.command("record", chats=PRIVATE, menu=N_("attendance record of an activity"), can=Can.VIEW_RECORDS, help=N_("the attendance record of an activity: /record 12"))
 async def show_record(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     number = ctx.request.args.strip()
@@ -95,7 +95,7 @@ async def show_record(ctx: Context) -> None:
     ctx.reply(render_record(ctx.t, record, branch, with_reasons=access.may(officer, Can.DECIDE_LEAVE)))
 
 
-@router.command("activities", menu=N_("recent and upcoming activities"), member=True)
+@router.command("activities", menu=N_("recent and upcoming activities"), member=True, help=N_("recent and upcoming activities with their numbers"))
 async def list_activities(ctx: Context) -> None:
     branch = ctx.branch
     recent = await activity_store.recent(ctx.session, branch.id, 10)

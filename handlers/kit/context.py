@@ -59,6 +59,7 @@ class Context:
     locale: str  # the asker's language
     actions: list[Action] = field(default_factory=list)
     acting: tuple[Member, Branch] | None = None  # set by the router for routes with can= or member=
+    commands: dict = field(default_factory=dict)  # name -> Route, set by the router (for /help)
 
     # --- who is asking --------------------------------------------------------------------
     @property

@@ -32,6 +32,7 @@ class Route:
     chats: frozenset[ChatType] | None = None  # None: any chat
     can: Can | None = None
     member: bool = False
+    help: str | None = None  # N_ line for /help: what it does, with an example ({date}, {month}, ...)
 
     async def admits(self, ctx: Context) -> bool:
         if self.can is not None:
@@ -66,12 +67,16 @@ class Router:
         menu: str | None = None,
         can: Can | None = None,
         member: bool = False,
+        help: str | None = None,
     ) -> Callable[[Handler], Handler]:
+        """``menu``: the short description in Telegram's command menu; ``help``: the line /help
+        shows (defaults to the menu's). A command with neither is left out of /help."""
+
         def register(fn: Handler) -> Handler:
             for name in names:
                 if name in self.commands:
                     raise ValueError(f"command /{name} registered twice")
-                self.commands[name] = Route(fn, frozenset(chats) if chats else None, can, member)
+                self.commands[name] = Route(fn, frozenset(chats) if chats else None, can, member, help or menu)
             if menu:
                 self.menu.append((names[0], menu))
             return fn
@@ -149,6 +154,7 @@ STALE_BUTTON = N_("This button is no longer valid.")
 
 async def route(router: Router, ctx: Context) -> None:
     req = ctx.request
+    ctx.commands = router.commands  # /help lists what is registered
     if req.event == Event.CALLBACK:
         pressed = decode(req.callback_data)  # None for anything we did not make
         found = router.callbacks.get(type(pressed)) if pressed is not None else None

@@ -106,7 +106,7 @@ def _split_fields(args: str) -> list[str]:
     return args.split()
 
 
-@router.command("add", chats=PRIVATE, menu=N_("add one person to the roster"), can=Can.MANAGE_ROSTER)
+@router.command("add", chats=PRIVATE, menu=N_("add one person to the roster"), can=Can.MANAGE_ROSTER, help=N_("add one person: /add 张三 正式 第一党小组 在职 13800138000"))
 async def add(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     t = ctx.t
@@ -151,7 +151,7 @@ async def add(ctx: Context) -> None:
         name=name, status=t(STATUS[status]), link=ctx.deep_link(f"inv-{invite.token}")))
 
 
-@router.command("remove", chats=PRIVATE, can=Can.MANAGE_ROSTER)
+@router.command("remove", chats=PRIVATE, can=Can.MANAGE_ROSTER, help=N_("take someone off the roster (asks to confirm): /remove 张三"))
 async def remove(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     name = ctx.request.args.strip()
@@ -166,7 +166,7 @@ async def remove(ctx: Context) -> None:
     ctx.reply(ctx.t(N_("{name} is no longer on the roster; their records are kept.")).format(name=name))
 
 
-@router.command("roster", chats=PRIVATE, menu=N_("the branch roster"), can=Can.VIEW_RECORDS)
+@router.command("roster", chats=PRIVATE, menu=N_("the branch roster"), can=Can.VIEW_RECORDS, help=N_("the branch roster"))
 async def show_roster(ctx: Context) -> None:
     branch = ctx.branch
     t = ctx.t
@@ -198,7 +198,7 @@ def _invite_line(ctx: Context, branch: Branch, member: Member, invite) -> str:
         name=member.name, link=ctx.deep_link(f"inv-{invite.token}"), until=local_time(invite.expires_at, branch.timezone)[:10])
 
 
-@router.command("invites", chats=PRIVATE, menu=N_("personal invite links"), can=Can.MANAGE_ROSTER)
+@router.command("invites", chats=PRIVATE, menu=N_("personal invite links"), can=Can.MANAGE_ROSTER, help=N_("personal invite links for everyone not yet linked"))
 async def invites(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     days = BranchSettings.of(branch).invite_days
@@ -215,7 +215,7 @@ async def invites(ctx: Context) -> None:
     ctx.reply("\n".join(lines))
 
 
-@router.command("invite", chats=PRIVATE, can=Can.MANAGE_ROSTER)
+@router.command("invite", chats=PRIVATE, can=Can.MANAGE_ROSTER, help=N_("a new invite link for one person (the old one stops working): /invite 张三"))
 async def invite_one(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     name = ctx.request.args.strip()
@@ -259,7 +259,7 @@ async def redeem(ctx: Context) -> None:
 # --- /join -----------------------------------------------------------------------------------
 
 
-@router.command("join", chats=GROUP, menu=N_("ask to be added to this branch's roster"))
+@router.command("join", chats=GROUP, menu=N_("ask to be added to this branch's roster"), help=N_("in the group: ask to be added to the branch roster"))
 async def join(ctx: Context) -> None:
     branch = await ctx.branch_of_group()
     if branch is None:
