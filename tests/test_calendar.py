@@ -237,7 +237,8 @@ async def test_party_group_meetings_are_checked_for_each_group(bot):
     await linked(bot, sec, 3, "王五", extra="第二党小组")
     await linked(bot, sec, 4, "赵六", status="积极分子", extra="第三党小组")  # no Party member in that group
     await bot.say(sec, "/add 钱七 正式 第四党小组")
-    await bot.say(sec, "/remove 钱七")  # the group has nobody active any more
+    ask = (await bot.say(sec, "/remove 钱七"))[-1]  # the group has nobody active any more
+    await bot.press(sec, ask, ask.button("Take off"))
     await bot.say(sec, "/new 党小组会 | Group one | 2026-11-18 09:00 | 10:00 | Hall | 第一党小组")
     bot.clock.now = at("2026-11-18 09:10")
     assert "you are checked in" in (await bot.say(zhang, "/checkin"))[-1].text
@@ -261,7 +262,8 @@ async def test_a_general_meeting_counts_only_for_the_whole_branch(bot):
     bot.clock.now = at("2026-11-16 10:00")
     sec = await setup_branch(bot)
     await bot.say(sec, "/add 李四 正式 第一党小组")  # the secretary joins 第一党小组
-    await bot.say(sec, "/remove 李四")
+    ask = (await bot.say(sec, "/remove 李四"))[-1]
+    await bot.press(sec, ask, ask.button("Take off"))
     async with bot.db.session() as s:
         await s.execute(update(Member).where(Member.telegram_user_id == 1).values(party_group="第一党小组"))
     # /new no longer makes a group's 支部党员大会; one kept from before (or written by hand) must not count.

@@ -69,5 +69,7 @@ def test_no_message_carries_a_fixed_date():
 
     with open("bot/locales/zh_CN/LC_MESSAGES/branchbot.po", "rb") as f:
         catalog = read_po(f)
-    fixed = [m.id for m in catalog if m.id and re.search(r"\b20\d\d-\d\d", str(m.id))]
+    past_by_nature = ("join date",)  # 入党时间 is always in the past: its example may be fixed
+    fixed = [m.id for m in catalog if m.id and re.search(r"\b20\d\d-\d\d", str(m.id))
+             and not any(word in str(m.id) for word in past_by_nature)]
     assert fixed == []

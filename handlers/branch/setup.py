@@ -223,6 +223,9 @@ async def change_setting(ctx: Context) -> None:
         current = getattr(BranchSettings.of(branch), entry.name)
         ctx.reply(_setting_line(ctx, entry, current) + "\n" + ctx.t(entry.help))
         return
+    if key is None and entry is None and key_text:
+        ctx.reply(ctx.t(N_("There is no setting “{name}”.")).format(name=key_text[:40]) + "\n\n" + _settings_text(ctx, branch))
+        return
     if (key is None and entry is None) or not value:
         ctx.reply(_settings_text(ctx, branch))
         return

@@ -150,6 +150,7 @@ WRONG_CHAT = {
 }
 UNKNOWN_COMMAND = N_("I do not know the command /{command}. Send /help to see what I can do.")
 STALE_BUTTON = N_("This button is no longer valid.")
+NOTHING_ASKED = N_("I am not waiting for an answer from you just now. Send /help to see what I can do.")
 
 
 async def route(router: Router, ctx: Context) -> None:
@@ -193,6 +194,8 @@ async def route(router: Router, ctx: Context) -> None:
             await step.handler(ctx)
         if len(ctx.actions) != before:
             return
+    if req.chat.is_private and req.user is not None:
+        ctx.reply(ctx.t(NOTHING_ASKED))  # no message goes unanswered
 
 
 def button(text: str, pressed: Callback) -> Button:

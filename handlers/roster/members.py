@@ -41,6 +41,11 @@ class JoinAsNew(Callback, prefix="jn"):
     status: Annotated[PartyStatus, Choice({"f": PartyStatus.FULL, "p": PartyStatus.PROBATIONARY})]
 
 
+class RemoveMember(Callback, prefix="rmv"):
+    member: Annotated[int, ID]
+    choice: Annotated[str, Choice("ok", "no")]
+
+
 class JoinReject(Callback, prefix="jr"):
     request: Annotated[int, ID]
 
@@ -161,9 +166,30 @@ async def remove(ctx: Context) -> None:
     if member.id == officer.id:
         ctx.reply(ctx.t(N_("You cannot take yourself off the roster.")))
         return
+    ctx.reply(ctx.t(N_("Take {name} ({status}) off the roster? Their records are kept.")).format(
+        name=member.name, status=ctx.t(STATUS[member.status])),
+        [[button(ctx.t(N_("Take off the roster")), RemoveMember(member.id, "ok")),
+          button(ctx.t(N_("Keep")), RemoveMember(member.id, "no"))]])
+
+
+@router.callback(RemoveMember, can=Can.MANAGE_ROSTER)
+async def remove_confirmed(ctx: Context, pressed: RemoveMember) -> None:
+    officer, branch = ctx.actor, ctx.branch
+    member = await member_store.get(ctx.session, pressed.member)
+    if member is None or member.branch_id != branch.id or not member.active:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    if pressed.choice == "no":
+        ctx.toast(ctx.t(N_("Nothing was changed.")))
+        ctx.edit(ctx.request.message_id, ctx.t(N_("{name} stays on the roster.")).format(name=member.name))
+        return
+    if member.id == officer.id:
+        ctx.toast(ctx.t(N_("You cannot take yourself off the roster.")), alert=True)
+        return
     await member_store.remove(ctx.session, member, ctx.now)
-    await access.log(ctx, officer, "roster.remove", target=name)
-    ctx.reply(ctx.t(N_("{name} is no longer on the roster; their records are kept.")).format(name=name))
+    await access.log(ctx, officer, "roster.remove", target=member.name)
+    ctx.toast()
+    ctx.edit(ctx.request.message_id, ctx.t(N_("{name} is no longer on the roster; their records are kept.")).format(name=member.name))
 
 
 @router.command("roster", chats=PRIVATE, menu=N_("the branch roster"), can=Can.VIEW_RECORDS, help=N_("the branch roster"))
