@@ -35,6 +35,12 @@ from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
 
 log = logging.getLogger(__name__)
 
+FOLLOW_UP_LOOKBACK = timedelta(days=2)  # each tick looks this far back for ended activities
+# After a start (the bot may have been down for long) the first tick looks much further back:
+# a record up to FOLLOW_UP_LATE late is still sent; older ones are listed to the officers instead.
+FOLLOW_UP_SCAN = timedelta(days=400)
+FOLLOW_UP_LATE = timedelta(days=7)
+
 
 class Notifier(Protocol):
     """What the calendar asks for; the bot implements it (texts, languages, the outbox)."""
@@ -51,6 +57,10 @@ class Notifier(Protocol):
                          key: str, group: str | None = None) -> None: ...
 
     async def follow_up(self, session: AsyncSession, activity: Activity) -> None: ...
+
+    async def missed_follow_ups(self, session: AsyncSession, branch: Branch, activities: list[Activity]) -> None: ...
+
+    def activity_title(self, branch: Branch, rule: ScheduleRule, day: date) -> str: ...
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None: ...
 
@@ -70,6 +80,7 @@ class Calendar:
         self.clock = clock
         self.grace = grace
         self.horizon = horizon  # scheduled activities are created and announced this far ahead
+        self._scanned: set[int] = set()  # branches whose follow-ups were looked for far back since start
 
     async def tick(self) -> None:
         """One pass; run it every minute or so. Safe to run again at any time."""
@@ -151,8 +162,8 @@ class Calendar:
         settings = BranchSettings.of(branch)
         activity = await activity_store.create(
             session, branch.id,
-            ActivityPlan(rule.kind or ActivityKind.OTHER, rule.title, at, ends, rule.place, rule.audience,
-                         rule.audience_group),
+            ActivityPlan(rule.kind or ActivityKind.OTHER, self.notifier.activity_title(branch, rule, key)[:100], at,
+                         ends, rule.place, rule.audience, rule.audience_group),
             opens_before_minutes=settings.checkin_before_minutes,
             closes_after_minutes=settings.checkin_after_minutes,
             created_by=rule.created_by, now=now,
@@ -197,13 +208,28 @@ class Calendar:
             await self.notifier.compliance(session, branch, requirement, end - timedelta(days=1), key, group)
 
     async def _follow_ups(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """The record of every activity whose check-in has closed, once; none is dropped silently.
+
+        After downtime a record up to ``FOLLOW_UP_LATE`` late still goes out; the officers are
+        told in one message about older ones, which would only be noise one by one.
+        """
+        lookback = FOLLOW_UP_LOOKBACK if branch.id in self._scanned else FOLLOW_UP_SCAN
         ended = await session.scalars(
             select(Activity).where(
                 Activity.branch_id == branch.id, ~Activity.cancelled, Activity.checkin_closes_at <= now,
-                Activity.checkin_closes_at > now - timedelta(days=2),
-            )
+                Activity.checkin_closes_at > now - lookback,
+            ).order_by(Activity.checkin_closes_at)
         )
+        missed = []
         for activity in list(ended):
+            late = now - activity.checkin_closes_at > FOLLOW_UP_LATE
             if await events.claim_event(session, f"followup:{activity.id}", due_at=activity.checkin_closes_at,
-                                          now=now, branch_id=activity.branch_id):
-                await self.notifier.follow_up(session, activity)
+                                          now=now, branch_id=activity.branch_id, outcome="missed" if late else "done"):
+                if late:
+                    missed.append(activity)
+                else:
+                    await self.notifier.follow_up(session, activity)
+        if missed:
+            log.warning("branch %s: %d records were due during downtime; the officers are told", branch.id, len(missed))
+            await self.notifier.missed_follow_ups(session, branch, missed)
+        self._scanned.add(branch.id)

@@ -372,7 +372,7 @@ async def test_skipping_an_announced_date_cancels_its_activity_and_tells_the_gro
     post = next(s for s in await bot.tick() if s.chat_id == GROUP.id)
     assert "2026-12-04 09:00" in post.text
     sent = await bot.say(sec, "/skip 1 2026-12-04")
-    assert "“Theme Party Day” on 2026-12-04 09:00 is cancelled." in [s.text for s in sent if s.chat_id == GROUP.id]
+    assert "“December Theme Party Day” on 2026-12-04 09:00 is cancelled." in [s.text for s in sent if s.chat_id == GROUP.id]
     assert (await activity_row(bot)).cancelled
     # Skipping it again tells the group nothing new.
     assert [s for s in await bot.say(sec, "/skip 1 2026-12-04") if s.chat_id == GROUP.id] == []
@@ -395,7 +395,7 @@ async def test_moving_an_activity_whose_checkin_opened_moves_its_window_and_keep
     await bot.say(sec, "/add 王五 正式")  # joins the roster after the list was fixed
 
     sent = await bot.say(sec, "/move 1 2026-12-04 2026-12-11 14:00")
-    assert "“Theme Party Day” moves to 2026-12-11 14:00." in [s.text for s in sent if s.chat_id == GROUP.id]
+    assert "“December Theme Party Day” moves to 2026-12-11 14:00." in [s.text for s in sent if s.chat_id == GROUP.id]
     assert "2026-12-11 14:00–16:00" in post.text  # the announcement is redrawn
     moved = await activity_row(bot)
     assert (moved.starts_at, moved.ends_at) == (at("2026-12-11 14:00"), at("2026-12-11 16:00"))

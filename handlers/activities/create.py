@@ -74,16 +74,28 @@ def describe(t: Gettext, activity: Activity, branch: Branch) -> str:
     return "\n".join(lines)
 
 
+def checkin_window(t: Gettext, activity: Activity, branch: Branch, now: datetime) -> str:
+    """When check-in is open, as it stands at ``now``: an announcement is redrawn by its live count,
+    so what it says about the window is true whenever it was last drawn."""
+    opens = local_time(activity.checkin_opens_at, branch.timezone)
+    closes = local_time(activity.checkin_closes_at, branch.timezone)
+    closes = closes[11:] if closes[:10] == opens[:10] else closes
+    if now >= activity.checkin_closes_at:
+        return t(N_("Check-in closed at {closes}.")).format(closes=closes)
+    if now >= activity.checkin_opens_at:
+        if activity.onsite:
+            return t(N_("Check-in is open now, on site with the QR code in the room, until {closes}.")).format(closes=closes)
+        return t(N_("Check-in is open now, until {closes}.")).format(closes=closes)
+    if activity.onsite:
+        return t(N_("Check-in on site with the QR code in the room, from {opens} to {closes}.")).format(opens=opens, closes=closes)
+    return t(N_("Check-in is open from {opens} to {closes}.")).format(opens=opens, closes=closes)
+
+
 async def announcement(
-    session: AsyncSession, activity: Activity, branch: Branch, t: Gettext
+    session: AsyncSession, activity: Activity, branch: Branch, t: Gettext, now: datetime
 ) -> tuple[str, Keyboard]:
     counts = await activity_store.counts(session, activity)
-    opens = local_time(activity.checkin_opens_at, branch.timezone)
-    lines = [describe(t, activity, branch)]
-    if activity.onsite:
-        lines.append(t(N_("Check-in on site with the QR code in the room, from {opens}.")).format(opens=opens))
-    else:
-        lines.append(t(N_("Check-in opens at {opens}.")).format(opens=opens))
+    lines = [describe(t, activity, branch), checkin_window(t, activity, branch, now)]
     lines.append(t(N_("Checked in {present}/{expected} · on leave {leave}")).format(
         present=counts.present, expected=counts.expected, leave=counts.on_leave))
     buttons = [[button(t(CHECK_IN), CheckIn(activity.id)), button(t(ASK_LEAVE), AskLeave(activity.id))]]
@@ -100,7 +112,7 @@ async def announce(session: AsyncSession, now: datetime, activity: Activity, bra
 
     False if it was queued before. The sender wakes on the commit (``Queued``), so it goes at once.
     """
-    text, buttons = await announcement(session, activity, branch, catalogs.gettext(branch.locale))
+    text, buttons = await announcement(session, activity, branch, catalogs.gettext(branch.locale), now)
     return await queue_message(session, now, announcement_key(activity.id), branch.chat_id, text, buttons,
                                purpose="announce")
 
@@ -130,7 +142,7 @@ async def render_announcement(session: AsyncSession, env: Env, arg: str) -> Edit
     if where is None:
         return None
     branch = await session.get(Branch, activity.branch_id)
-    text, buttons = await announcement(session, activity, branch, env.catalogs.gettext(branch.locale))
+    text, buttons = await announcement(session, activity, branch, env.catalogs.gettext(branch.locale), env.clock())
     return Edit(where[0], where[1], text, buttons)
 
 

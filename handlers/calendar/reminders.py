@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from handlers.activities import AskLeave, announce, describe, render_record
 from handlers.kit.access import ALLOWED, Can
 from handlers.kit.context import AsyncSession, queue_message, user_locale
+from handlers.kit.examples import month_title
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import KIND, local_time
 from handlers.kit.router import button
@@ -131,6 +132,20 @@ class Reminders:
                 "{name}, you were on leave from “{title}”. Please catch up on it (补课): ask the secretary for the "
                 "materials, and tap the button when you have.")).format(name=m.name, title=activity.title),
                 lambda t, row=line.attendance: [[button(t(N_("Caught up")), CaughtUp(row.id))]])
+
+    async def missed_follow_ups(self, session: AsyncSession, branch: Branch, activities: list[Activity]) -> None:
+        """Records that fell due while the bot was down too long ago to send: say which, once."""
+        first = activities[0]
+        listed = "\n".join(f"#{a.id} {a.title} ({local_time(a.starts_at, branch.timezone)})" for a in activities[:30])
+        more = len(activities) - 30
+        await self._officers(session, branch, f"missedrecords:{branch.id}:{first.id}:{activities[-1].id}", lambda t: t(N_(
+            "I was not running when these activities ended, so their attendance records were not sent "
+            "and nobody was reminded of a catch-up (补课):")) + "\n" + listed + (f"\n… +{more}" if more > 0 else "")
+            + "\n" + t(N_("/record <number> shows each record.")))
+
+    def activity_title(self, branch: Branch, rule: ScheduleRule, day: date) -> str:
+        """An activity made from a rule carries its month, as branches name them: 十二月主题党日."""
+        return month_title(self.catalogs.gettext(branch.locale), rule.title, day)
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None:
         """The six-month line: warn the officers privately at 2 and 4 months, flag at 6, once per stage."""
