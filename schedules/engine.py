@@ -24,11 +24,12 @@ from storage.activities import activities as activity_store
 from storage.activities.activities import ActivityPlan
 from storage.branches import BranchSettings
 from storage.calendar import events
+from storage.calendar import holidays as holiday_store
 from storage.calendar import rules as calendar
 from storage.db import Database
 from storage.models import Activity, Branch, ScheduleRule
 from storage.roster import members as member_store
-from storage.rules import meetings
+from storage.rules import holidays, meetings
 from storage.rules.meetings import Requirement
 from storage.rules.recurrence import Offset, Rule, occurrences
 from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
@@ -40,6 +41,7 @@ FOLLOW_UP_LOOKBACK = timedelta(days=2)  # each tick looks this far back for ende
 # a record up to FOLLOW_UP_LATE late is still sent; older ones are listed to the officers instead.
 FOLLOW_UP_SCAN = timedelta(days=400)
 FOLLOW_UP_LATE = timedelta(days=7)
+HOLIDAY_NOTICE = timedelta(days=30)  # a date on a public holiday is pointed out this far ahead
 
 
 class Notifier(Protocol):
@@ -61,6 +63,9 @@ class Notifier(Protocol):
     async def missed_follow_ups(self, session: AsyncSession, branch: Branch, activities: list[Activity]) -> None: ...
 
     def activity_title(self, branch: Branch, rule: ScheduleRule, day: date) -> str: ...
+
+    async def holiday(self, session: AsyncSession, branch: Branch, rule: ScheduleRule, key: date, at: datetime,
+                      name: str, instead: datetime | None) -> None: ...
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None: ...
 
@@ -124,6 +129,7 @@ class Calendar:
         moved, skipped = await calendar.exceptions(session, rule.id)
         lead = max((now - o.moment(now, ZoneInfo(branch.timezone)) for o in offsets), default=timedelta(0))
         start = max(rule.created_at, now - self.grace - lead - timedelta(days=1))
+        await self._holidays(session, branch, rule, recurrence, moved, skipped, now)
         for occ in occurrences(recurrence, branch.timezone, start, now + self.horizon + lead,
                                moved=moved, skipped=skipped):
             activity = None
@@ -145,6 +151,24 @@ class Calendar:
                     await self.notifier.activity_reminder(session, activity, key)
                 elif rule.purpose == "dues":
                     await self.notifier.dues_reminder(session, rule, occ.at, key)
+
+    async def _holidays(self, session: AsyncSession, branch: Branch, rule: ScheduleRule, recurrence: Rule,
+                        moved: dict, skipped: set, now: datetime) -> None:
+        """Tell the secretary, once and ahead, of a date that falls on a public holiday, with the
+        next working day at the same time to move it to; a date moved or skipped already is meant."""
+        zone = ZoneInfo(branch.timezone)
+        table = holiday_store.corrections(branch)
+        for occ in occurrences(recurrence, zone, now, now + HOLIDAY_NOTICE, moved=moved, skipped=skipped):
+            local = occ.at.astimezone(zone)
+            name = None if occ.moved else holidays.public_holiday(local.date(), table)
+            if name is None:
+                continue
+            if not await events.claim_event(session, f"holiday:{rule.id}:{occ.key.isoformat()}", due_at=now, now=now,
+                                              branch_id=branch.id):
+                continue
+            day = holidays.next_working_day(local.date(), table)
+            instead = datetime.combine(day, local.time(), zone).astimezone(ZoneInfo("UTC")) if day else None
+            await self.notifier.holiday(session, branch, rule, occ.key, occ.at, name, instead)
 
     async def _materialize(
         self, session: AsyncSession, rule: ScheduleRule, branch: Branch, key: date, at: datetime, now: datetime

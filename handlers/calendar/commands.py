@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from handlers.activities import refresh_announcement
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
-from handlers.kit.callbacks import Callback, Choice, Text
+from handlers.kit.callbacks import ID, Callback, Choice, Text
 from handlers.kit.context import Context
 from handlers.kit.examples import examples
 from handlers.kit.i18n import N_, Gettext
@@ -18,6 +18,7 @@ from handlers.kit.router import PRIVATE, Router, button
 from handlers.kit.when import parse_end, parse_start
 from storage.activities import activities as activity_store
 from storage.branches import BranchSettings
+from storage.calendar import holidays as holiday_store
 from storage.calendar import rules as calendar
 from storage.dues import marks as dues_marks
 from storage.models import Branch, ScheduleRule
@@ -47,6 +48,19 @@ class RuleWho(Callback, prefix="rw"):
 
 class RuleConfirm(Callback, prefix="rc"):
     choice: Annotated[str, Choice("ok", "no")]
+
+
+class HolidayMove(Callback, prefix="hm"):
+    """Move a rule's date that falls on a holiday: the rule, the date (ordinal), to when (minutes since 1970 UTC)."""
+
+    rule: Annotated[int, ID]
+    day: Annotated[int, ID]
+    to: Annotated[int, ID]
+
+
+class HolidayKeep(Callback, prefix="hk"):
+    rule: Annotated[int, ID]
+    day: Annotated[int, ID]
 
 
 DUES_WORDS = ("党费", "党费截止", "dues", "party dues")
@@ -276,6 +290,13 @@ async def move(ctx: Context) -> None:
         ctx.reply(ctx.t(N_("Write the new date and time, in the future: /move {number} {date} {start}")).format(
             number=rule.id, date=day.isoformat(), start=examples(ctx.t, ctx.now, branch.timezone)["start2"]))
         return
+    await _move_to(ctx, officer, branch, rule, day, new)
+    ctx.reply(ctx.t(N_("#{number}: {date} moves to {new}.")).format(
+        number=rule.id, date=day.isoformat(), new=local_time(new, branch.timezone)))
+
+
+async def _move_to(ctx: Context, officer, branch: Branch, rule: ScheduleRule, day: date, new: datetime) -> None:
+    """Move the rule's date ``day`` to ``new``, with its activity if it has been announced already."""
     await calendar.set_exception(ctx.session, rule.id, day, new, officer.id, ctx.now)
     activity = await calendar.activity_of(ctx.session, rule.id, day)
     if activity is not None:
@@ -286,8 +307,6 @@ async def move(ctx: Context) -> None:
         ctx.send(branch.chat_id, ctx.t_branch(branch)(N_("“{title}” moves to {date}.")).format(
             title=activity.title, date=local_time(new, branch.timezone)))
     await access.log(ctx, officer, "rule.move", target=f"#{rule.id}", date=day.isoformat(), to=new.isoformat())
-    ctx.reply(ctx.t(N_("#{number}: {date} moves to {new}.")).format(
-        number=rule.id, date=day.isoformat(), new=local_time(new, branch.timezone)))
 
 
 @router.command("stoprule", chats=PRIVATE, can=Can.MANAGE_ACTIVITIES, help=N_("end a recurring date: /stoprule 1"))
@@ -301,6 +320,93 @@ async def stop_rule(ctx: Context) -> None:
     calendar.stop_rule(rule)
     await access.log(ctx, officer, "rule.stop", target=f"#{rule.id}")
     ctx.reply(ctx.t(N_("#{number} is stopped; activities already announced stay.")).format(number=rule.id))
+
+
+# --- holidays: a rule's date on a public holiday, and the branch's own table of days ---------------
+
+
+async def _holiday_target(ctx: Context, rule_id: int, day_ordinal: int) -> tuple[ScheduleRule, date] | None:
+    rule = await calendar.get_rule(ctx.session, rule_id)
+    moved, skipped = (await calendar.exceptions(ctx.session, rule_id)) if rule else ({}, set())
+    try:
+        day = date.fromordinal(day_ordinal)
+    except (ValueError, OverflowError):
+        day = None
+    if rule is None or rule.branch_id != ctx.branch.id or not rule.active or day is None or day in moved or day in skipped:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return None
+    return rule, day
+
+
+@router.callback(HolidayMove, can=Can.MANAGE_ACTIVITIES)
+async def holiday_move(ctx: Context, pressed: HolidayMove) -> None:
+    target = await _holiday_target(ctx, pressed.rule, pressed.day)
+    if target is None:
+        return
+    rule, day = target
+    new = datetime.fromtimestamp(pressed.to * 60, tz=ZoneInfo("UTC"))
+    if new <= ctx.now:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    await _move_to(ctx, ctx.actor, ctx.branch, rule, day, new)
+    ctx.toast()
+    ctx.edit(ctx.request.message_id, ctx.t(N_("#{number}: {date} moves to {new}.")).format(
+        number=rule.id, date=day.isoformat(), new=local_time(new, ctx.branch.timezone)))
+
+
+@router.callback(HolidayKeep, can=Can.MANAGE_ACTIVITIES)
+async def holiday_keep(ctx: Context, pressed: HolidayKeep) -> None:
+    target = await _holiday_target(ctx, pressed.rule, pressed.day)
+    if target is None:
+        return
+    rule, day = target
+    await access.log(ctx, ctx.actor, "rule.keep_holiday", target=f"#{rule.id}", date=day.isoformat())
+    ctx.toast()
+    ctx.edit(ctx.request.message_id, ctx.t(N_("#{number} stays on {date}.")).format(number=rule.id, date=day.isoformat()))
+
+
+HOLIDAY_USAGE = N_(
+    "Correct the holiday calendar for years it does not know yet, or where your branch differs: "
+    "/holiday {date} marks a day off, /workday {date} a working day (a weekend day worked in lieu). "
+    "Dates of recurring rules that fall on a day off are pointed out {days} days ahead."
+)
+
+
+async def _mark_day(ctx: Context, off: bool) -> None:
+    branch = ctx.branch
+    arg = ctx.request.args.strip()
+    table = holiday_store.corrections(branch)
+    usage = ctx.t(HOLIDAY_USAGE).format(date=examples(ctx.t, ctx.now, branch.timezone)["date"], days=30)
+    if not arg:
+        off, on = ctx.t(N_("day off")), ctx.t(N_("working day"))
+        marks = [f"{d.isoformat()} {off}" for d in table.off] + [f"{d.isoformat()} {on}" for d in table.on]
+        ctx.reply(ctx.t(N_("Days your branch has marked:")) + "\n" + ("\n".join(sorted(marks)) or "-") + "\n\n" + usage)
+        return
+    try:
+        day = date.fromisoformat(arg) if arg.isascii() and len(arg) == 10 else None
+    except ValueError:
+        day = None
+    this_year = ctx.now.year
+    if day is None or not this_year - 1 <= day.year <= this_year + 10:
+        ctx.reply(ctx.t(N_("Write the date like {date}, from last year to ten years ahead.")).format(
+            date=examples(ctx.t, ctx.now, branch.timezone)["date"]) + "\n\n" + usage)
+        return
+    holiday_store.mark(branch, day, off=off)
+    await access.log(ctx, ctx.actor, "holiday.mark", target=day.isoformat(), off=off)
+    ctx.reply(ctx.t(N_("{date} is now a day off for your branch.") if off else
+                    N_("{date} is now a working day for your branch.")).format(date=day.isoformat()))
+
+
+@router.command("holiday", chats=PRIVATE, can=Can.CHANGE_SETTINGS,
+                help=N_("mark a public holiday the calendar does not know yet: /holiday {date}"))
+async def mark_holiday(ctx: Context) -> None:
+    await _mark_day(ctx, off=True)
+
+
+@router.command("workday", chats=PRIVATE, can=Can.CHANGE_SETTINGS,
+                help=N_("mark a working day (a weekend day worked in lieu, 调休): /workday {date}"))
+async def mark_workday(ctx: Context) -> None:
+    await _mark_day(ctx, off=False)
 
 
 @router.command("paid", chats=PRIVATE, menu=N_("mark this month's Party dues as paid"), member=True, help=N_("you have paid this month's Party dues: /paid, or /paid {month} for a month"))
