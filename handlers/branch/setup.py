@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.api import Button, Event
+from handlers.kit.callbacks import Callback, Choice
 from handlers.kit.context import Context
 from handlers.kit.examples import examples
 from handlers.kit.i18n import N_
 from handlers.kit.labels import ROLE_WORDS, STATUS, lookup, roles_text
-from handlers.kit.router import GROUP, PRIVATE, Router
+from handlers.kit.router import GROUP, PRIVATE, Router, button
 from handlers.roster import named
 from storage import branches as branch_store
 from storage import updates as update_store
@@ -128,17 +130,41 @@ async def setup_opened(ctx: Context) -> None:
     ctx.reply(ctx.t(ASK_REAL_NAME).format(name=conv.data["name"]))
 
 
+class SetupConfirm(Callback, prefix="sc"):
+    choice: Annotated[str, Choice("ok", "no")]
+
+
 @router.text
 async def setup_real_name(ctx: Context) -> None:
     conv = await dialog.current(ctx, "setup")
     if conv is None:
         return
+    if conv.step != "real_name":
+        ctx.reply(ctx.t(N_("Please use the buttons above, or send /cancel.")))
+        return
     founder_name = _real_name(ctx.request.text or "")
     if founder_name is None:
         ctx.reply(ctx.t(BAD_REAL_NAME).format(limit=REAL_NAME_LIMIT))
         return
-    chat_id, name = conv.data["chat_id"], conv.data["name"]
+    await dialog.advance(ctx, conv, "confirm", founder=founder_name)
+    ctx.reply(
+        ctx.t(N_("Set up the group as the branch “{name}”, with you, {founder}, as its secretary?")).format(
+            name=conv.data["name"], founder=founder_name),
+        [[button(ctx.t(N_("Set up")), SetupConfirm("ok")), button(ctx.t(N_("Cancel")), SetupConfirm("no"))]],
+    )
+
+
+@router.callback(SetupConfirm)
+async def setup_confirmed(ctx: Context, pressed: SetupConfirm) -> None:
+    conv = await dialog.pressed_at(ctx, "setup", "confirm")
+    if conv is None:
+        return
+    chat_id, name, founder_name = conv.data["chat_id"], conv.data["name"], conv.data["founder"]
     await dialog.end(ctx)
+    if pressed.choice == "no":
+        ctx.toast(ctx.t(N_("Stopped. Nothing was saved.")))
+        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        return
     existing = await branch_store.by_chat(ctx.session, chat_id)
     if existing is not None:
         ctx.reply(ctx.t(N_("The group has meanwhile been set up as the branch “{name}”; nothing was changed.")).format(name=existing.name))
