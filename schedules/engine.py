@@ -24,16 +24,24 @@ from storage.activities import activities as activity_store
 from storage.activities.activities import ActivityPlan
 from storage.branches import BranchSettings
 from storage.calendar import events
+from storage.calendar import holidays as holiday_store
 from storage.calendar import rules as calendar
 from storage.db import Database
 from storage.models import Activity, Branch, ScheduleRule
 from storage.roster import members as member_store
-from storage.rules import meetings
+from storage.rules import holidays, meetings
 from storage.rules.meetings import Requirement
 from storage.rules.recurrence import Offset, Rule, occurrences
 from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
 
 log = logging.getLogger(__name__)
+
+FOLLOW_UP_LOOKBACK = timedelta(days=2)  # each tick looks this far back for ended activities
+# After a start (the bot may have been down for long) the first tick looks much further back:
+# a record up to FOLLOW_UP_LATE late is still sent; older ones are listed to the officers instead.
+FOLLOW_UP_SCAN = timedelta(days=400)
+FOLLOW_UP_LATE = timedelta(days=7)
+HOLIDAY_NOTICE = timedelta(days=30)  # a date on a public holiday is pointed out this far ahead
 
 
 class Notifier(Protocol):
@@ -51,6 +59,13 @@ class Notifier(Protocol):
                          key: str, group: str | None = None) -> None: ...
 
     async def follow_up(self, session: AsyncSession, activity: Activity) -> None: ...
+
+    async def missed_follow_ups(self, session: AsyncSession, branch: Branch, activities: list[Activity]) -> None: ...
+
+    def activity_title(self, branch: Branch, rule: ScheduleRule, day: date) -> str: ...
+
+    async def holiday(self, session: AsyncSession, branch: Branch, rule: ScheduleRule, key: date, at: datetime,
+                      name: str, instead: datetime | None) -> None: ...
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None: ...
 
@@ -70,6 +85,7 @@ class Calendar:
         self.clock = clock
         self.grace = grace
         self.horizon = horizon  # scheduled activities are created and announced this far ahead
+        self._scanned: set[int] = set()  # branches whose follow-ups were looked for far back since start
 
     async def tick(self) -> None:
         """One pass; run it every minute or so. Safe to run again at any time."""
@@ -113,6 +129,7 @@ class Calendar:
         moved, skipped = await calendar.exceptions(session, rule.id)
         lead = max((now - o.moment(now, ZoneInfo(branch.timezone)) for o in offsets), default=timedelta(0))
         start = max(rule.created_at, now - self.grace - lead - timedelta(days=1))
+        await self._holidays(session, branch, rule, recurrence, moved, skipped, now)
         for occ in occurrences(recurrence, branch.timezone, start, now + self.horizon + lead,
                                moved=moved, skipped=skipped):
             activity = None
@@ -135,6 +152,24 @@ class Calendar:
                 elif rule.purpose == "dues":
                     await self.notifier.dues_reminder(session, rule, occ.at, key)
 
+    async def _holidays(self, session: AsyncSession, branch: Branch, rule: ScheduleRule, recurrence: Rule,
+                        moved: dict, skipped: set, now: datetime) -> None:
+        """Tell the secretary, once and ahead, of a date that falls on a public holiday, with the
+        next working day at the same time to move it to; a date moved or skipped already is meant."""
+        zone = ZoneInfo(branch.timezone)
+        table = holiday_store.corrections(branch)
+        for occ in occurrences(recurrence, zone, now, now + HOLIDAY_NOTICE, moved=moved, skipped=skipped):
+            local = occ.at.astimezone(zone)
+            name = None if occ.moved else holidays.public_holiday(local.date(), table)
+            if name is None:
+                continue
+            if not await events.claim_event(session, f"holiday:{rule.id}:{occ.key.isoformat()}", due_at=now, now=now,
+                                              branch_id=branch.id):
+                continue
+            day = holidays.next_working_day(local.date(), table)
+            instead = datetime.combine(day, local.time(), zone).astimezone(ZoneInfo("UTC")) if day else None
+            await self.notifier.holiday(session, branch, rule, occ.key, occ.at, name, instead)
+
     async def _materialize(
         self, session: AsyncSession, rule: ScheduleRule, branch: Branch, key: date, at: datetime, now: datetime
     ) -> Activity | None:
@@ -151,8 +186,8 @@ class Calendar:
         settings = BranchSettings.of(branch)
         activity = await activity_store.create(
             session, branch.id,
-            ActivityPlan(rule.kind or ActivityKind.OTHER, rule.title, at, ends, rule.place, rule.audience,
-                         rule.audience_group),
+            ActivityPlan(rule.kind or ActivityKind.OTHER, self.notifier.activity_title(branch, rule, key)[:100], at,
+                         ends, rule.place, rule.audience, rule.audience_group),
             opens_before_minutes=settings.checkin_before_minutes,
             closes_after_minutes=settings.checkin_after_minutes,
             created_by=rule.created_by, now=now,
@@ -197,13 +232,28 @@ class Calendar:
             await self.notifier.compliance(session, branch, requirement, end - timedelta(days=1), key, group)
 
     async def _follow_ups(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """The record of every activity whose check-in has closed, once; none is dropped silently.
+
+        After downtime a record up to ``FOLLOW_UP_LATE`` late still goes out; the officers are
+        told in one message about older ones, which would only be noise one by one.
+        """
+        lookback = FOLLOW_UP_LOOKBACK if branch.id in self._scanned else FOLLOW_UP_SCAN
         ended = await session.scalars(
             select(Activity).where(
                 Activity.branch_id == branch.id, ~Activity.cancelled, Activity.checkin_closes_at <= now,
-                Activity.checkin_closes_at > now - timedelta(days=2),
-            )
+                Activity.checkin_closes_at > now - lookback,
+            ).order_by(Activity.checkin_closes_at)
         )
+        missed = []
         for activity in list(ended):
+            late = now - activity.checkin_closes_at > FOLLOW_UP_LATE
             if await events.claim_event(session, f"followup:{activity.id}", due_at=activity.checkin_closes_at,
-                                          now=now, branch_id=activity.branch_id):
-                await self.notifier.follow_up(session, activity)
+                                          now=now, branch_id=activity.branch_id, outcome="missed" if late else "done"):
+                if late:
+                    missed.append(activity)
+                else:
+                    await self.notifier.follow_up(session, activity)
+        if missed:
+            log.warning("branch %s: %d records were due during downtime; the officers are told", branch.id, len(missed))
+            await self.notifier.missed_follow_ups(session, branch, missed)
+        self._scanned.add(branch.id)

@@ -168,7 +168,9 @@ async def test_guided_dialog_adds_the_same_rule_as_the_one_line_form(bot):
     await bot.say(sec, "90分钟")
     who = (await bot.say(sec, "-"))[-1]
     await bot.press(sec, who, who.button("第一党小组"))
-    saved = (await bot.say(sec, "提前1天 09:00"))[-1].text
+    preview = (await bot.say(sec, "提前1天 09:00"))[-1]
+    assert "Save this recurring date?" in preview.text and "2026-11-25 14:30" in preview.text
+    saved = (await bot.press(sec, preview, preview.button("Save")))[0][-1].text
     assert saved.startswith("Saved: #1 Party group meeting: the last Wednesday of every month at 14:30")
     assert "2026-11-25 14:30" in saved
     bot.clock.now = at("2026-11-20 10:00")
@@ -177,7 +179,8 @@ async def test_guided_dialog_adds_the_same_rule_as_the_one_line_form(bot):
     dues = (await bot.say(sec, "/rule"))[-1]
     await bot.press(sec, dues, dues.button("Party dues deadline"))
     await bot.say(sec, "每月20日 18:00")
-    assert "#2 Party dues deadline" in (await bot.say(sec, "-"))[-1].text
+    preview = (await bot.say(sec, "-"))[-1]
+    assert "#2 Party dues deadline" in (await bot.press(sec, preview, preview.button("Save")))[0][-1].text
 
 
 # --- compliance: what counts as held --------------------------------------------------------------
@@ -234,7 +237,8 @@ async def test_party_group_meetings_are_checked_for_each_group(bot):
     await linked(bot, sec, 3, "王五", extra="第二党小组")
     await linked(bot, sec, 4, "赵六", status="积极分子", extra="第三党小组")  # no Party member in that group
     await bot.say(sec, "/add 钱七 正式 第四党小组")
-    await bot.say(sec, "/remove 钱七")  # the group has nobody active any more
+    ask = (await bot.say(sec, "/remove 钱七"))[-1]  # the group has nobody active any more
+    await bot.press(sec, ask, ask.button("Take off"))
     await bot.say(sec, "/new 党小组会 | Group one | 2026-11-18 09:00 | 10:00 | Hall | 第一党小组")
     bot.clock.now = at("2026-11-18 09:10")
     assert "you are checked in" in (await bot.say(zhang, "/checkin"))[-1].text
@@ -258,7 +262,8 @@ async def test_a_general_meeting_counts_only_for_the_whole_branch(bot):
     bot.clock.now = at("2026-11-16 10:00")
     sec = await setup_branch(bot)
     await bot.say(sec, "/add 李四 正式 第一党小组")  # the secretary joins 第一党小组
-    await bot.say(sec, "/remove 李四")
+    ask = (await bot.say(sec, "/remove 李四"))[-1]
+    await bot.press(sec, ask, ask.button("Take off"))
     async with bot.db.session() as s:
         await s.execute(update(Member).where(Member.telegram_user_id == 1).values(party_group="第一党小组"))
     # /new no longer makes a group's 支部党员大会; one kept from before (or written by hand) must not count.
@@ -367,7 +372,7 @@ async def test_skipping_an_announced_date_cancels_its_activity_and_tells_the_gro
     post = next(s for s in await bot.tick() if s.chat_id == GROUP.id)
     assert "2026-12-04 09:00" in post.text
     sent = await bot.say(sec, "/skip 1 2026-12-04")
-    assert "“Theme Party Day” on 2026-12-04 09:00 is cancelled." in [s.text for s in sent if s.chat_id == GROUP.id]
+    assert "“December Theme Party Day” on 2026-12-04 09:00 is cancelled." in [s.text for s in sent if s.chat_id == GROUP.id]
     assert (await activity_row(bot)).cancelled
     # Skipping it again tells the group nothing new.
     assert [s for s in await bot.say(sec, "/skip 1 2026-12-04") if s.chat_id == GROUP.id] == []
@@ -390,7 +395,7 @@ async def test_moving_an_activity_whose_checkin_opened_moves_its_window_and_keep
     await bot.say(sec, "/add 王五 正式")  # joins the roster after the list was fixed
 
     sent = await bot.say(sec, "/move 1 2026-12-04 2026-12-11 14:00")
-    assert "“Theme Party Day” moves to 2026-12-11 14:00." in [s.text for s in sent if s.chat_id == GROUP.id]
+    assert "“December Theme Party Day” moves to 2026-12-11 14:00." in [s.text for s in sent if s.chat_id == GROUP.id]
     assert "2026-12-11 14:00–16:00" in post.text  # the announcement is redrawn
     moved = await activity_row(bot)
     assert (moved.starts_at, moved.ends_at) == (at("2026-12-11 14:00"), at("2026-12-11 16:00"))
@@ -416,3 +421,40 @@ async def test_a_stopped_rule_makes_no_more_dates(bot):
     assert "There is no recurring date number 1" in (await bot.say(sec, "/stoprule 1"))[-1].text
     bot.clock.now = at("2026-11-30 10:00")
     assert [s for s in await bot.tick() if s.chat_id == GROUP.id] == []
+
+
+async def test_each_answer_of_the_guided_rule_is_checked_at_its_step_and_the_dialog_keeps_the_rest(bot):
+    bot.clock.now = at("2026-11-16 10:00")
+    sec = await setup_branch(bot)
+    kinds = (await bot.say(sec, "/rule"))[-1]
+    await bot.press(sec, kinds, kinds.button("Theme Party Day"))
+    await bot.say(sec, "每月第一个周五 09:00")
+    for bad in ("forever", "30h", "1m"):
+        again = (await bot.say(sec, bad))[-1].text
+        assert "cannot read the length" in again and "How long does it last?" in again
+    assert "Where?" in (await bot.say(sec, "2h"))[-1].text
+    who = (await bot.say(sec, "Room 3"))[-1]
+    await bot.press(sec, who, who.button("Whole branch"))
+    again = (await bot.say(sec, "whenever"))[-1].text
+    assert "cannot read the reminders" in again and "When should I remind people?" in again
+    preview = (await bot.say(sec, "提前2小时"))[-1]
+    assert "Room 3" in preview.text and "120 minutes" in preview.text and "2026-12-04 09:00" in preview.text
+    assert "Please use the buttons" in (await bot.say(sec, "hello"))[-1].text
+    async with bot.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(ScheduleRule)) == 0  # nothing before Save
+    saved = (await bot.press(sec, preview, preview.button("Save")))[0][-1].text
+    assert saved.startswith("Saved: #1 Theme Party Day")
+    stale, toast = await bot.press(sec, preview, preview.button("Save"))
+    assert "no longer valid" in toast
+
+
+async def test_cancelling_the_guided_rule_at_its_preview_saves_nothing(bot):
+    bot.clock.now = at("2026-11-16 10:00")
+    sec = await setup_branch(bot)
+    kinds = (await bot.say(sec, "/rule"))[-1]
+    await bot.press(sec, kinds, kinds.button("Party dues deadline"))
+    await bot.say(sec, "每月20日 18:00")
+    preview = (await bot.say(sec, "提前3天 09:00"))[-1]
+    assert "Stopped" in (await bot.press(sec, preview, preview.button("Cancel")))[0][-1].text
+    async with bot.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(ScheduleRule)) == 0

@@ -24,6 +24,14 @@ async def stored(bot) -> tuple[list[Branch], list[tuple[str, str | None, int | N
     return branches, members
 
 
+async def answer(bot, user, name: str) -> list:
+    """Answer the real-name question and confirm the preview; what the confirmation sent."""
+    preview = (await bot.say(user, name))[-1]
+    assert "as its secretary?" in preview.text, preview.text
+    sent, _ = await bot.press(user, preview, preview.button("Set up"))
+    return sent
+
+
 async def test_one_line_form_stores_the_real_name(bot):
     sec = founder(bot)
     await bot.say(sec, "/start")
@@ -74,7 +82,7 @@ async def test_dialog_form_asks_privately_and_stores_the_name_after_the_answer(b
     assert "send me your real name" in ask.text and "“第一党支部”" in ask.text
     assert await stored(bot) == ([], [])  # nothing until the founder answers
 
-    sent = await bot.say(sec, "张三")
+    sent = await answer(bot, sec, "张三")
 
     assert "书记：张三。" in next(s for s in sent if s.chat_id == GROUP.id).text
     assert "You are the secretary of “第一党支部”" in next(s for s in sent if s.chat_id == sec.id).text
@@ -99,7 +107,7 @@ async def test_founder_who_never_started_the_bot_gets_a_deep_link(bot):
 
     opened = await bot.say(sec, "/start setup")
     assert "send me your real name" in opened[-1].text
-    await bot.say(sec, "张三")
+    await answer(bot, sec, "张三")
 
     _, members = await stored(bot)
     assert members == [("张三", "Li Secretary", sec.id, ["secretary"])]
@@ -110,12 +118,12 @@ async def test_blank_or_overlong_answer_is_refused_and_asked_again(bot):
     await bot.say(sec, "/start")
     await bot.group(sec, "/setup 第一党支部")
 
-    for answer in ("\u3000", "张" * 51):
-        (reply,) = await bot.say(sec, answer)
+    for bad in ("\u3000", "张" * 51):
+        (reply,) = await bot.say(sec, bad)
         assert reply.text == "Send your real name as it stands on the roster, at most 50 characters, for example 张三."
         assert await stored(bot) == ([], [])
 
-    await bot.say(sec, "  张三  ")
+    await answer(bot, sec, "  张三  ")
     assert (await stored(bot))[1] == [("张三", "Li Secretary", sec.id, ["secretary"])]
 
 
@@ -139,10 +147,25 @@ async def test_answer_after_the_group_was_set_up_meanwhile_changes_nothing(bot):
     bot.transport.admins.add((GROUP.id, deputy.id))
     await bot.group(deputy, "/setup 第一党支部 | 王五")
 
-    reply = (await bot.say(sec, "张三"))[-1].text
+    reply = (await answer(bot, sec, "张三"))[-1].text
 
     assert "meanwhile been set up as the branch “第一党支部”" in reply
     branches, members = await stored(bot)
     assert len(branches) == 1 and [m[0] for m in members] == ["王五"]
     async with bot.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(MemberRole)) == 1
+
+
+async def test_the_name_dialog_ends_with_a_preview_and_cancel_saves_nothing(bot):
+    sec = founder(bot)
+    await bot.say(sec, "/start")
+    await bot.group(sec, "/setup 第一党支部")
+    preview = (await bot.say(sec, "张三"))[-1]
+    assert "“第一党支部”" in preview.text and "张三" in preview.text
+    assert await stored(bot) == ([], [])  # nothing before the confirmation
+    assert "Please use the buttons" in (await bot.say(sec, "李四"))[-1].text
+    sent, _ = await bot.press(sec, preview, preview.button("Cancel"))
+    assert "Nothing was saved" in sent[-1].text
+    assert await stored(bot) == ([], [])
+    _, toast = await bot.press(sec, preview, preview.button("Set up"))
+    assert "no longer valid" in toast and await stored(bot) == ([], [])

@@ -44,7 +44,8 @@ async def test_a_later_roster_change_never_rewrites_a_record(bot):
     await bot.upload(sec, "roster.csv", "姓名,政治面貌,党小组\n张三,正式,第二党小组\n".encode())
     after = (await bot.say(sec, "/record 1"))[-1].text
     assert after == before  # 王五 is not shown absent; 张三 stays probationary on that day
-    await bot.say(sec, "/remove 张三")
+    ask = (await bot.say(sec, "/remove 张三"))[-1]
+    await bot.press(sec, ask, ask.button("Take off"))
     assert (await bot.say(sec, "/record 1"))[-1].text == before
     assert await history_of(bot, "张三") == [
         (MembershipEvent.ADDED, "probationary", "第一党小组", True),

@@ -99,7 +99,7 @@ async def pick_activity(ctx: Context, branch: Branch, number: str) -> Activity |
     return candidates[0]
 
 
-@router.command("checkin", menu=N_("check in to the activity open now"), member=True)
+@router.command("checkin", menu=N_("check in to the activity open now"), member=True, help=N_("check in to the activity open now (or tap 签到 under its announcement)"))
 async def command_check_in(ctx: Context) -> None:
     member, branch = ctx.actor, ctx.branch
     activity = await pick_activity(ctx, branch, ctx.request.args.strip())
@@ -132,7 +132,7 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
-@router.command("qr", chats=PRIVATE, menu=N_("check-in QR code for the room"), can=Can.MANAGE_ACTIVITIES)
+@router.command("qr", chats=PRIVATE, menu=N_("check-in QR code for the room"), can=Can.MANAGE_ACTIVITIES, help=N_("the check-in QR code for the room: /qr 12"))
 async def qr(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     number = ctx.request.args.strip()
@@ -154,7 +154,7 @@ async def _next_activity(ctx: Context, branch: Branch) -> Activity | None:
     return min(upcoming, key=lambda a: a.starts_at)
 
 
-@router.command("checkin_for", chats=PRIVATE, can=Can.CHECK_IN_OTHERS)
+@router.command("checkin_for", chats=PRIVATE, can=Can.CHECK_IN_OTHERS, help=N_("check someone in (a member without a phone): /checkin_for 张三 12"))
 async def check_in_for(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     words = ctx.request.args.split()

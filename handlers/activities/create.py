@@ -11,6 +11,7 @@ from handlers.kit.access import Can
 from handlers.kit.api import Edit, Keyboard
 from handlers.kit.callbacks import ID, INDEX, AnyOf, Callback, Choice
 from handlers.kit.context import AsyncSession, Context, Env, queue_message
+from handlers.kit.examples import examples
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import AUDIENCE_WORDS, KIND, KIND_WORDS, audience_text, local_time, lookup
 from handlers.kit.renderers import refresh_key
@@ -77,16 +78,28 @@ def describe(t: Gettext, activity: Activity, branch: Branch) -> str:
     return "\n".join(lines)
 
 
+def checkin_window(t: Gettext, activity: Activity, branch: Branch, now: datetime) -> str:
+    """When check-in is open, as it stands at ``now``: an announcement is redrawn by its live count,
+    so what it says about the window is true whenever it was last drawn."""
+    opens = local_time(activity.checkin_opens_at, branch.timezone)
+    closes = local_time(activity.checkin_closes_at, branch.timezone)
+    closes = closes[11:] if closes[:10] == opens[:10] else closes
+    if now >= activity.checkin_closes_at:
+        return t(N_("Check-in closed at {closes}.")).format(closes=closes)
+    if now >= activity.checkin_opens_at:
+        if activity.onsite:
+            return t(N_("Check-in is open now, on site with the QR code in the room, until {closes}.")).format(closes=closes)
+        return t(N_("Check-in is open now, until {closes}.")).format(closes=closes)
+    if activity.onsite:
+        return t(N_("Check-in on site with the QR code in the room, from {opens} to {closes}.")).format(opens=opens, closes=closes)
+    return t(N_("Check-in is open from {opens} to {closes}.")).format(opens=opens, closes=closes)
+
+
 async def announcement(
-    session: AsyncSession, activity: Activity, branch: Branch, t: Gettext
+    session: AsyncSession, activity: Activity, branch: Branch, t: Gettext, now: datetime
 ) -> tuple[str, Keyboard]:
     counts = await activity_store.counts(session, activity)
-    opens = local_time(activity.checkin_opens_at, branch.timezone)
-    lines = [describe(t, activity, branch)]
-    if activity.onsite:
-        lines.append(t(N_("Check-in on site with the QR code in the room, from {opens}.")).format(opens=opens))
-    else:
-        lines.append(t(N_("Check-in opens at {opens}.")).format(opens=opens))
+    lines = [describe(t, activity, branch), checkin_window(t, activity, branch, now)]
     lines.append(t(N_("Checked in {present}/{expected} · on leave {leave}")).format(
         present=counts.present, expected=counts.expected, leave=counts.on_leave))
     buttons = [[button(t(CHECK_IN), CheckIn(activity.id)), button(t(ASK_LEAVE), AskLeave(activity.id))]]
@@ -103,7 +116,7 @@ async def announce(session: AsyncSession, now: datetime, activity: Activity, bra
 
     False if it was queued before. The sender wakes on the commit (``Queued``), so it goes at once.
     """
-    text, buttons = await announcement(session, activity, branch, catalogs.gettext(branch.locale))
+    text, buttons = await announcement(session, activity, branch, catalogs.gettext(branch.locale), now)
     return await queue_message(session, now, announcement_key(activity.id), branch.chat_id, text, buttons,
                                purpose="announce")
 
@@ -133,7 +146,7 @@ async def render_announcement(session: AsyncSession, env: Env, arg: str) -> Edit
     if where is None:
         return None
     branch = await session.get(Branch, activity.branch_id)
-    text, buttons = await announcement(session, activity, branch, env.catalogs.gettext(branch.locale))
+    text, buttons = await announcement(session, activity, branch, env.catalogs.gettext(branch.locale), env.clock())
     return Edit(where[0], where[1], text, buttons)
 
 
@@ -142,12 +155,16 @@ async def render_announcement(session: AsyncSession, env: Env, arg: str) -> Edit
 NEW_USAGE = N_(
     "Create an activity step by step with /new, or in one line:\n"
     "/new kind | title | start | end | place | who\n"
-    "for example: /new 主题党日 | 十一月主题党日 | 2026-11-27 09:00 | 11:00 | 三楼会议室 | 全体\n"
+    "for example: /new 主题党日 | {title} | {start} | 11:00 | 三楼会议室 | 全体\n"
     "Kinds: 主题党日, 支部党员大会, 支委会, 党小组会, 党课, 组织生活会, 其他. "
     "Who: 全体, 支委, or the name of a Party group. "
     "Add “| 现场” for on-site check-in with a QR code (mobile members may still check in remotely), "
     "or “| 仅现场” for everyone on site."
 )
+
+
+def _usage(ctx: Context, branch: Branch) -> str:
+    return ctx.t(NEW_USAGE).format(**examples(ctx.t, ctx.now, branch.timezone))
 
 
 @dataclass
@@ -184,7 +201,8 @@ async def _check_field(ctx: Context, branch: Branch, draft: Draft, field: str, t
     elif field == "start":
         start = parse_start(text, branch.timezone, ctx.now)
         if start is None:
-            return t(N_("I cannot read the start “{value}”. Write it like 2026-11-27 09:00.")).format(value=text[:50])
+            return t(N_("I cannot read the start “{value}”. Write it like {start}.")).format(
+                value=text[:50], start=examples(t, ctx.now, branch.timezone)["start"])
         if start < ctx.now - timedelta(days=1):
             return t(N_("The start {value} is in the past.")).format(value=local_time(start, branch.timezone))
         draft.starts_at = start
@@ -230,7 +248,7 @@ async def _party_groups(ctx: Context, branch: Branch) -> list[str]:
 ONE_LINE_FIELDS = ("kind", "title", "start", "end", "place", "audience", "flags")
 
 
-@router.command("new", chats=PRIVATE, menu=N_("create an activity"), can=Can.MANAGE_ACTIVITIES)
+@router.command("new", chats=PRIVATE, menu=N_("create an activity"), can=Can.MANAGE_ACTIVITIES, help=N_("create an activity step by step, or in one line:\n/new 主题党日 | {title} | {start} | 11:00 | 三楼会议室 | 全体"))
 async def new_activity(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     args = ctx.request.args.strip()
@@ -240,13 +258,13 @@ async def new_activity(ctx: Context) -> None:
         return
     parts = [p.strip() for p in args.replace("｜", "|").split("|")]
     if len(parts) < 6 or len(parts) > 7:
-        ctx.reply(ctx.t(NEW_USAGE))
+        ctx.reply(_usage(ctx, branch))
         return
     draft = Draft()
     for field, text in zip(ONE_LINE_FIELDS, parts):
         problem = await _check_field(ctx, branch, draft, field, text)
         if problem:
-            ctx.reply(problem + "\n\n" + ctx.t(NEW_USAGE))
+            ctx.reply(problem + "\n\n" + _usage(ctx, branch))
             return
     await _create(ctx, officer, branch, draft)
 
@@ -308,8 +326,8 @@ def _kind_buttons(t: Gettext) -> Keyboard:
 # The guided dialog: one question per step, answers kept in the conversation row.
 STEPS = ("kind", "title", "start", "end", "place", "audience", "confirm")
 QUESTIONS = {
-    "title": N_("The title? For example: 十一月主题党日"),
-    "start": N_("When does it start? For example: 2026-11-27 09:00"),
+    "title": N_("The title? For example: {title}"),
+    "start": N_("When does it start? For example: {start}"),
     "end": N_("When does it end? A time like 11:00, or a length like 2h."),
     "place": N_("Where? Send - if there is no place."),
     "audience": N_("Who should come?"),
@@ -359,7 +377,7 @@ async def _ask(ctx: Context, branch: Branch, step: str, data: dict) -> None:
         ctx.reply(summary + "\n\n" + t(N_("Create it and announce it in the group?")),
                   [[button(t(N_("Create and announce")), NewConfirm("ok")), button(t(N_("Cancel")), NewConfirm("no"))]])
     else:
-        ctx.reply(t(QUESTIONS[step]))
+        ctx.reply(t(QUESTIONS[step]).format(**examples(t, ctx.now, branch.timezone)))
 
 
 async def _dialog_branch(ctx: Context) -> tuple[Member, Branch] | None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from handlers.activities.checkin import pick_activity
 from handlers.activities.create import describe
 from handlers.kit import access
 from handlers.kit.access import Can
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_, Gettext
-from handlers.kit.labels import LIST_SEPARATOR
+from handlers.kit.labels import LIST_SEPARATOR, local_time
 from handlers.kit.router import PRIVATE, Router
 from storage.activities import activities as activity_store
 from storage.activities.activities import Record, RecordLine
@@ -18,13 +20,21 @@ from storage.rules.vocabulary import ActivityKind, PartyStatus
 router = Router()
 
 
-def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: bool) -> str:
-    """Expected, present (full / probationary), on leave with reasons, absent; quorum for a 大会."""
+def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: bool, now: datetime | None = None) -> str:
+    """Expected, present (full / probationary), on leave with reasons, absent; quorum for a 大会.
+
+    While check-in is still open at ``now`` the record says it is not final, and those not there
+    yet are "not yet checked in", not absent.
+    """
     full, prob = PartyStatus.FULL, PartyStatus.PROBATIONARY
     sep = t(LIST_SEPARATOR)
     expected = record.present + record.on_leave + record.absent
-    lines = [
-        describe(t, record.activity, branch),
+    running = now is not None and now < record.activity.checkin_closes_at
+    lines = [describe(t, record.activity, branch)]
+    if running:
+        lines.append(t(N_("Check-in is still open until {closes}: this record is not final.")).format(
+            closes=local_time(record.activity.checkin_closes_at, branch.timezone)))
+    lines += [
         "",
         t(N_("Expected: {n} ({full} full, {prob} probationary)")).format(
             n=record.expected, full=record.count(expected, full), prob=record.count(expected, prob)),
@@ -46,10 +56,11 @@ def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: b
     else:
         lines.append(t(N_("On leave: 0")))
     if record.absent:
-        lines.append(t(N_("Absent: {n} — {people}")).format(
+        label = N_("Not yet checked in: {n} — {people}") if running else N_("Absent: {n} — {people}")
+        lines.append(t(label).format(
             n=len(record.absent), people=sep.join(_absentee(t, line, with_reasons) for line in record.absent)))
     else:
-        lines.append(t(N_("Absent: 0")))
+        lines.append(t(N_("Not yet checked in: 0") if running else N_("Absent: 0")))
     if record.guests:
         lines.append(t(N_("Also present, not counted: {people}")).format(
             people=sep.join(line.member.name for line in record.guests)))
@@ -76,7 +87,7 @@ def _absentee(t: Gettext, line: RecordLine, with_reasons: bool) -> str:
     return f"{line.member.name}（{note}）"
 
 
-@router.command("record", chats=PRIVATE, menu=N_("attendance record of an activity"), can=Can.VIEW_RECORDS)
+@router.command("record", chats=PRIVATE, menu=N_("attendance record of an activity"), can=Can.VIEW_RECORDS, help=N_("the attendance record of an activity: /record 12"))
 async def show_record(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     number = ctx.request.args.strip()
@@ -92,10 +103,10 @@ async def show_record(ctx: Context) -> None:
     await activity_store.freeze(ctx.session, activity, ctx.now)
     record = await activity_store.record(ctx.session, activity)
     await access.log(ctx, officer, "record.view", target=f"#{activity.id}")
-    ctx.reply(render_record(ctx.t, record, branch, with_reasons=access.may(officer, Can.DECIDE_LEAVE)))
+    ctx.reply(render_record(ctx.t, record, branch, with_reasons=access.may(officer, Can.DECIDE_LEAVE), now=ctx.now))
 
 
-@router.command("activities", menu=N_("recent and upcoming activities"), member=True)
+@router.command("activities", menu=N_("recent and upcoming activities"), member=True, help=N_("recent and upcoming activities with their numbers"))
 async def list_activities(ctx: Context) -> None:
     branch = ctx.branch
     recent = await activity_store.recent(ctx.session, branch.id, 10)

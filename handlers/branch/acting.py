@@ -28,7 +28,7 @@ def _keyboard(found: list[tuple[Member, Branch]], current: Branch):
     return [[button(("✓ " if branch.id == current.id else "") + branch.name, ChooseBranch(branch.id))] for _, branch in found]
 
 
-@router.command("branch", chats=PRIVATE, menu=N_("choose the branch you act for"))
+@router.command("branch", chats=PRIVATE, menu=N_("choose the branch you act for"), help=N_("which branch you act for, if you are on two rosters"))
 async def choose_branch(ctx: Context) -> None:
     found = await member_store.memberships(ctx.session, ctx.user_id)
     if not found:

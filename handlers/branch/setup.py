@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.api import Button, Event
+from handlers.kit.callbacks import Callback, Choice
 from handlers.kit.context import Context
+from handlers.kit.examples import examples
 from handlers.kit.i18n import N_
 from handlers.kit.labels import ROLE_WORDS, STATUS, lookup, roles_text
-from handlers.kit.router import GROUP, PRIVATE, Router
+from handlers.kit.router import GROUP, PRIVATE, Router, button
 from handlers.roster import named
 from storage import branches as branch_store
 from storage import updates as update_store
@@ -76,7 +79,7 @@ def _real_name(text: str) -> str | None:
     return name if name and len(name) <= REAL_NAME_LIMIT else None
 
 
-@router.command("setup", chats=GROUP, menu=N_("set this group up as a branch"))
+@router.command("setup", chats=GROUP, menu=N_("set this group up as a branch"), help=N_("set this group up as a branch, in the group, by a group administrator: /setup 第一党支部 | 张三"))
 async def setup(ctx: Context) -> None:
     req = ctx.request
     existing = await ctx.branch_of_group()
@@ -127,17 +130,41 @@ async def setup_opened(ctx: Context) -> None:
     ctx.reply(ctx.t(ASK_REAL_NAME).format(name=conv.data["name"]))
 
 
+class SetupConfirm(Callback, prefix="sc"):
+    choice: Annotated[str, Choice("ok", "no")]
+
+
 @router.text
 async def setup_real_name(ctx: Context) -> None:
     conv = await dialog.current(ctx, "setup")
     if conv is None:
         return
+    if conv.step != "real_name":
+        ctx.reply(ctx.t(N_("Please use the buttons above, or send /cancel.")))
+        return
     founder_name = _real_name(ctx.request.text or "")
     if founder_name is None:
         ctx.reply(ctx.t(BAD_REAL_NAME).format(limit=REAL_NAME_LIMIT))
         return
-    chat_id, name = conv.data["chat_id"], conv.data["name"]
+    await dialog.advance(ctx, conv, "confirm", founder=founder_name)
+    ctx.reply(
+        ctx.t(N_("Set up the group as the branch “{name}”, with you, {founder}, as its secretary?")).format(
+            name=conv.data["name"], founder=founder_name),
+        [[button(ctx.t(N_("Set up")), SetupConfirm("ok")), button(ctx.t(N_("Cancel")), SetupConfirm("no"))]],
+    )
+
+
+@router.callback(SetupConfirm)
+async def setup_confirmed(ctx: Context, pressed: SetupConfirm) -> None:
+    conv = await dialog.pressed_at(ctx, "setup", "confirm")
+    if conv is None:
+        return
+    chat_id, name, founder_name = conv.data["chat_id"], conv.data["name"], conv.data["founder"]
     await dialog.end(ctx)
+    if pressed.choice == "no":
+        ctx.toast(ctx.t(N_("Stopped. Nothing was saved.")))
+        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        return
     existing = await branch_store.by_chat(ctx.session, chat_id)
     if existing is not None:
         ctx.reply(ctx.t(N_("The group has meanwhile been set up as the branch “{name}”; nothing was changed.")).format(name=existing.name))
@@ -206,12 +233,12 @@ def _settings_text(ctx: Context, branch) -> str:
     return "\n".join(lines)
 
 
-@router.command("settings", menu=N_("show the branch settings"), can=Can.VIEW_RECORDS)
+@router.command("settings", menu=N_("show the branch settings"), can=Can.VIEW_RECORDS, help=N_("every branch setting with its value and range"))
 async def show_settings(ctx: Context) -> None:
     ctx.reply(_settings_text(ctx, ctx.branch))
 
 
-@router.command("set", can=Can.CHANGE_SETTINGS)
+@router.command("set", can=Can.CHANGE_SETTINGS, help=N_("change a setting: /set checkin_before 15, /set timezone Asia/Urumqi, /set language en"))
 async def change_setting(ctx: Context) -> None:
     member, branch = ctx.actor, ctx.branch
     key_text, _, value = ctx.request.args.strip().partition(" ")
@@ -221,6 +248,9 @@ async def change_setting(ctx: Context) -> None:
     if entry is not None and not value:  # /set checkin_before: what it is and what it may be
         current = getattr(BranchSettings.of(branch), entry.name)
         ctx.reply(_setting_line(ctx, entry, current) + "\n" + ctx.t(entry.help))
+        return
+    if key is None and entry is None and key_text:
+        ctx.reply(ctx.t(N_("There is no setting “{name}”.")).format(name=key_text[:40]) + "\n\n" + _settings_text(ctx, branch))
         return
     if (key is None and entry is None) or not value:
         ctx.reply(_settings_text(ctx, branch))
@@ -289,17 +319,17 @@ async def _role_change(ctx: Context, grant: bool) -> None:
     ctx.reply(ctx.t(N_("{name}: {roles}.")).format(name=member.name, roles=roles))
 
 
-@router.command("grant", menu=N_("give someone an officer role"), can=Can.MANAGE_ROLES)
+@router.command("grant", menu=N_("give someone an officer role"), can=Can.MANAGE_ROLES, help=N_("give an officer role: /grant 张三 组织委员 (书记, 副书记, 组织委员, 宣传委员, 党小组长)"))
 async def grant(ctx: Context) -> None:
     await _role_change(ctx, grant=True)
 
 
-@router.command("revoke", can=Can.MANAGE_ROLES)
+@router.command("revoke", can=Can.MANAGE_ROLES, help=N_("take an officer role away: /revoke 张三 组织委员"))
 async def revoke(ctx: Context) -> None:
     await _role_change(ctx, grant=False)
 
 
-@router.command("lang", menu=N_("choose your language"))
+@router.command("lang", menu=N_("choose your language"), help=N_("your language: /lang zh for 中文, /lang en for English"))
 async def choose_language(ctx: Context) -> None:
     arg = ctx.request.args.strip()
     locale = ctx.env.catalogs.locale_for(arg) if arg else None
@@ -310,7 +340,7 @@ async def choose_language(ctx: Context) -> None:
     ctx.reply(ctx.env.catalogs.gettext(locale)(N_("I will speak English with you.")))
 
 
-@router.command("me", chats=PRIVATE, menu=N_("your own profile"), member=True)
+@router.command("me", chats=PRIVATE, menu=N_("your own profile"), member=True, help=N_("your own profile"))
 async def profile(ctx: Context) -> None:
     member, branch = ctx.actor, ctx.branch
     t = ctx.t
@@ -331,38 +361,47 @@ async def profile(ctx: Context) -> None:
     ctx.reply("\n".join(lines))
 
 
-MEMBER_HELP = N_(
-    "What I can do:\n"
-    "/checkin — check in to the activity that is open now\n"
-    "/leave <reason> — ask for leave from the next activity (before it starts)\n"
-    "/makeup [number] — you have caught up (补课) on an activity you were on leave from\n"
-    "/me — your profile; /branch — which branch you act for, if you are on two rosters\n"
-    "/lang — 中文 / English\n"
-    "In the group: /join asks to be added to the roster."
-)
-OFFICER_HELP = N_(
-    "For officers (in a private chat with me):\n"
-    "send a CSV or Excel file — import or update the roster\n"
-    "/add 张三 正式 第一党小组 在职 — add one person\n"
-    "/roster — the roster; /invites — personal invite links; /invite 张三 — one link\n"
-    "/grant 张三 组织委员, /revoke 张三 组织委员 — officer roles\n"
-    "/new — create an activity step by step, or in one line:\n"
-    "/new 主题党日 | 十一月主题党日 | 2026-11-27 09:00 | 11:00 | 三楼会议室 | 全体\n"
-    "/activities — recent activities; /record [number] — attendance record\n"
-    "/qr [number] — check-in QR code; /checkin_for 张三 [number] — check someone in\n"
-    "/makeup 张三 [number] — note someone's catch-up (补课)\n"
-    "/remove 张三 — take someone off the roster\n"
-    "/settings, /set — branch settings"
-)
+HELP_HEAD = N_("What I can do:")
+OFFICER_HEAD = N_("For officers (in a private chat with me):")
+ROSTER_FILE_HELP = N_("send a CSV or Excel file — import or update the roster (columns 姓名, 政治面貌, 党小组, 党费类别)")
+OFFICERS_GO_PRIVATE = N_("Officers: send /help to me in a private chat to see your commands.")
+
+
+def help_lines(ctx: Context, routes, keep) -> list[str]:
+    """One line per registered command that ``keep(route)`` admits, from its declared help text,
+    with example dates relative to today: the list can never miss a command or show a past date."""
+    tz = ctx.acting[1].timezone if ctx.acting else ctx.env.default_timezone
+    values = examples(ctx.t, ctx.now, tz)
+    lines, seen = [], set()
+    for name, route in routes.items():
+        if route.help is None or id(route) in seen or not keep(route):
+            continue
+        seen.add(id(route))  # a command registered under two names is listed once
+        lines.append(f"/{name} — " + ctx.t(route.help).format(**values))
+    return lines
+
+
+def help_text(ctx: Context, member, in_group: bool) -> str:
+    """/help for the asker: the member commands; an officer's own, only in private."""
+    routes = ctx.commands
+    public = help_lines(ctx, routes, lambda r: r.can is None and (member is None or r.handler is not setup))
+    text = ctx.t(HELP_HEAD) + "\n" + "\n".join(public)
+    if member is None or not member.role_set:
+        return text
+    if in_group:
+        return text + "\n\n" + ctx.t(OFFICERS_GO_PRIVATE)
+    own = help_lines(ctx, routes, lambda r: r.can is not None and access.may(member, r.can))
+    if access.may(member, Can.MANAGE_ROSTER):
+        own.insert(0, ctx.t(ROSTER_FILE_HELP))
+    return text + "\n\n" + ctx.t(OFFICER_HEAD) + "\n" + "\n".join(own)
 
 
 @router.command("help", menu=N_("what I can do"))
 async def help_(ctx: Context) -> None:
-    text = ctx.t(MEMBER_HELP)
     found = await access.me(ctx, quiet=True)
-    if found and found[0].role_set:
-        text += "\n\n" + ctx.t(OFFICER_HELP)
-    ctx.reply(text)
+    if found:
+        ctx.acting = found
+    ctx.reply(help_text(ctx, found[0] if found else None, ctx.request.chat.is_group))
 
 
 @router.command("start", chats=PRIVATE)

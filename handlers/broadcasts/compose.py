@@ -65,7 +65,7 @@ def ack_buttons(t: Gettext, broadcast: Broadcast) -> Keyboard | None:
 # --- composing -------------------------------------------------------------------------------
 
 
-@router.command("broadcast", chats=PRIVATE, menu=N_("send a notice to the branch"), can=Can.BROADCAST)
+@router.command("broadcast", chats=PRIVATE, menu=N_("send a notice to the branch"), can=Can.BROADCAST, help=N_("send a notice (text, photo or document): you choose who gets it and whether 收到 is asked, then see a preview"))
 async def start(ctx: Context) -> None:
     await dialog.begin(ctx, "broadcast", "content", {})
     ctx.reply(ctx.t(N_("Send me the notice: a text, or a photo or document with a caption. (/cancel stops.)")))
@@ -271,7 +271,7 @@ async def _own_broadcast(ctx: Context, number: str) -> tuple[Member, Branch, Bro
     return officer, branch, broadcast
 
 
-@router.command("acks", chats=PRIVATE, menu=N_("who has confirmed a notice"), can=Can.BROADCAST)
+@router.command("acks", chats=PRIVATE, menu=N_("who has confirmed a notice"), can=Can.BROADCAST, help=N_("who tapped 收到 on a notice, with a button to remind the others: /acks 3"))
 async def acks(ctx: Context) -> None:
     found = await _own_broadcast(ctx, ctx.request.args.strip())
     if found is None:

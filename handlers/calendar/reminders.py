@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 from handlers.activities import AskLeave, announce, describe, render_record
 from handlers.kit.access import ALLOWED, Can
 from handlers.kit.context import AsyncSession, queue_message, user_locale
+from handlers.kit.examples import month_title
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import KIND, local_time
 from handlers.kit.router import button
+from handlers.calendar.commands import HolidayKeep, HolidayMove
 from handlers.leave import CaughtUp
 from storage import updates as update_store
 from storage.activities import activities as activity_store
@@ -25,6 +27,16 @@ from storage.roster import members as member_store
 from storage.rules import lapse as lapse_rules
 from storage.rules.meetings import Period, Requirement
 from storage.rules.vocabulary import PARTY_MEMBERS
+
+HOLIDAY_NAMES = {  # as chinese-calendar names them
+    "New Year's Day": N_("New Year's Day"),
+    "Spring Festival": N_("Spring Festival"),
+    "Tomb-sweeping Day": N_("Tomb-sweeping Day"),
+    "Labour Day": N_("Labour Day"),
+    "Dragon Boat Festival": N_("Dragon Boat Festival"),
+    "National Day": N_("National Day"),
+    "Mid-autumn Festival": N_("Mid-autumn Festival"),
+}
 
 # A meeting counts once it has ended with someone checked in (see storage.rules.meetings).
 COMPLIANCE = {
@@ -131,6 +143,44 @@ class Reminders:
                 "{name}, you were on leave from “{title}”. Please catch up on it (补课): ask the secretary for the "
                 "materials, and tap the button when you have.")).format(name=m.name, title=activity.title),
                 lambda t, row=line.attendance: [[button(t(N_("Caught up")), CaughtUp(row.id))]])
+
+    async def missed_follow_ups(self, session: AsyncSession, branch: Branch, activities: list[Activity]) -> None:
+        """Records that fell due while the bot was down too long ago to send: say which, once."""
+        first = activities[0]
+        listed = "\n".join(f"#{a.id} {a.title} ({local_time(a.starts_at, branch.timezone)})" for a in activities[:30])
+        more = len(activities) - 30
+        await self._officers(session, branch, f"missedrecords:{branch.id}:{first.id}:{activities[-1].id}", lambda t: t(N_(
+            "I was not running when these activities ended, so their attendance records were not sent "
+            "and nobody was reminded of a catch-up (补课):")) + "\n" + listed + (f"\n… +{more}" if more > 0 else "")
+            + "\n" + t(N_("/record <number> shows each record.")))
+
+    async def holiday(self, session: AsyncSession, branch: Branch, rule: ScheduleRule, key: date, at: datetime,
+                      name: str, instead: datetime | None) -> None:
+        """A date of a rule on a public holiday: the leaders are asked, privately, to move or keep it."""
+        leaders = await member_store.officers(session, branch.id, ALLOWED[Can.CHANGE_SETTINGS])
+        what = rule.title if rule.purpose == "activity" else None
+
+        def render(t: Gettext, _member) -> str:
+            holiday = t(HOLIDAY_NAMES[name]) if name in HOLIDAY_NAMES else (name or t(N_("a holiday you marked")))
+            text = t(N_("“{title}” (#{number}) falls on {date}, a public holiday ({holiday}).")).format(
+                title=what or t(N_("Party dues deadline")), number=rule.id, date=local_time(at, branch.timezone),
+                holiday=holiday)
+            if instead is None:
+                return text + " " + t(N_("I found no working day in the month after it; /move {number} changes the date.")).format(number=rule.id)
+            return text + " " + t(N_("Move it to the next working day, {date}?")).format(date=local_time(instead, branch.timezone))
+
+        def buttons(t: Gettext, _member=None):
+            row = [button(t(N_("Keep the date")), HolidayKeep(rule.id, key.toordinal()))]
+            if instead is not None:
+                row.insert(0, button(t(N_("Move to {date}")).format(date=local_time(instead, branch.timezone)[5:]),
+                                     HolidayMove(rule.id, key.toordinal(), int(instead.timestamp() // 60))))
+            return [row]
+
+        await self._privately(session, branch, leaders, f"holiday:{rule.id}:{key.isoformat()}", render, buttons)
+
+    def activity_title(self, branch: Branch, rule: ScheduleRule, day: date) -> str:
+        """An activity made from a rule carries its month, as branches name them: 十二月主题党日."""
+        return month_title(self.catalogs.gettext(branch.locale), rule.title, day)
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None:
         """The six-month line: warn the officers privately at 2 and 4 months, flag at 6, once per stage."""

@@ -61,6 +61,7 @@ class Context:
     actions: list[Action] = field(default_factory=list)
     acting: tuple[Member, Branch] | None = None  # set by the router for routes with can= or member=
     prepared: Any = None  # what the route's ``prepare`` made before this transaction (an upload read)
+    commands: dict = field(default_factory=dict)  # name -> Route, set by the router (for /help)
 
     # --- who is asking --------------------------------------------------------------------
     @property

@@ -40,7 +40,7 @@ async def end(ctx: Context) -> None:
     await update_store.end_conversation(ctx.session, ctx.user_id)
 
 
-@router.command("cancel", chats=PRIVATE, menu=N_("stop what we are doing"))
+@router.command("cancel", chats=PRIVATE, menu=N_("stop what we are doing"), help=N_("stop a question-and-answer dialog; nothing is saved"))
 async def cancel(ctx: Context) -> None:
     conv = await update_store.get_conversation(ctx.session, ctx.user_id)
     await end(ctx)

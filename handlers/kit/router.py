@@ -35,6 +35,7 @@ class Route:
     member: bool = False
     #: Slow work done before the handler's transaction (see ``prepare``); its result is ``ctx.prepared``.
     prepare: Prepare | None = None
+    help: str | None = None  # N_ line for /help: what it does, with an example ({date}, {month}, ...)
 
     async def admits(self, ctx: Context) -> bool:
         if self.can is not None:
@@ -69,12 +70,16 @@ class Router:
         menu: str | None = None,
         can: Can | None = None,
         member: bool = False,
+        help: str | None = None,
     ) -> Callable[[Handler], Handler]:
+        """``menu``: the short description in Telegram's command menu; ``help``: the line /help
+        shows (defaults to the menu's). A command with neither is left out of /help."""
+
         def register(fn: Handler) -> Handler:
             for name in names:
                 if name in self.commands:
                     raise ValueError(f"command /{name} registered twice")
-                self.commands[name] = Route(fn, frozenset(chats) if chats else None, can, member)
+                self.commands[name] = Route(fn, frozenset(chats) if chats else None, can, member, help=help or menu)
             if menu:
                 self.menu.append((names[0], menu))
             return fn
@@ -156,10 +161,12 @@ WRONG_CHAT = {
 }
 UNKNOWN_COMMAND = N_("I do not know the command /{command}. Send /help to see what I can do.")
 STALE_BUTTON = N_("This button is no longer valid.")
+NOTHING_ASKED = N_("I am not waiting for an answer from you just now. Send /help to see what I can do.")
 
 
 async def route(router: Router, ctx: Context) -> None:
     req = ctx.request
+    ctx.commands = router.commands  # /help lists what is registered
     if req.event == Event.CALLBACK:
         pressed = decode(req.callback_data)  # None for anything we did not make
         found = router.callbacks.get(type(pressed)) if pressed is not None else None
@@ -198,6 +205,8 @@ async def route(router: Router, ctx: Context) -> None:
             await step.handler(ctx)
         if len(ctx.actions) != before:
             return
+    if req.chat.is_private and req.user is not None:
+        ctx.reply(ctx.t(NOTHING_ASKED))  # no message goes unanswered
 
 
 async def prepare(router: Router, env: Env, request: Request) -> Any:

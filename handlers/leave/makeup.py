@@ -34,7 +34,7 @@ async def _settle(ctx: Context, actor: Member, row: Attendance, activity: Activi
     return ctx.t(N_("Noted: {name} has caught up on “{title}” (补课).")).format(name=member.name, title=activity.title)
 
 
-@router.command("makeup", chats=PRIVATE, menu=N_("note a catch-up (补课) as done"))
+@router.command("makeup", chats=PRIVATE, menu=N_("note a catch-up (补课) as done"), help=N_("you have caught up (补课) on an activity you were on leave from: /makeup 12; officers note it for someone: /makeup 张三 12"))
 async def makeup(ctx: Context) -> None:
     found = await access.me(ctx)
     if found is None:

@@ -102,7 +102,7 @@ async def leave_link(ctx: Context) -> None:
     ctx.reply(ctx.t(ASK_REASON).format(title=activity.title, limit=MAX_REASON))
 
 
-@router.command("leave", chats=PRIVATE, menu=N_("ask for leave from an activity"), member=True)
+@router.command("leave", chats=PRIVATE, menu=N_("ask for leave from an activity"), member=True, help=N_("ask for leave from the next activity, before it starts: /leave 出差"))
 async def leave_command(ctx: Context) -> None:
     member, branch = ctx.actor, ctx.branch
     words = ctx.request.args.split(maxsplit=1)

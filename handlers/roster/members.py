@@ -43,6 +43,11 @@ class JoinAsNew(Callback, prefix="jn"):
     status: Annotated[PartyStatus, Choice({"f": PartyStatus.FULL, "p": PartyStatus.PROBATIONARY})]
 
 
+class RemoveMember(Callback, prefix="rmv"):
+    member: Annotated[int, ID]
+    choice: Annotated[str, Choice("ok", "no")]
+
+
 class JoinReject(Callback, prefix="jr"):
     request: Annotated[int, ID]
 
@@ -154,7 +159,7 @@ def _split_fields(args: str) -> list[str]:
     return args.split()
 
 
-@router.command("add", chats=PRIVATE, menu=N_("add one person to the roster"), can=Can.MANAGE_ROSTER)
+@router.command("add", chats=PRIVATE, menu=N_("add one person to the roster"), can=Can.MANAGE_ROSTER, help=N_("add one person: /add 张三 正式 第一党小组 在职 13800138000"))
 async def add(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     t = ctx.t
@@ -199,7 +204,7 @@ async def add(ctx: Context) -> None:
         name=name, status=t(STATUS[status]), link=ctx.deep_link(f"inv-{invite.token}")))
 
 
-@router.command("remove", chats=PRIVATE, can=Can.MANAGE_ROSTER)
+@router.command("remove", chats=PRIVATE, can=Can.MANAGE_ROSTER, help=N_("take someone off the roster (asks to confirm): /remove 张三"))
 async def remove(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     name = ctx.request.args.strip()
@@ -213,12 +218,37 @@ async def remove(ctx: Context) -> None:
         ctx.reply(ctx.t(N_("{name} is the branch's only secretary: a branch needs one, so give the role to "
                            "someone else first (/grant).")).format(name=member.name))
         return
+    ctx.reply(ctx.t(N_("Take {name} ({status}) off the roster? Their records are kept.")).format(
+        name=member.name, status=ctx.t(STATUS[member.status])),
+        [[button(ctx.t(N_("Take off the roster")), RemoveMember(member.id, "ok")),
+          button(ctx.t(N_("Keep")), RemoveMember(member.id, "no"))]])
+
+
+@router.callback(RemoveMember, can=Can.MANAGE_ROSTER)
+async def remove_confirmed(ctx: Context, pressed: RemoveMember) -> None:
+    officer, branch = ctx.actor, ctx.branch
+    member = await member_store.get(ctx.session, pressed.member)
+    if member is None or member.branch_id != branch.id or not member.active:
+        ctx.toast(ctx.t(N_("This button is no longer valid.")), alert=True)
+        return
+    if pressed.choice == "no":
+        ctx.toast(ctx.t(N_("Nothing was changed.")))
+        ctx.edit(ctx.request.message_id, ctx.t(N_("{name} stays on the roster.")).format(name=member.name))
+        return
+    if member.id == officer.id:
+        ctx.toast(ctx.t(N_("You cannot take yourself off the roster.")), alert=True)
+        return
+    if await member_store.last_secretary(ctx.session, member):
+        ctx.toast(ctx.t(N_("{name} is the branch's only secretary: a branch needs one, so give the role to "
+                           "someone else first (/grant).")).format(name=member.name), alert=True)
+        return
     await member_store.remove(ctx.session, member, ctx.now)
-    await access.log(ctx, officer, "roster.remove", target=name)
-    ctx.reply(ctx.t(N_("{name} is no longer on the roster; their records are kept.")).format(name=name))
+    await access.log(ctx, officer, "roster.remove", target=member.name)
+    ctx.toast()
+    ctx.edit(ctx.request.message_id, ctx.t(N_("{name} is no longer on the roster; their records are kept.")).format(name=member.name))
 
 
-@router.command("roster", chats=PRIVATE, menu=N_("the branch roster"), can=Can.VIEW_RECORDS)
+@router.command("roster", chats=PRIVATE, menu=N_("the branch roster"), can=Can.VIEW_RECORDS, help=N_("the branch roster"))
 async def show_roster(ctx: Context) -> None:
     branch = ctx.branch
     t = ctx.t
@@ -250,7 +280,7 @@ def _invite_line(ctx: Context, branch: Branch, member: Member, invite) -> str:
         name=member.name, link=ctx.deep_link(f"inv-{invite.token}"), until=local_time(invite.expires_at, branch.timezone)[:10])
 
 
-@router.command("invites", chats=PRIVATE, menu=N_("personal invite links"), can=Can.MANAGE_ROSTER)
+@router.command("invites", chats=PRIVATE, menu=N_("personal invite links"), can=Can.MANAGE_ROSTER, help=N_("personal invite links for everyone not yet linked"))
 async def invites(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     days = BranchSettings.of(branch).invite_days
@@ -267,7 +297,7 @@ async def invites(ctx: Context) -> None:
     ctx.reply("\n".join(lines))
 
 
-@router.command("invite", chats=PRIVATE, can=Can.MANAGE_ROSTER)
+@router.command("invite", chats=PRIVATE, can=Can.MANAGE_ROSTER, help=N_("a new invite link for one person (the old one stops working): /invite 张三"))
 async def invite_one(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     name = ctx.request.args.strip()
@@ -311,7 +341,7 @@ async def redeem(ctx: Context) -> None:
 # --- /join -----------------------------------------------------------------------------------
 
 
-@router.command("join", chats=GROUP, menu=N_("ask to be added to this branch's roster"))
+@router.command("join", chats=GROUP, menu=N_("ask to be added to this branch's roster"), help=N_("in the group: ask to be added to the branch roster"))
 async def join(ctx: Context) -> None:
     branch = await ctx.branch_of_group()
     if branch is None:
