@@ -197,7 +197,7 @@ async def test_refused_leave_counts_as_absent_and_reasons_stay_with_keepers(bot)
     bot.clock.advance(hours=1)
     record = (await bot.say(sec, "/record"))[-1].text
     # Check-in is still open: nobody is absent yet, and the refused leave shows with the name.
-    assert "not final" in record and "Not yet checked in: 3" in record and "张三（leave refused: Family matter）" in record
+    assert "not final" in record and "Not yet checked in: 3" in record and "张三 (leave refused: Family matter)" in record
     # The publicity member sees the record but not private reasons.
     await bot.press(zhang, post, post.button("Check in"))  # 张三 came after all
     leave_free = (await bot.say(publicist, "/record"))[-1].text

@@ -121,7 +121,7 @@ async def test_whole_path_setup_import_invite_checkin_leave_record(live, fake):
     record = (await say(fake, sec, sec.id, "/record", "Expected"))["text"]
     assert "Expected: 4 (3 full, 1 probationary)" in record
     assert "Present: 1 (1 full, 0 probationary)" in record
-    assert "王五（Business trip）" in record
+    assert "王五 (Business trip)" in record
     assert "not final" in record and "Not yet checked in: 2 — Li Secretary, 赵六" in record  # check-in still open
     await fake.quiet()
     assert fake.unanswered_callbacks() == []

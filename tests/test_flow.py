@@ -88,7 +88,7 @@ async def test_import_invite_checkin_leave_record(bot):
     record = (await bot.say(sec, "/record"))[-1].text
     assert "Expected: 4 (3 full, 1 probationary)" in record
     assert "Present: 2 (1 full, 1 probationary)" in record
-    assert "王五（Hospital appointment）" in record
+    assert "王五 (Hospital appointment)" in record
     assert "not final" in record and "Not yet checked in: 1 — Secretary Li" in record
 
     async with bot.db.session() as s:

@@ -73,8 +73,8 @@ async def test_an_undecided_request_is_no_leave_and_leave_is_asked_in_advance(bo
     bot.clock.advance(hours=3)
     record = (await bot.say(sec, "/record 1"))[-1].text
     assert "On leave: 0" in record
-    assert "张三（leave asked, not decided: Travelling）" in record
-    assert "王五（leave refused: Ill）" in record
+    assert "张三 (leave asked, not decided: Travelling)" in record
+    assert "王五 (leave refused: Ill)" in record
 
 
 async def test_leave_deadline_is_a_branch_setting(bot):
@@ -197,3 +197,16 @@ async def test_a_general_meeting_is_for_the_whole_branch(bot):
     assert "is for the whole branch" in reply
     async with bot.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+async def test_english_kind_names_are_understood_and_english_texts_use_english_brackets(bot):
+    sec = await setup_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三")
+    reply = await bot.say(sec, "/new Theme Party Day | Study | 2026-11-27 09:00 | 11:00 | Room 3 | 全体")
+    assert any("【Theme Party Day】Study" in s.text for s in reply)
+    post = next(s for s in reply if s.chat_id == GROUP.id)
+    await bot.press(zhang, post, post.button("Ask for leave"))
+    request = next(s for s in await bot.say(zhang, "Ill") if s.chat_id == sec.id)
+    await bot.press(sec, request, request.button("Approve"))
+    record = (await bot.say(sec, "/record 1"))[-1].text
+    assert "张三 (Ill)" in record and "（" not in record

@@ -19,6 +19,8 @@ from storage.rules.vocabulary import ActivityKind, PartyStatus
 
 router = Router()
 
+NAME_WITH = N_("{name} ({detail})")  # a name with what became of them; Chinese uses full-width brackets
+
 
 def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: bool, now: datetime | None = None) -> str:
     """Expected, present (full / probationary), on leave with reasons, absent; quorum for a 大会.
@@ -43,7 +45,8 @@ def render_record(t: Gettext, record: Record, branch: Branch, *, with_reasons: b
     ]
     if record.on_leave:
         if with_reasons:
-            people = [f"{line.member.name}（{line.attendance.leave_reason or ''}）" for line in record.on_leave]
+            people = [t(NAME_WITH).format(name=line.member.name, detail=line.attendance.leave_reason or "")
+                      for line in record.on_leave]
         else:
             people = [line.member.name for line in record.on_leave]
         lines.append(t(N_("On leave: {n} — {people}")).format(n=len(record.on_leave), people=sep.join(people)))
@@ -84,7 +87,7 @@ def _absentee(t: Gettext, line: RecordLine, with_reasons: bool) -> str:
         note = t(N_("leave asked, not decided: {reason}") if reason else N_("leave asked, not decided")).format(reason=reason)
     else:
         return line.member.name
-    return f"{line.member.name}（{note}）"
+    return t(NAME_WITH).format(name=line.member.name, detail=note)
 
 
 @router.command("record", chats=PRIVATE, menu=N_("attendance record of an activity"), can=Can.VIEW_RECORDS, help=N_("the attendance record of an activity: /record 12"))

@@ -44,8 +44,8 @@ AUDIENCE = {
     Audience.GROUP: N_("Party group {group}"),
 }
 
-# What people type, in either language, for each value.
-KIND_WORDS = {
+# What people type, in either language, for each value (the English names as shown are added below).
+KIND_WORDS_TYPED = {
     ActivityKind.THEME_DAY: ("主题党日", "党日", "theme", "theme_day", "themeday"),
     ActivityKind.GENERAL_MEETING: ("支部党员大会", "党员大会", "大会", "general", "general_meeting"),
     ActivityKind.COMMITTEE_MEETING: ("支委会", "支部委员会", "committee", "committee_meeting"),
@@ -56,13 +56,22 @@ KIND_WORDS = {
     ActivityKind.TALK: ("谈心谈话", "谈心", "谈话", "talk", "talks"),
     ActivityKind.OTHER: ("其他", "其它", "活动", "other"),
 }
-ROLE_WORDS = {
+ROLE_WORDS_TYPED = {
     Role.SECRETARY: ("书记", "支部书记", "secretary"),
     Role.DEPUTY: ("副书记", "deputy", "deputy_secretary"),
     Role.ORGANIZER: ("组织委员", "organizer", "organiser", "organisation"),
     Role.PROPAGANDA: ("宣传委员", "propaganda", "publicity"),
     Role.GROUP_LEADER: ("党小组长", "小组长", "group_leader", "leader"),
 }
+
+
+def _with_names(typed: dict[T, tuple[str, ...]], names: dict[T, str]) -> dict[T, tuple[str, ...]]:
+    """Also understand a value's English name as the bot writes it, e.g. "Theme Party Day"."""
+    return {value: (*words, names[value].lower()) for value, words in typed.items()}
+
+
+KIND_WORDS = _with_names(KIND_WORDS_TYPED, KIND)
+ROLE_WORDS = _with_names(ROLE_WORDS_TYPED, ROLE)
 AUDIENCE_WORDS = {
     Audience.BRANCH: ("全体", "全体党员", "全支部", "支部", "all", "branch", "everyone"),
     Audience.COMMITTEE: ("支委", "支委会", "支部委员", "committee"),
@@ -70,7 +79,7 @@ AUDIENCE_WORDS = {
 
 
 def lookup(words: dict[T, tuple[str, ...]], text: str) -> T | None:
-    key = text.strip().lower()
+    key = " ".join(text.split()).lower()
     for value, names in words.items():
         if key in names:
             return value
