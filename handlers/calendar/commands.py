@@ -31,6 +31,7 @@ from storage.rules.recurrence import (
     parse_offsets,
     parse_rule,
 )
+from storage.rules.numbers import row_id, whole
 from storage.rules.vocabulary import ActivityKind, Audience
 
 router = Router()
@@ -150,7 +151,10 @@ async def list_rules(ctx: Context) -> None:
 async def upcoming(ctx: Context) -> None:
     branch = ctx.branch
     arg = ctx.request.args.strip()
-    months = int(arg) if arg.isdigit() and 1 <= int(arg) <= 12 else 3
+    months = whole(arg, 1, 12) if arg else 3
+    if months is None:
+        ctx.reply(ctx.t(N_("Write how many months to show, from 1 to 12: /upcoming 3")))
+        return
     entries = []
     for rule in await calendar.rules(ctx.session, branch.id):
         what = ctx.t(N_("Party dues deadline")) if rule.purpose == "dues" else rule.title
@@ -170,8 +174,9 @@ async def upcoming(ctx: Context) -> None:
 
 
 async def _rule_and_date(ctx: Context, branch: Branch, words: list[str]) -> tuple[ScheduleRule, date] | None:
-    number = words[0].lstrip("#") if words else ""
-    rule = await calendar.get_rule(ctx.session, int(number)) if number.isdigit() else None
+    number = words[0] if words else ""
+    rule_id = row_id(number)
+    rule = await calendar.get_rule(ctx.session, rule_id) if rule_id else None
     if rule is None or rule.branch_id != branch.id or not rule.active:
         ctx.reply(ctx.t(N_("There is no recurring date number {number}. /rules lists them.")).format(number=number[:20] or "-"))
         return None
@@ -232,8 +237,9 @@ async def move(ctx: Context) -> None:
 @router.command("stoprule", chats=PRIVATE, can=Can.MANAGE_ACTIVITIES)
 async def stop_rule(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
-    number = ctx.request.args.strip().lstrip("#")
-    rule = await calendar.get_rule(ctx.session, int(number)) if number.isdigit() else None
+    number = ctx.request.args.strip()
+    rule_id = row_id(number)
+    rule = await calendar.get_rule(ctx.session, rule_id) if rule_id else None
     if rule is None or rule.branch_id != branch.id or not rule.active:
         ctx.reply(ctx.t(N_("There is no recurring date number {number}. /rules lists them.")).format(number=number[:20] or "-"))
         return
