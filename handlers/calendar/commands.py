@@ -31,6 +31,7 @@ from storage.rules.recurrence import (
     parse_offsets,
     parse_rule,
 )
+from storage.rules.dates import plausible
 from storage.rules.numbers import row_id, whole
 from storage.rules.vocabulary import ActivityKind, Audience
 
@@ -143,7 +144,9 @@ async def list_rules(ctx: Context) -> None:
     if not rules:
         ctx.reply(ctx.t(RULE_USAGE))
         return
-    lines = [_describe(ctx.t, ctx.locale, rule) for rule in rules]
+    lines = [_describe(ctx.t, ctx.locale, rule) if calendar.readable(rule) else ctx.t(N_(
+        "#{number} {what}: stored with values I cannot read, so it makes no dates; /stoprule {number} ends it.")).format(
+        number=rule.id, what=rule.title) for rule in rules]
     ctx.reply("\n".join(lines) + "\n\n" + ctx.t(N_("/upcoming lists the next dates; /skip and /move change one date; /stoprule ends a rule.")))
 
 
@@ -156,7 +159,7 @@ async def upcoming(ctx: Context) -> None:
         ctx.reply(ctx.t(N_("Write how many months to show, from 1 to 12: /upcoming 3")))
         return
     entries = []
-    for rule in await calendar.rules(ctx.session, branch.id):
+    for rule in await calendar.readable_rules(ctx.session, branch.id):
         what = ctx.t(N_("Party dues deadline")) if rule.purpose == "dues" else rule.title
         moved, skipped = await calendar.exceptions(ctx.session, rule.id)
         recurrence = Rule.from_json(rule.recurrence)
@@ -177,13 +180,15 @@ async def _rule_and_date(ctx: Context, branch: Branch, words: list[str]) -> tupl
     number = words[0] if words else ""
     rule_id = row_id(number)
     rule = await calendar.get_rule(ctx.session, rule_id) if rule_id else None
-    if rule is None or rule.branch_id != branch.id or not rule.active:
+    if rule is None or rule.branch_id != branch.id or not rule.active or not calendar.readable(rule):
         ctx.reply(ctx.t(N_("There is no recurring date number {number}. /rules lists them.")).format(number=number[:20] or "-"))
         return None
     try:
-        day = date.fromisoformat(words[1]) if len(words) > 1 else None
+        day = date.fromisoformat(words[1]) if len(words) > 1 and words[1].isascii() else None
     except ValueError:
         day = None
+    if day is not None and not plausible(day, ctx.now.date()):
+        day = None  # no rule falls on it, and the calendar arithmetic around it would overflow
     recurrence = Rule.from_json(rule.recurrence)
     if day is None or day not in occurrence_dates(recurrence, day, day):
         ctx.reply(ctx.t(N_("Give a date the rule falls on, like /skip {number} 2027-01-01. /upcoming shows them.")).format(number=rule.id))
