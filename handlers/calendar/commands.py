@@ -32,7 +32,7 @@ from storage.rules.recurrence import (
     parse_rule,
 )
 from storage.rules.dates import plausible
-from storage.rules.numbers import row_id, whole
+from storage.rules.numbers import FULL_WIDTH_DIGITS, row_id, whole
 from storage.rules.vocabulary import ActivityKind, Audience
 
 router = Router()
@@ -257,12 +257,12 @@ async def stop_rule(ctx: Context) -> None:
 async def paid(ctx: Context) -> None:
     member, branch = ctx.actor, ctx.branch
     arg = ctx.request.args.strip()
-    month = arg or local_time(ctx.now, branch.timezone)[:7]
-    try:
-        datetime.strptime(month, "%Y-%m")
-    except ValueError:
+    year, dash, number = arg.translate(FULL_WIDTH_DIGITS).partition("-")
+    parsed = (whole(year, 2000, 9999), whole(number, 1, 12)) if dash and len(year) == 4 else (None, None)
+    if arg and (None in parsed or not plausible(date(parsed[0], parsed[1], 1), ctx.now.date())):
         ctx.reply(ctx.t(N_("Write the month like /paid 2026-11, or just /paid for this month.")))
         return
+    month = f"{parsed[0]:04d}-{parsed[1]:02d}" if arg else local_time(ctx.now, branch.timezone)[:7]
     if await dues_marks.mark_paid(ctx.session, member.id, month, ctx.now):
         ctx.reply(ctx.t(N_("Noted: your Party dues for {month} are paid. Thank you!")).format(month=month))
     else:
