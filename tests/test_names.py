@@ -9,6 +9,7 @@ from handlers.kit import inbound
 from handlers.kit.api import User
 from storage.models import JoinRequest, Member
 from storage.rules.names import name_key, normalize_name
+from tests.memory import GROUP
 from tests.test_flow import setup_branch
 
 # Each pair: what was typed, and the name kept.
@@ -89,3 +90,13 @@ async def test_join_with_an_invisible_name_is_refused_and_a_lookalike_is_flagged
     _, toast = await bot.press(sec, ask, ask.button("full member"))
     assert "looks like “Xiaoming Chen”" in toast, toast
     assert (await _names(bot)).count("XIAOMING CHEN") == 0
+
+
+async def test_setup_keeps_the_founders_name_in_normal_form_and_refuses_a_blank_one(bot):
+    sec = bot.user(1, "Secretary", "Li", "en")
+    bot.transport.admins.add((GROUP.id, sec.id))
+    await bot.say(sec, "/start")
+    refused = await bot.group(sec, "/setup 第一党支部 | \u200b\u202e")
+    assert not await _names(bot), [r.text for r in refused]
+    await bot.group(sec, "/setup 第一党支部 | Ｓｅｃｒｅｔａｒｙ\u200b Li")
+    assert await _names(bot) == ["Secretary Li"]
