@@ -33,10 +33,11 @@ def _no_nul(value: Any) -> Any:
 
 def fit(obj: Any) -> None:
     """Trim and clean ``obj``'s column values in place; refuses an integer beyond its column."""
-    mapper = inspect(obj).mapper
+    state = inspect(obj)
+    mapper = state.mapper
     for prop in mapper.column_attrs:
         column = prop.columns[0]
-        value = getattr(obj, prop.key, None)
+        value = state.dict.get(prop.key)  # loaded values only: reading an expired one would load it (no IO here)
         if value is None:
             continue
         kind = column.type
