@@ -55,7 +55,8 @@ async def test_add_keeps_the_normal_form_refuses_blanks_and_flags_lookalikes(bot
     names = await _names(bot)
     assert names.count("张三") == 1 and [n for n in names if name_key(n) == "li ming"] == ["Li Ming"]
     assert all(normalize_name(n) == n for n in names)
-    # Lookups take the same form: /remove with an invisible character finds the entry.
+    # Lookups take the same form: an invisible character or another case finds the entry.
+    assert "A new link for" in (await bot.say(sec, "/invite LI\u200b MING"))[-1].text
     assert "no longer on the roster" in (await bot.say(sec, "/remove 张\u200b三"))[-1].text
 
 

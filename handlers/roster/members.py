@@ -50,6 +50,8 @@ async def named(ctx: Context, branch: Branch, name: str) -> Member | None:
     """The active roster entry called ``name``; answers the asker when there is none."""
     name = normalize_name(name)
     member = await member_store.by_name(ctx.session, branch.id, name) if name else None
+    if member is None and name:  # li ming for Li Ming: the same name, as typed in a hurry
+        member = await member_store.lookalike(ctx.session, branch.id, name)
     if member is None or not member.active:
         ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name[:50]))
         return None
