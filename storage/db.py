@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from storage import fit as _fit  # noqa: F401  (every flush makes values fit their columns)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _holding: ContextVar[bool] = ContextVar("holding_sqlite_session", default=False)
 # Any fixed number: several instances starting together migrate one after the other.

@@ -20,6 +20,7 @@ from storage.activities.activities import CheckinOutcome
 from storage.branches import BranchSettings
 from storage.models import Activity, Branch, Member
 from storage.rules import attendance as attendance_rules
+from storage.rules.numbers import looks_like_number
 from storage.rules.vocabulary import CheckinMethod
 
 router = Router()
@@ -82,7 +83,7 @@ async def button_check_in(ctx: Context, pressed: CheckIn) -> None:
 async def pick_activity(ctx: Context, branch: Branch, number: str) -> Activity | None:
     """The activity the asker means: the number they gave, or the only one open now."""
     if number:
-        activity = await activity_store.get(ctx.session, int_arg(number.lstrip("#")) or 0)
+        activity = await activity_store.get(ctx.session, int_arg(number) or 0)
         if activity is None or activity.branch_id != branch.id:
             ctx.reply(ctx.t(NO_SUCH_ACTIVITY).format(number=number[:20]))
             return None
@@ -158,7 +159,7 @@ async def _next_activity(ctx: Context, branch: Branch) -> Activity | None:
 async def check_in_for(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     words = ctx.request.args.split()
-    number = words.pop() if len(words) > 1 and words[-1].lstrip("#").isdigit() else ""
+    number = words.pop() if len(words) > 1 and looks_like_number(words[-1]) else ""
     name = " ".join(words)
     if not name:
         ctx.reply(ctx.t(N_("Write the name, and the activity number if several are open: /checkin_for 张三 12")))

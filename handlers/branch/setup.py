@@ -20,6 +20,7 @@ from storage import updates as update_store
 from storage.branches import BranchSettings
 from storage.roster import members as member_store
 from storage.rules import settings as rules_settings
+from storage.rules.names import normalize_name
 from storage.rules.settings import Setting
 from storage.rules.vocabulary import Role
 
@@ -75,7 +76,7 @@ BAD_REAL_NAME = N_(
 
 def _real_name(text: str) -> str | None:
     """The name as a roster entry keeps it, or None when it is blank or too long."""
-    name = " ".join(text.split())
+    name = normalize_name(text)
     return name if name and len(name) <= REAL_NAME_LIMIT else None
 
 

@@ -262,7 +262,7 @@ async def acknowledge(ctx: Context, pressed: GotIt) -> None:
 async def _own_broadcast(ctx: Context, number: str) -> tuple[Member, Branch, Broadcast] | None:
     officer, branch = ctx.actor, ctx.branch
     if number:
-        broadcast = await store.get(ctx.session, int_arg(number.lstrip("#")) or 0)
+        broadcast = await store.get(ctx.session, int_arg(number) or 0)
     else:
         broadcast = await store.latest(ctx.session, branch.id)
     if broadcast is None or broadcast.branch_id != branch.id:

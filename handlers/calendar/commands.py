@@ -23,6 +23,8 @@ from storage.calendar import rules as calendar
 from storage.dues import marks as dues_marks
 from storage.models import Branch, ScheduleRule
 from storage.roster import members as member_store
+from storage.rules.dates import plausible
+from storage.rules.numbers import FULL_WIDTH_DIGITS, row_id, whole
 from storage.rules.recurrence import (
     Offset,
     Rule,
@@ -210,7 +212,9 @@ async def list_rules(ctx: Context) -> None:
     if not rules:
         ctx.reply(ctx.t(RULE_USAGE))
         return
-    lines = [_describe(ctx.t, ctx.locale, rule) for rule in rules]
+    lines = [_describe(ctx.t, ctx.locale, rule) if calendar.readable(rule) else ctx.t(N_(
+        "#{number} {what}: stored with values I cannot read, so it makes no dates; /stoprule {number} ends it.")).format(
+        number=rule.id, what=rule.title) for rule in rules]
     ctx.reply("\n".join(lines) + "\n\n" + ctx.t(N_("/upcoming lists the next dates; /skip and /move change one date; /stoprule ends a rule.")))
 
 
@@ -218,9 +222,12 @@ async def list_rules(ctx: Context) -> None:
 async def upcoming(ctx: Context) -> None:
     branch = ctx.branch
     arg = ctx.request.args.strip()
-    months = int(arg) if arg.isdigit() and 1 <= int(arg) <= 12 else 3
+    months = whole(arg, 1, 12) if arg else 3
+    if months is None:
+        ctx.reply(ctx.t(N_("Write how many months to show, from 1 to 12: /upcoming 3")))
+        return
     entries = []
-    for rule in await calendar.rules(ctx.session, branch.id):
+    for rule in await calendar.readable_rules(ctx.session, branch.id):
         what = ctx.t(N_("Party dues deadline")) if rule.purpose == "dues" else rule.title
         moved, skipped = await calendar.exceptions(ctx.session, rule.id)
         recurrence = Rule.from_json(rule.recurrence)
@@ -238,15 +245,18 @@ async def upcoming(ctx: Context) -> None:
 
 
 async def _rule_and_date(ctx: Context, branch: Branch, words: list[str]) -> tuple[ScheduleRule, date] | None:
-    number = words[0].lstrip("#") if words else ""
-    rule = await calendar.get_rule(ctx.session, int(number)) if number.isdigit() else None
-    if rule is None or rule.branch_id != branch.id or not rule.active:
+    number = words[0] if words else ""
+    rule_id = row_id(number)
+    rule = await calendar.get_rule(ctx.session, rule_id) if rule_id else None
+    if rule is None or rule.branch_id != branch.id or not rule.active or not calendar.readable(rule):
         ctx.reply(ctx.t(N_("There is no recurring date number {number}. /rules lists them.")).format(number=number[:20] or "-"))
         return None
     try:
-        day = date.fromisoformat(words[1]) if len(words) > 1 else None
+        day = date.fromisoformat(words[1]) if len(words) > 1 and words[1].isascii() else None
     except ValueError:
         day = None
+    if day is not None and not plausible(day, ctx.now.date()):
+        day = None  # no rule falls on it, and the calendar arithmetic around it would overflow
     recurrence = Rule.from_json(rule.recurrence)
     if day is None or day not in occurrence_dates(recurrence, day, day):
         ctx.reply(ctx.t(N_("Give a date the rule falls on, like /skip {number} {date}. /upcoming shows them.")).format(
@@ -312,8 +322,9 @@ async def _move_to(ctx: Context, officer, branch: Branch, rule: ScheduleRule, da
 @router.command("stoprule", chats=PRIVATE, can=Can.MANAGE_ACTIVITIES, help=N_("end a recurring date: /stoprule 1"))
 async def stop_rule(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
-    number = ctx.request.args.strip().lstrip("#")
-    rule = await calendar.get_rule(ctx.session, int(number)) if number.isdigit() else None
+    number = ctx.request.args.strip()
+    rule_id = row_id(number)
+    rule = await calendar.get_rule(ctx.session, rule_id) if rule_id else None
     if rule is None or rule.branch_id != branch.id or not rule.active:
         ctx.reply(ctx.t(N_("There is no recurring date number {number}. /rules lists them.")).format(number=number[:20] or "-"))
         return
@@ -413,13 +424,13 @@ async def mark_workday(ctx: Context) -> None:
 async def paid(ctx: Context) -> None:
     member, branch = ctx.actor, ctx.branch
     arg = ctx.request.args.strip()
-    month = arg or local_time(ctx.now, branch.timezone)[:7]
-    try:
-        datetime.strptime(month, "%Y-%m")
-    except ValueError:
+    year, dash, number = arg.translate(FULL_WIDTH_DIGITS).partition("-")
+    parsed = (whole(year, 2000, 9999), whole(number, 1, 12)) if dash and len(year) == 4 else (None, None)
+    if arg and (None in parsed or not plausible(date(parsed[0], parsed[1], 1), ctx.now.date())):
         ctx.reply(ctx.t(N_("Write the month like /paid {month}, or just /paid for this month.")).format(
             month=local_time(ctx.now, branch.timezone)[:7]))
         return
+    month = f"{parsed[0]:04d}-{parsed[1]:02d}" if arg else local_time(ctx.now, branch.timezone)[:7]
     if await dues_marks.mark_paid(ctx.session, member.id, month, ctx.now):
         ctx.reply(ctx.t(N_("Noted: your Party dues for {month} are paid. Thank you!")).format(month=month))
     else:

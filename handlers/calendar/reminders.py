@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.activities import AskLeave, announce, describe, render_record
+from handlers.calendar.commands import HolidayKeep, HolidayMove
 from handlers.kit.access import ALLOWED, Can
 from handlers.kit.context import AsyncSession, queue_message, user_locale
 from handlers.kit.examples import month_title
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import KIND, local_time
 from handlers.kit.router import button
-from handlers.calendar.commands import HolidayKeep, HolidayMove
 from handlers.leave import CaughtUp
 from storage import updates as update_store
 from storage.activities import activities as activity_store

@@ -21,6 +21,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self, dataclass_transform, get_type_hints
 
+from storage.rules.numbers import ID_MAX, is_ascii_digits
+
 MAX_BYTES = 64  # Telegram's limit for callback data
 SEPARATOR = ":"
 
@@ -63,7 +65,7 @@ class Int(Field):
 
     def decode(self, text: str) -> int:
         # isdigit() alone would let through "²", "①" or "٣", which int() then chokes on or reads.
-        if not (text.isascii() and text.isdigit()) or len(text) > self.width or (len(text) > 1 and text[0] == "0"):
+        if not is_ascii_digits(text) or len(text) > self.width or (len(text) > 1 and text[0] == "0"):
             raise Invalid(text)
         value = int(text)
         if not self.low <= value <= self.high:
@@ -71,7 +73,7 @@ class Int(Field):
         return value
 
 
-ID = Int(1, 2**31 - 1)  # a row id: the tables' integer keys
+ID = Int(1, ID_MAX)  # a row id: the tables' integer keys
 INDEX = Int(0, 999)  # a position in a short list kept with a dialog
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from handlers.kit import inbound
 from handlers.kit.api import Action, Event, Request, Send, Toast
 from handlers.kit.context import Context, Env, locale_from
 from handlers.kit.i18n import N_
@@ -22,6 +23,7 @@ async def handle(router: Router, env: Env, request: Request) -> list[Action]:
     The update id is claimed in the handler's own transaction, so an update is either
     handled and remembered, or neither. Actions are returned for sending after commit.
     """
+    request = inbound.clean(request)  # nothing a database would refuse reaches a handler
     now = env.clock()
     locale = env.catalogs.default_locale
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ from handlers.kit.api import Button, ChatType, Event, Request
 from handlers.kit.callbacks import Callback, decode
 from handlers.kit.context import Context, Env
 from handlers.kit.i18n import N_
+from storage.rules.numbers import row_id
 
 Handler = Callable[[Context], Awaitable[None]]
 C = TypeVar("C", bound=Callback)
@@ -162,6 +164,9 @@ WRONG_CHAT = {
 UNKNOWN_COMMAND = N_("I do not know the command /{command}. Send /help to see what I can do.")
 STALE_BUTTON = N_("This button is no longer valid.")
 NOTHING_ASKED = N_("I am not waiting for an answer from you just now. Send /help to see what I can do.")
+BAD_LINK = N_("This link is not valid. Ask whoever sent it for a new one.")
+# What Telegram itself allows in a t.me/<bot>?start= payload; anything else was typed or forged.
+_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII)
 
 
 async def route(router: Router, ctx: Context) -> None:
@@ -183,6 +188,9 @@ async def route(router: Router, ctx: Context) -> None:
     if req.command is not None:
         payload = router.start_payloads.get(req.args.partition("-")[0])
         if req.command == "start" and req.chat.is_private and payload is not None:
+            if not _PAYLOAD.fullmatch(req.args):
+                ctx.reply(ctx.t(BAD_LINK))
+                return
             await payload(ctx)  # a deep link: t.me/<bot>?start=<prefix>-...
             return
         found = router.commands.get(req.command)
@@ -240,8 +248,6 @@ def button(text: str, pressed: Callback) -> Button:
 
 
 def int_arg(value: str) -> int | None:
-    """A number typed by someone (a command argument, a deep link), or None: ASCII digits only
-    ("²" and "①" are digits to str.isdigit), and no larger than the tables' integer keys."""
-    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > 2**31 - 1:
-        return None
-    return int(value)
+    """A row number typed by someone (a command argument, a deep link), or None: the one rule
+    for numbers people type (storage.rules.numbers.row_id)."""
+    return row_id(value)

@@ -14,6 +14,7 @@ from handlers.roster import named
 from storage.activities import activities as activity_store
 from storage.models import Activity, Attendance, Member
 from storage.roster import members as member_store
+from storage.rules.numbers import looks_like_number
 
 router = Router()
 
@@ -41,7 +42,12 @@ async def makeup(ctx: Context) -> None:
         return
     me, branch = found
     words = ctx.request.args.split()
-    number = int_arg(words.pop().lstrip("#")) if words and words[-1].lstrip("#").isdigit() else None
+    typed = words.pop() if words and looks_like_number(words[-1]) else None
+    number = int_arg(typed) if typed is not None else None
+    if typed is not None and number is None:
+        ctx.reply(ctx.t(N_("There is no activity number {number} in your branch. /activities lists them.")).format(number=typed[:20])
+                  + "\n" + ctx.t(USAGE))
+        return
     member = me
     if words:  # an officer, for someone else
         if not access.may(me, Can.DECIDE_LEAVE):

@@ -18,6 +18,7 @@ from storage.branches import BranchSettings
 from storage.models import Activity, Attendance, Branch, Member
 from storage.roster import members as member_store
 from storage.rules import attendance as attendance_rules
+from storage.rules.numbers import looks_like_number
 from storage.rules.vocabulary import AttendanceStatus
 
 router = Router()
@@ -106,7 +107,7 @@ async def leave_link(ctx: Context) -> None:
 async def leave_command(ctx: Context) -> None:
     member, branch = ctx.actor, ctx.branch
     words = ctx.request.args.split(maxsplit=1)
-    number = words[0] if words and words[0].lstrip("#").isdigit() else ""
+    number = words[0] if words and looks_like_number(words[0]) else ""
     reason = (words[1] if number and len(words) > 1 else ("" if number else ctx.request.args)).strip()
     activity = await pick_activity(ctx, branch, number) if number else await _next_for(ctx, branch, member)
     if activity is None:

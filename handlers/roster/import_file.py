@@ -22,6 +22,7 @@ from typing import Any
 from handlers.kit import sheets
 from handlers.kit.i18n import N_, LazyText
 from handlers.kit.sheets import Column, Problem, blank, cell_text, clean, fold, parse_date, shown
+from storage.rules.names import name_key, normalize_name
 from storage.rules.vocabulary import DuesCategory, PartyStatus
 
 __all__ = [
@@ -340,13 +341,13 @@ def _check_row(
     def problem(msgid: str, **params: Any) -> None:
         reasons.append(LazyText(msgid, {"row": number, **params}))
 
-    name = " ".join(cell_text(values.get(_NAME)).split())
+    name = normalize_name(cell_text(values.get(_NAME)))
     if not name:
         problem(_ROW_NAME_EMPTY)
     elif len(name) > MAX_TEXT_LENGTH:
         problem(_ROW_NAME_TOO_LONG, length=len(name), limit=MAX_TEXT_LENGTH)
     else:
-        key = name.casefold()
+        key = name_key(name)
         if key in first_row_of_name:
             problem(_ROW_NAME_DUPLICATE, name=name, first_row=first_row_of_name[key])
         else:

@@ -26,6 +26,7 @@ from storage.branches import BranchSettings
 from storage.models import Branch, JoinRequest, Member
 from storage.roster import members as member_store
 from storage.roster.members import InviteOutcome, MemberData
+from storage.rules.names import name_key, normalize_name
 from storage.rules.vocabulary import JoinStatus, PartyStatus
 
 router = Router()
@@ -54,7 +55,10 @@ class JoinReject(Callback, prefix="jr"):
 
 async def named(ctx: Context, branch: Branch, name: str) -> Member | None:
     """The active roster entry called ``name``; answers the asker when there is none."""
+    name = normalize_name(name)
     member = await member_store.by_name(ctx.session, branch.id, name) if name else None
+    if member is None and name:  # li ming for Li Ming: the same name, as typed in a hurry
+        member = await member_store.lookalike(ctx.session, branch.id, name)
     if member is None or not member.active:
         ctx.reply(ctx.t(N_("There is nobody called “{name}” on the roster. /roster shows who is.")).format(name=name[:50]))
         return None
@@ -146,10 +150,16 @@ async def import_file(ctx: Context) -> None:
         lines.append(t(N_("Added: {names}")).format(names=", ".join(result.created)))
     if result.updated:
         lines.append(t(N_("Updated: {names}")).format(names=", ".join(result.updated)))
+    for name, existing in result.lookalikes:
+        lines.append(t(LOOKALIKE).format(name=name, existing=existing))
     if problems:
         lines.append(t(N_("Rows not taken ({count}):")).format(count=len({r for r, _ in problems})))
     reply_with_problems(ctx, lines, problems, doc.file_name or "",
                         after=(t(N_("Send /invites for everyone's personal invite link.")),))
+
+
+LOOKALIKE = N_("“{name}” was not added: it looks like “{existing}”, already on the roster. If they are two "
+               "different people, add a mark to the name, such as 张伟(财务).")
 
 
 def _split_fields(args: str) -> list[str]:
@@ -172,8 +182,9 @@ async def add(ctx: Context) -> None:
         ctx.reply(usage)
         return
     name, status_text, *rest = fields
+    name = normalize_name(name)
     status = parse_status(status_text)
-    if status is None or len(name) > 50:
+    if status is None or not name or len(name) > 50:
         ctx.reply(usage)
         return
     group = rest[0] if rest and rest[0] not in ("-", "") else None
@@ -191,6 +202,10 @@ async def add(ctx: Context) -> None:
         return
     if group is not None and len(group) > 50:
         ctx.reply(usage)
+        return
+    alike = await member_store.lookalike(ctx.session, branch.id, name)
+    if alike is not None:
+        ctx.reply(t(LOOKALIKE).format(name=name, existing=alike.name))
         return
     member = await member_store.add_member(
         ctx.session, branch.id, MemberData(name, status, group, dues, phone), ctx.now
@@ -352,6 +367,9 @@ async def join(ctx: Context) -> None:
     if await member_store.by_user(ctx.session, branch.id, user.id) is not None:
         ctx.reply(ctx.t(N_("{name}, you are already on the roster.")).format(name=user.full_name))
         return
+    if not user.full_name:  # nothing visible was left of it (handlers.kit.inbound)
+        ctx.reply(ctx.t(N_("Your Telegram name is blank. Set a name in Telegram's settings, then send /join again.")))
+        return
     request, created = await member_store.open_join_request(
         ctx.session, branch.id, user.id, user.full_name, user.username, ctx.now)
     if created:
@@ -365,7 +383,7 @@ async def join(ctx: Context) -> None:
 async def _ask_keepers(ctx: Context, branch: Branch, request: JoinRequest) -> None:
     unbound = next(
         (m for m in await member_store.roster(ctx.session, branch.id)
-         if m.telegram_user_id is None and m.name == request.telegram_name.strip()),
+         if m.telegram_user_id is None and name_key(m.name) == name_key(request.telegram_name)),
         None,
     )
     handle = f" (@{request.username})" if request.username else ""
@@ -452,8 +470,12 @@ async def approve_new(ctx: Context, pressed: JoinAsNew) -> None:
         return
     request, officer, branch = found
     status = pressed.status
-    name = request.telegram_name.strip()[:50]
+    name = normalize_name(request.telegram_name)[:50] or f"user{request.telegram_user_id}"
     existing = await member_store.by_name(ctx.session, branch.id, name)
+    alike = await member_store.lookalike(ctx.session, branch.id, name) if existing is None else None
+    if alike is not None:
+        ctx.toast(ctx.t(LOOKALIKE).format(name=name, existing=alike.name)[:200], alert=True)
+        return
     if existing is not None and (existing.active or existing.telegram_user_id is not None):
         ctx.toast(ctx.t(N_("“{name}” is already on the roster. To tell two people apart, add a mark to the name, such as 张伟(财务).")).format(name=name), alert=True)
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +14,11 @@ from storage.models import (
     RuleException,
     ScheduleRule,
 )
+from storage.rules.dates import MAX_DURATION
+from storage.rules.recurrence import Offset, Rule
 from storage.rules.vocabulary import ActivityKind, Audience
+
+log = logging.getLogger(__name__)
 
 
 async def add_rule(
@@ -43,10 +48,37 @@ async def add_rule(
 
 
 async def rules(session: AsyncSession, branch_id: int | None = None) -> list[ScheduleRule]:
+    """The active rules, as stored (the calendar engine fails a branch with an unreadable one
+    loudly, and takes it up again once it is mended)."""
     stmt = select(ScheduleRule).where(ScheduleRule.active)
     if branch_id is not None:
         stmt = stmt.where(ScheduleRule.branch_id == branch_id)
     return list(await session.scalars(stmt.order_by(ScheduleRule.id)))
+
+
+async def readable_rules(session: AsyncSession, branch_id: int) -> list[ScheduleRule]:
+    """The active rules people are shown; one that cannot be read (edited by hand, or stored before
+    the limits of storage.rules.dates) is left out with a warning rather than breaking the answer."""
+    found = []
+    for rule in await rules(session, branch_id):
+        if readable(rule):
+            found.append(rule)
+        else:
+            log.warning("rule #%s cannot be read and is left out: %r %r", rule.id, rule.recurrence, rule.offsets)
+    return found
+
+
+def readable(rule: ScheduleRule) -> bool:
+    """Whether the stored rule is one the calendar can compute with: a valid recurrence and
+    reminders within their bounds, and a length up to MAX_DURATION."""
+    try:
+        Rule.from_json(rule.recurrence)
+        for offset in rule.offsets or []:
+            Offset.from_json(offset)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False
+    minutes = rule.duration_minutes
+    return isinstance(minutes, int) and 0 < minutes <= MAX_DURATION.total_seconds() // 60
 
 
 async def get_rule(session: AsyncSession, rule_id: int) -> ScheduleRule | None:

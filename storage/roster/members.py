@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Branch, Invite, JoinRequest, Member, MemberRole
 from storage.roster import history
 from storage.roster.history import event_for
+from storage.rules.names import name_key
 from storage.rules.vocabulary import DuesCategory, JoinStatus, MembershipEvent, PartyStatus, Role
 from storage.upsert import insert_for
 
@@ -36,6 +37,7 @@ class ImportResult:
     created: list[str]
     updated: list[str]
     unchanged: list[str]
+    lookalikes: list[tuple[str, str]]  # (name in the file, the roster's entry it looks like): not added
 
 
 async def get(session: AsyncSession, member_id: int) -> Member | None:
@@ -44,6 +46,16 @@ async def get(session: AsyncSession, member_id: int) -> Member | None:
 
 async def by_name(session: AsyncSession, branch_id: int, name: str) -> Member | None:
     return await session.scalar(select(Member).where(Member.branch_id == branch_id, Member.name == name))
+
+
+async def lookalike(session: AsyncSession, branch_id: int, name: str) -> Member | None:
+    """A roster entry whose name is not ``name`` but the same name after normalizing and case
+    folding (张三 with a zero-width space, Li Ming and li ming): possibly the same person."""
+    key = name_key(name)
+    for member in await session.scalars(select(Member).where(Member.branch_id == branch_id).order_by(Member.id)):
+        if member.name != name and name_key(member.name) == key:
+            return member
+    return None
 
 
 async def by_user(session: AsyncSession, branch_id: int, user_id: int) -> Member | None:
@@ -113,12 +125,17 @@ async def import_roster(
     created: list[str] = []
     updated: list[str] = []
     unchanged: list[str] = []
+    lookalikes: list[tuple[str, str]] = []
     existing = {
         m.name: m for m in await session.scalars(select(Member).where(Member.branch_id == branch_id))
     }
+    keys = {name_key(name): name for name in existing}
     events: list[tuple[Member, MembershipEvent]] = []
     for data in rows:
         member = existing.get(data.name)
+        if member is None and name_key(data.name) in keys:
+            lookalikes.append((data.name, keys[name_key(data.name)]))
+            continue
         if member is None:
             member = Member(branch_id=branch_id, name=data.name, active=True, created_at=now, roles=[])
             events.append((member, MembershipEvent.ADDED))
@@ -126,6 +143,7 @@ async def import_roster(
             member.mobile = data.mobile
             session.add(member)
             existing[data.name] = member
+            keys[name_key(data.name)] = data.name
             created.append(data.name)
         else:
             changed, event = _apply(member, data)
@@ -137,7 +155,7 @@ async def import_roster(
                 events.append((member, event))
     await session.flush()
     _remember_all(session, events, now)
-    return ImportResult(created, updated, unchanged)
+    return ImportResult(created, updated, unchanged, lookalikes)
 
 
 def _remember_all(session: AsyncSession, events: list[tuple[Member, MembershipEvent]], now: datetime) -> None:

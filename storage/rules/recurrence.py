@@ -102,6 +102,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from storage.rules.dates import MAX_REMINDER_DAYS, MAX_REMINDER_HOURS
+
 __all__ = [
     "Frequency",
     "Occurrence",
@@ -285,6 +287,9 @@ class Offset:
             value = getattr(self, name)
             if not _is_int(value) or value < 0:
                 raise ValueError(f"{name} must be a whole number >= 0, not {value!r}")
+        # Bounded, so that no stored reminder can overflow the date arithmetic of a later read.
+        if self.days > MAX_REMINDER_DAYS or self.hours > MAX_REMINDER_HOURS:
+            raise ValueError(f"a reminder comes at most {MAX_REMINDER_DAYS} days or {MAX_REMINDER_HOURS} hours ahead")
         if self.days == 0 and self.hours == 0:
             raise ValueError("an offset needs days or hours before the occurrence, e.g. Offset(hours=2)")
         if self.at is not None:

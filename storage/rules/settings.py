@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from storage.rules.numbers import whole
+
 
 def N_(message: str) -> str:
     """Marks a msgid for extraction; this package has no translations of its own."""
@@ -39,20 +41,12 @@ class Setting:
 
     def parse(self, text: str) -> int | None:
         """The value ``text`` sets, or None when it is not a whole number within the range."""
-        value = parse_whole(text)
-        return value if value is not None and self.low <= value <= self.high else None
-
-
-FULL_WIDTH_DIGITS = {0xFF10 + i: 0x30 + i for i in range(10)}  # ０..９, typed by Chinese input methods
+        return whole(text, self.low, self.high)
 
 
 def parse_whole(text: str) -> int | None:
-    """A non-negative whole number in ASCII or full-width digits; None for anything else
-    (signs, decimals, and digits such as "²" or "①" that str.isdigit also accepts)."""
-    digits = text.strip().translate(FULL_WIDTH_DIGITS)
-    if not digits or len(digits) > 9 or not (digits.isascii() and digits.isdigit()):
-        return None
-    return int(digits)
+    """A non-negative whole number, by the one rule for numbers people type (storage.rules.numbers)."""
+    return whole(text, 0, 10**9 - 1)
 
 
 class Registry:
