@@ -75,7 +75,8 @@ class BotCore:
         self.renderers = build_renderers()
         self.performer = Performer(transport, db, clock, limits=shared, on_queued=self.sender.wake,
                                    redraw=self.renderers.for_env(self.env))
-        self.calendar = Calendar(db, Reminders(self.catalogs, clock), clock, grace=grace)
+        self.reminders = Reminders(self.catalogs, clock)
+        self.calendar = Calendar(db, self.reminders, clock, grace=grace)
         self.leadership = Leadership(db)
         self.ticker = Ticker()
 
@@ -113,8 +114,13 @@ class BotCore:
             await self.sender.stop()  # another instance leads: one sender keeps one rate budget
             return
         self.sender.start()
-        await self.calendar.tick()
+        await self.run_calendar()
         self.sender.wake()
+
+    async def run_calendar(self) -> None:
+        """One pass of the branch calendars, then the redraws it asked for."""
+        await self.calendar.tick()
+        await self.performer.perform(self.reminders.redraws())
 
     def start_jobs(self) -> None:
         self.ticker.every(self.calendar_interval, self.calendar_tick, "calendar", at_once=True)

@@ -60,6 +60,9 @@ class Notifier(Protocol):
 
     async def follow_up(self, session: AsyncSession, activity: Activity) -> None: ...
 
+    def opened(self, activity: Activity) -> None:
+        """Check-in of ``activity`` has opened: what is posted about it should say so."""
+
     async def missed_follow_ups(self, session: AsyncSession, branch: Branch, activities: list[Activity]) -> None: ...
 
     def activity_title(self, branch: Branch, rule: ScheduleRule, day: date) -> str: ...
@@ -114,6 +117,7 @@ class Calendar:
         """Fix who is expected at every activity whose check-in has opened, even if nobody checks in."""
         for activity in await activity_store.opened_unfrozen(session, branch.id, now):
             await activity_store.freeze(session, activity, now)
+            self.notifier.opened(activity)
 
     async def _lapses(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
         """Once a day per branch: who is nearing the six-month line."""

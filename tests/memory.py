@@ -150,7 +150,7 @@ class Harness:
     async def tick(self) -> list[Sent]:
         """A run of the branch calendar, and whatever it queued."""
         before = len(self.transport.sent)
-        await self.core.calendar.tick()
+        await self.core.run_calendar()
         while await self.core.sender.drain_once():
             pass
         return self.transport.sent[before:]

@@ -210,3 +210,17 @@ async def test_english_kind_names_are_understood_and_english_texts_use_english_b
     await bot.press(sec, request, request.button("Approve"))
     record = (await bot.say(sec, "/record 1"))[-1].text
     assert "张三 (Ill)" in record and "（" not in record
+
+
+async def test_the_announcement_says_when_check_in_opens_and_closes_without_anyone_pressing(bot):
+    sec = await setup_branch(bot)
+    post = await announce(bot, sec)  # 09:00–11:00, check-in opens 08:30
+    assert "Check-in is open from" in post.text
+    bot.clock.advance(minutes=45)
+    await bot.tick()
+    await bot.core.performer.flush()
+    assert "Check-in is open now, until" in post.text
+    bot.clock.advance(hours=3)
+    await bot.tick()
+    await bot.core.performer.flush()
+    assert "Check-in closed at" in post.text

@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.activities import AskLeave, announce, describe, render_record
+from handlers.activities import ANNOUNCEMENT, AskLeave, announce, describe, render_record
 from handlers.calendar.commands import HolidayKeep, HolidayMove
 from handlers.kit.access import ALLOWED, Can
+from handlers.kit.api import Refresh
 from handlers.kit.context import AsyncSession, queue_message, user_locale
 from handlers.kit.examples import month_title
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.labels import KIND, local_time
+from handlers.kit.renderers import refresh_key
 from handlers.kit.router import button
 from handlers.leave import CaughtUp
 from storage import updates as update_store
@@ -59,6 +61,15 @@ class Reminders:
     def __init__(self, catalogs: Catalogs, now) -> None:
         self.catalogs = catalogs
         self.now = now  # the clock: messages are stamped with the calendar's time
+        self._redraw: set[str] = set()  # announcements whose text changed with the time, not a count
+
+    def opened(self, activity: Activity) -> None:
+        self._redraw.add(refresh_key(ANNOUNCEMENT, activity.id))
+
+    def redraws(self) -> list[Refresh]:
+        """What the calendar's pass asked to redraw ("check-in is open now", "closed"), once each."""
+        keys, self._redraw = sorted(self._redraw), set()
+        return [Refresh(key) for key in keys]
 
     async def _t(self, session: AsyncSession, user_id: int, branch: Branch) -> Gettext:
         return self.catalogs.gettext(await user_locale(session, self.catalogs, user_id, branch.locale))
@@ -135,6 +146,7 @@ class Reminders:
         """After check-in closes: the record to the officers, and the catch-up (补课) owed by those on leave."""
         branch = await session.get(Branch, activity.branch_id)
         await activity_store.freeze(session, activity, self.now())
+        self._redraw.add(refresh_key(ANNOUNCEMENT, activity.id))  # now "check-in closed"
         record = await activity_store.record(session, activity)
         await self._officers(session, branch, f"record:{activity.id}", lambda t: t(N_(
             "The activity has ended. Its attendance record:")) + "\n\n" + render_record(t, record, branch, with_reasons=True))
