@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from alembic import command
@@ -16,6 +17,7 @@ from handlers.kit.pipeline import handle
 from handlers.kit.renderers import Renderers
 from storage.db import Database, alembic_config
 from storage.models import Activity, OutboxMessage
+from tests.conftest import BACKENDS, database_url
 from tests.memory import GROUP
 from tests.test_activities import NEW, announce, linked
 
@@ -88,23 +90,25 @@ async def test_an_announcement_still_queued_when_the_group_becomes_a_supergroup_
     assert [s for s in bot.to(GROUP.id) if f"#{ids[1]}" in s.text] == []
 
 
-async def test_announcements_kept_on_activities_move_into_the_outbox_when_migrating(tmp_path):
-    db = Database(f"sqlite+aiosqlite:///{tmp_path}/old.db")
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_announcements_kept_on_activities_move_into_the_outbox_when_migrating(backend, tmp_path):
+    db = Database(await database_url(backend, tmp_path))
+    day = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)
     try:
         async with db.engine.begin() as conn:
             await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0001"))
             await conn.execute(text(
                 "INSERT INTO branches (id, chat_id, name, timezone, locale, settings, created_at) "
-                "VALUES (1, -5, 'B', 'Asia/Shanghai', 'zh_CN', '{}', '2026-11-01 00:00:00.000000')"))
+                "VALUES (1, -5, 'B', 'Asia/Shanghai', 'zh_CN', '{}', :at)"), {"at": day - timedelta(days=30)})
             for number, message_id in ((1, 77), (2, None)):
                 await conn.execute(text(
                     "INSERT INTO activities (id, branch_id, kind, title, starts_at, ends_at, audience, "
                     "checkin_opens_at, checkin_closes_at, onsite, allow_remote, qr_secret, announce_chat_id, "
                     "announce_message_id, created_at, cancelled) VALUES (:id, 1, 'theme_day', 'T', "
-                    "'2026-12-01 01:00:00.000000', '2026-12-01 03:00:00.000000', 'branch', "
-                    "'2026-12-01 00:30:00.000000', '2026-12-01 03:00:00.000000', 0, 1, 's', :chat, :msg, "
-                    "'2026-11-01 00:00:00.000000', 0)"), {"id": number, "chat": -5 if message_id else None,
-                                                          "msg": message_id})
+                    ":starts, :ends, 'branch', :opens, :ends, false, true, 's', :chat, :msg, :created, false)"),
+                    {"id": number, "chat": -5 if message_id else None, "msg": message_id, "starts": day,
+                     "ends": day + timedelta(hours=2), "opens": day - timedelta(minutes=30),
+                     "created": day - timedelta(days=30)})
         await db.migrate()
         async with db.session() as s:
             assert await announcement_at(s, 1) == (-5, 77)
