@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -281,17 +281,7 @@ async def _create(ctx: Context, officer: Member, branch: Branch, draft: Draft, *
         ctx.reply(ctx.t(N_("A {kind} is for the whole branch: choose 全体 as who should come.")).format(
             kind=ctx.t(KIND[draft.kind])))
         return None
-    plan = ActivityPlan(
-        kind=draft.kind,
-        title=draft.title,
-        starts_at=draft.starts_at,
-        ends_at=draft.ends_at,
-        place=draft.place,
-        audience=draft.audience,
-        audience_group=draft.audience_group,
-        onsite=draft.onsite,
-        allow_remote=draft.allow_remote,
-    )
+    plan = ActivityPlan(**asdict(draft))  # a finished draft is a plan: the same fields
     same = None if anyway else await activity_store.same_as(ctx.session, branch.id, plan)
     if same is not None:  # a second /new of the same thing (a double send, two officers): ask first
         await dialog.begin(ctx, "new_activity", "duplicate", _draft_data(draft))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -52,15 +52,7 @@ async def create(
         plan.starts_at, plan.ends_at, before_minutes=opens_before_minutes, after_minutes=closes_after_minutes)
     activity = Activity(
         branch_id=branch_id,
-        kind=plan.kind,
-        title=plan.title,
-        starts_at=plan.starts_at,
-        ends_at=plan.ends_at,
-        place=plan.place,
-        audience=plan.audience,
-        audience_group=plan.audience_group,
-        onsite=plan.onsite,
-        allow_remote=plan.allow_remote,
+        **asdict(plan),
         checkin_opens_at=opens,
         checkin_closes_at=closes,
         qr_secret=secrets.token_urlsafe(9),
