@@ -440,8 +440,7 @@ async def dialog_confirm(ctx: Context, pressed: NewConfirm) -> None:
     officer, branch = ctx.actor, ctx.branch
     await dialog.end(ctx)
     if choice == "no":
-        ctx.toast(ctx.t(N_("Stopped. Nothing was saved.")))
-        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        dialog.stopped(ctx)
         return
     draft = _draft_from(conv.data)
     if draft.ends_at <= ctx.now:
@@ -457,6 +456,6 @@ async def create_anyway(ctx: Context, pressed: NewAnyway) -> None:
         return
     await dialog.end(ctx)
     if pressed.choice == "no":
-        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        dialog.stopped(ctx)
         return
     await _create(ctx, ctx.actor, ctx.branch, _draft_from(conv.data), anyway=True)

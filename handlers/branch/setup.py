@@ -163,8 +163,7 @@ async def setup_confirmed(ctx: Context, pressed: SetupConfirm) -> None:
     chat_id, name, founder_name = conv.data["chat_id"], conv.data["name"], conv.data["founder"]
     await dialog.end(ctx)
     if pressed.choice == "no":
-        ctx.toast(ctx.t(N_("Stopped. Nothing was saved.")))
-        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        dialog.stopped(ctx)
         return
     existing = await branch_store.by_chat(ctx.session, chat_id)
     if existing is not None:

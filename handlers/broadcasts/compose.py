@@ -200,7 +200,7 @@ async def send(ctx: Context, pressed: NoticeSend) -> None:
     choice, author, branch = pressed.choice, ctx.actor, ctx.branch
     await dialog.end(ctx)
     if choice == "no":
-        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        dialog.stopped(ctx)
         return
     data = conv.data
     if not _in_scope(ctx, author, Audience(data["audience"]), data.get("audience_arg")):

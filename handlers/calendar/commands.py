@@ -533,8 +533,7 @@ async def dialog_confirm(ctx: Context, pressed: RuleConfirm) -> None:
         return
     await dialog.end(ctx)
     if pressed.choice == "no":
-        ctx.toast(ctx.t(N_("Stopped. Nothing was saved.")))
-        ctx.reply(ctx.t(N_("Stopped. Nothing was saved.")))
+        dialog.stopped(ctx)
         return
     await _save_rule(ctx, ctx.actor, ctx.branch, _dialog_parts(conv.data))
 

@@ -18,6 +18,7 @@ buttons already posted in group chats, and rows already waiting in the outbox, c
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self, dataclass_transform, get_type_hints
 
@@ -31,16 +32,16 @@ class Invalid(ValueError):
     """Callback data that we did not make."""
 
 
-class Field:
+class Field(ABC):
     """How one value is written in callback data; ``width`` is the most bytes it can take."""
 
     width: int
 
-    def encode(self, value: Any) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def encode(self, value: Any) -> str: ...
 
-    def decode(self, text: str) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def decode(self, text: str) -> Any: ...
 
 
 @dataclasses.dataclass(frozen=True)

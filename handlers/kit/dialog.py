@@ -40,11 +40,20 @@ async def end(ctx: Context) -> None:
     await update_store.end_conversation(ctx.session, ctx.user_id)
 
 
+STOPPED = N_("Stopped. Nothing was saved.")
+
+
+def stopped(ctx: Context) -> None:
+    """Say that a dialog ended without saving: as a toast for its button and as a message."""
+    ctx.toast(ctx.t(STOPPED))
+    ctx.reply(ctx.t(STOPPED))
+
+
 @router.command("cancel", chats=PRIVATE, menu=N_("stop what we are doing"), help=N_("stop a question-and-answer dialog; nothing is saved"))
 async def cancel(ctx: Context) -> None:
     conv = await update_store.get_conversation(ctx.session, ctx.user_id)
     await end(ctx)
-    ctx.reply(ctx.t(N_("Stopped. Nothing was saved.") if conv else N_("There is nothing to stop.")))
+    ctx.reply(ctx.t(STOPPED if conv else N_("There is nothing to stop.")))
 
 
 async def pressed_at(ctx: Context, kind: str, step: str) -> Conversation | None:

@@ -474,7 +474,7 @@ async def approve_new(ctx: Context, pressed: JoinAsNew) -> None:
     existing = await member_store.by_name(ctx.session, branch.id, name)
     alike = await member_store.lookalike(ctx.session, branch.id, name) if existing is None else None
     if alike is not None:
-        ctx.toast(ctx.t(LOOKALIKE).format(name=name, existing=alike.name)[:200], alert=True)
+        ctx.toast(ctx.t(LOOKALIKE).format(name=name, existing=alike.name), alert=True)
         return
     if existing is not None and (existing.active or existing.telegram_user_id is not None):
         ctx.toast(ctx.t(N_("“{name}” is already on the roster. To tell two people apart, add a mark to the name, such as 张伟(财务).")).format(name=name), alert=True)
