@@ -29,10 +29,13 @@ from storage.rules.vocabulary import (
     Audience,
     CheckinMethod,
     DuesCategory,
+    HouseholdKind,
     JoinStatus,
     MembershipEvent,
     PartyStatus,
     Role,
+    ServiceStatus,
+    TeammateStatus,
 )
 from storage.types import UTCDateTime
 
@@ -416,3 +419,171 @@ class DuesMark(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Volunteer service (志愿服务) and each member's service network (一名党员一张服务网).
+
+
+class ServiceCategory(Base):
+    """A kind of service a branch reports (关爱空巢老人, ...): data, added and retired by the secretary."""
+
+    __tablename__ = "service_categories"
+    __table_args__ = (UniqueConstraint("branch_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ServiceReport(Base):
+    """One piece of volunteer service, reported by a member (for a team: the teammates are rows below)."""
+
+    __tablename__ = "service_reports"
+    # The same report submitted twice (a double tap, a redelivered update) is one: the fingerprint of its
+    # content is unique per member while it stands; withdrawn and rejected reports clear it.
+    __table_args__ = (UniqueConstraint("member_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    served_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)  # per person, in half-hour steps
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when given as start and end
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    category_id: Mapped[int] = mapped_column(ForeignKey("service_categories.id"))
+    place: Mapped[str] = mapped_column(String(200))
+    people_served: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)  # a visit (走访)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("service_posts.id"))
+    status: Mapped[ServiceStatus] = mapped_column(str_enum(ServiceStatus), index=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str | None] = mapped_column(Text)  # the reason of a rejection or a requested change
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ServicePhoto(Base):
+    """A photo of a report, kept as Telegram's file id and re-sent by it, never downloaded."""
+
+    __tablename__ = "service_photos"
+    __table_args__ = (UniqueConstraint("report_id", "file_unique_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("service_reports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    file_id: Mapped[str] = mapped_column(String(200))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    mime_type: Mapped[str | None] = mapped_column(String(50))
+
+
+class ServiceTeammate(Base):
+    """A teammate named on a team report; the hours count for them once they confirm."""
+
+    __tablename__ = "service_teammates"
+    __table_args__ = (UniqueConstraint("report_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("service_reports.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    status: Mapped[TeammateStatus] = mapped_column(str_enum(TeammateStatus))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ServiceReview(Base):
+    """Each decision on a report, in order: approved, rejected or a change asked for, by whom and why."""
+
+    __tablename__ = "service_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("service_reports.id", ondelete="CASCADE"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    decision: Mapped[ServiceStatus] = mapped_column(str_enum(ServiceStatus))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MediaGroupItem(Base):
+    """A photo of an incoming album, held until the album is complete (albums arrive one update per photo).
+
+    Kept in the database so the buffer holds across instances and restarts.
+    """
+
+    __tablename__ = "media_group_items"
+    __table_args__ = (UniqueConstraint("media_group_id", "file_unique_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    media_group_id: Mapped[str] = mapped_column(String(64), index=True)
+    file_id: Mapped[str] = mapped_column(String(200))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    mime_type: Mapped[str | None] = mapped_column(String(50))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Household(Base):
+    """A household a member keeps in touch with (联系户). Its details are for that member and the officers."""
+
+    __tablename__ = "households"
+    __table_args__ = (UniqueConstraint("member_id", "label"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100))  # 王奶奶（空巢）
+    kind: Mapped[HouseholdKind] = mapped_column(str_enum(HouseholdKind))
+    address: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ServicePost(Base):
+    """A post a member can hold (设岗定责): 政策宣传员, 环境整治示范岗, 矛盾调解员, ..."""
+
+    __tablename__ = "service_posts"
+    __table_args__ = (UniqueConstraint("branch_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    area: Mapped[str | None] = mapped_column(String(200))  # the responsibility area
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PostHolder(Base):
+    """A member holding a post, from when until when (volunteered or given)."""
+
+    __tablename__ = "post_holders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("service_posts.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # None: volunteered
+
+
+class PostTask(Base):
+    """One task on a post holder's list (任务清单); done when it is, optionally by a report."""
+
+    __tablename__ = "post_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("post_holders.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("service_reports.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -81,3 +81,30 @@ class JoinStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+
+
+class ServiceStatus(StrEnum):
+    """Where a volunteer-service report (志愿服务) stands. Only approved hours count anywhere."""
+
+    PENDING = "pending"  # submitted, waiting for a reviewer
+    CHANGES = "changes"  # a reviewer asked for a change; the member edits and resubmits
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the member, before review
+
+
+class TeammateStatus(StrEnum):
+    """A teammate named on a team report: their hours count once they confirm."""
+
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class HouseholdKind(StrEnum):
+    """The kinds of household (联系户) a member keeps in touch with."""
+
+    EMPTY_NEST = "empty_nest"  # 空巢老人
+    LEFT_BEHIND = "left_behind"  # 留守儿童
+    HARDSHIP = "hardship"  # 困难户
+    OTHER = "other"
