@@ -42,6 +42,7 @@ FOLLOW_UP_LOOKBACK = timedelta(days=2)  # each tick looks this far back for ende
 FOLLOW_UP_SCAN = timedelta(days=400)
 FOLLOW_UP_LATE = timedelta(days=7)
 HOLIDAY_NOTICE = timedelta(days=30)  # a date on a public holiday is pointed out this far ahead
+UNVISITED_HOUR = 9  # the monthly mention of households not visited goes out from this local hour
 
 
 class Notifier(Protocol):
@@ -71,6 +72,9 @@ class Notifier(Protocol):
                       name: str, instead: datetime | None) -> None: ...
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None: ...
+
+    async def unvisited(self, session: AsyncSession, branch: Branch) -> None:
+        """Once a month: households (联系户) not visited lately, each mentioned to its member."""
 
 
 class Calendar:
@@ -111,6 +115,7 @@ class Calendar:
         await self._open(session, branch, now)
         await self._compliance(session, branch, now)
         await self._lapses(session, branch, now)
+        await self._unvisited(session, branch, now)
         await self._follow_ups(session, branch, now)
 
     async def _open(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
@@ -125,6 +130,14 @@ class Calendar:
         if await events.claim_event(session, f"lapses:{branch.id}:{today.isoformat()}", due_at=now, now=now,
                                     branch_id=branch.id):
             await self.notifier.lapses(session, branch)
+
+    async def _unvisited(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """Once a month per branch, from UNVISITED_HOUR local time on: the monthly mention of households
+        not visited lately (the notifier claims each member's mention too)."""
+        local = now.astimezone(ZoneInfo(branch.timezone))
+        if local.hour >= UNVISITED_HOUR and await events.claim_event(
+                session, f"unvisited-month:{branch.id}:{local:%Y-%m}", due_at=now, now=now, branch_id=branch.id):
+            await self.notifier.unvisited(session, branch)
 
     async def _rule(self, session: AsyncSession, rule: ScheduleRule, now: datetime) -> None:
         branch = await session.get(Branch, rule.branch_id)

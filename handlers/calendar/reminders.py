@@ -20,11 +20,14 @@ from handlers.kit.labels import KIND, local_time
 from handlers.kit.renderers import refresh_key
 from handlers.kit.router import button
 from handlers.leave import CaughtUp
+from handlers.network import unvisited_text
 from storage import updates as update_store
 from storage.activities import activities as activity_store
+from storage.branches import BranchSettings
 from storage.calendar import events
 from storage.dues import marks as dues_marks
 from storage.models import Activity, Branch, Member, ScheduleRule
+from storage.network import households as household_store
 from storage.roster import members as member_store
 from storage.rules import lapse as lapse_rules
 from storage.rules.meetings import Period, Requirement
@@ -217,3 +220,24 @@ class Reminders:
                           "without good reason counts as leaving the Party (自行脱党): please talk with them."))
             await self._officers(session, branch, key, lambda t, n=member.name, f=found, m=message: t(m).format(
                 name=n, since=f.since.isoformat(), months=f.months))
+
+    async def unvisited(self, session: AsyncSession, branch: Branch) -> None:
+        """The monthly mention of households not visited within ``visit_interval_days``: to each member,
+        privately, about their own households only; once a month per member (claimed per member)."""
+        days = BranchSettings.of(branch).visit_interval_days
+        if days <= 0:
+            return
+        now = self.now()
+        local = now.astimezone(ZoneInfo(branch.timezone))
+        due = await household_store.unvisited(session, branch.id, local.date(), days, now)
+        if not due:
+            return
+        last = await household_store.last_visits(session, [h.id for hs in due.values() for h in hs])
+        for member in await member_store.roster(session, branch.id):
+            if member.id not in due:
+                continue
+            key = f"unvisited:{member.id}:{local:%Y-%m}"
+            if not await events.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
+                continue
+            await self._privately(session, branch, [member], key,
+                                  lambda t, m, hs=due[member.id]: unvisited_text(t, m, hs, last, days))

@@ -26,6 +26,7 @@ class Can(StrEnum):
     CHECK_IN_OTHERS = "check_in_others"
     VIEW_RECORDS = "view_records"
     BROADCAST = "broadcast"
+    MANAGE_NETWORK = "manage_network"  # households (联系户) and posts (设岗定责) of every member
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -43,6 +44,7 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.CHECK_IN_OTHERS: _OFFICERS,
     Can.VIEW_RECORDS: _OFFICERS,
     Can.BROADCAST: _OFFICERS,
+    Can.MANAGE_NETWORK: _KEEPERS,
 }
 
 NOT_IN_ROSTER = N_(

@@ -13,6 +13,7 @@ from handlers.kit.api import Button, ChatType, Event, Request
 from handlers.kit.callbacks import Callback, decode
 from handlers.kit.context import Context, Env
 from handlers.kit.i18n import N_
+from storage import updates as update_store
 from storage.rules.numbers import row_id
 
 Handler = Callable[[Context], Awaitable[None]]
@@ -38,6 +39,8 @@ class Route:
     #: Slow work done before the handler's transaction (see ``prepare``); its result is ``ctx.prepared``.
     prepare: Prepare | None = None
     help: str | None = None  # N_ line for /help: what it does, with an example ({date}, {month}, ...)
+    #: A file route only for someone whose open dialog is of this kind; for anyone else it is not there.
+    dialog: str | None = None
 
     async def admits(self, ctx: Context) -> bool:
         if self.can is not None:
@@ -128,14 +131,17 @@ class Router:
         chats: Iterable[ChatType] | None = None,
         can: Can | None = None,
         prepare: Prepare | None = None,
+        dialog: str | None = None,
     ) -> Any:
         """A handler for files; outside ``chats`` it declines, and ``can`` is checked as for commands.
 
         ``prepare(env, request)`` downloads and reads the file before the handler's transaction.
+        ``dialog``: the route exists only for someone whose open dialog is of that kind (a file asked for).
         """
 
         def register(fn: Handler) -> Handler:
-            self.document_handlers.append(Route(fn, frozenset(chats) if chats else None, can, prepare=prepare))
+            self.document_handlers.append(Route(fn, frozenset(chats) if chats else None, can, prepare=prepare,
+                                                dialog=dialog))
             return fn
 
         return register(fn) if fn is not None else register
@@ -208,6 +214,8 @@ async def route(router: Router, ctx: Context) -> None:
     for step in chain:
         if step.chats is not None and req.chat.type not in step.chats:
             continue
+        if not await _in_dialog(ctx.session, req, step.dialog):
+            continue
         before = len(ctx.actions)
         if await step.admits(ctx):
             await step.handler(ctx)
@@ -215,6 +223,16 @@ async def route(router: Router, ctx: Context) -> None:
             return
     if req.chat.is_private and req.user is not None:
         ctx.reply(ctx.t(NOTHING_ASKED))  # no message goes unanswered
+
+
+async def _in_dialog(session, request: Request, kind: str | None) -> bool:
+    """Whether a route for dialog ``kind`` (None: any route) is there for the sender of ``request``."""
+    if kind is None:
+        return True
+    if request.user is None or not request.chat.is_private:
+        return False
+    conv = await update_store.get_conversation(session, request.user.id)
+    return conv is not None and conv.kind == kind
 
 
 async def prepare(router: Router, env: Env, request: Request) -> Any:
@@ -230,13 +248,19 @@ async def prepare(router: Router, env: Env, request: Request) -> Any:
     for step in router.document_handlers:
         if step.chats is not None and request.chat.type not in step.chats:
             continue
+        if step.dialog is not None:
+            async with env.db.read() as session:
+                if not await _in_dialog(session, request, step.dialog):
+                    continue
         if step.prepare is None:
             return None
         async with env.db.read() as session:
             probe = Context(request=request, session=session, env=env, now=env.clock(),
                             locale=env.catalogs.default_locale)
             found = await access.me(probe, quiet=True)
-        if found is None or (step.can is not None and not access.may(found[0], step.can)):
+            # The roles are read while the session is open (they load on first use).
+            admitted = found is not None and (step.can is None or access.may(found[0], step.can))
+        if not admitted:
             return None
         return await step.prepare(env, request)
     return None

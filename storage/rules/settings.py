@@ -125,4 +125,17 @@ REGISTRY = Registry([
         N_("How long after check-in closes an officer can still check in a member who was there (a record already sent is updated)."),
         N_("hours"), ("代签到期限",),
     ),
+    Setting(
+        "household_target", "household_target", 5, 0, 100,
+        N_("households each member keeps in touch with"),
+        N_("The number of households (联系户) each Party member should have; /network lists who has fewer."),
+        N_("households"), ("联系户目标",),
+    ),
+    Setting(
+        "visit_interval_days", "visit_interval", 90, 0, 366,
+        N_("remind of a household not visited for"),
+        N_("A household with no approved visit (走访) for this long is mentioned to its member in the monthly "
+           "reminder; 0 never mentions."),
+        N_("days"), ("走访间隔",),
+    ),
 ])
