@@ -337,3 +337,40 @@ async def test_households_not_visited_are_mentioned_to_their_member_once_a_month
     async with bot.db.session() as s:
         due = await household_store.unvisited(s, wang.branch_id, today, 30, bot.clock())
     assert set(due) == {ming.member_id, liu.member_id}
+
+
+def test_the_household_workbook_is_the_csv_with_a_list_of_kinds():
+    import csv
+    import runpy
+    from pathlib import Path
+
+    from openpyxl import load_workbook
+
+    from handlers.network.forms import parse_kind
+
+    templates = Path(__file__).parent.parent / "templates"
+    maker = runpy.run_path(str(templates / "make_households_xlsx.py"))
+    with (templates / "households.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    shipped = load_workbook(templates / "households.xlsx").active
+    cells = [[("" if c is None else str(c)) for c in row] for row in shipped.iter_rows(values_only=True)]
+    assert [r for r in cells if any(r)] == rows  # regenerate with templates/make_households_xlsx.py
+    assert {parse_kind(k) for k in maker["KINDS"]} == set(HouseholdKind)
+    assert any("留守儿童" in v.formula1 for v in shipped.data_validations.dataValidation)
+
+
+async def test_both_household_templates_import_every_example_row(bot):
+    from pathlib import Path
+
+    templates = Path(__file__).parent.parent / "templates"
+    sec = await setup_branch(bot)
+    await linked(bot, sec, 2, "张三")
+    await linked(bot, sec, 3, "李四")
+    for name, expected in (("households.csv", "4 added"), ("households.xlsx", "4 unchanged")):
+        await bot.say(sec, "/import_households")
+        preview = await bot.upload(sec, name, (templates / name).read_bytes())
+        assert "Row" not in "\n".join(s.text for s in preview), preview
+        await bot.press(sec, preview[-1], preview[-1].button("Import"))
+        assert expected in preview[-1].text, preview[-1].text
+    rows = await households(bot)
+    assert {h.phone for h in rows} == {"13800000000", None, "057188886666"}
