@@ -26,6 +26,7 @@ class Can(StrEnum):
     CHECK_IN_OTHERS = "check_in_others"
     VIEW_RECORDS = "view_records"
     BROADCAST = "broadcast"
+    EXPORT = "export"  # the ledgers (台账) as files: personal information, so the keepers only
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -43,6 +44,9 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.CHECK_IN_OTHERS: _OFFICERS,
     Can.VIEW_RECORDS: _OFFICERS,
     Can.BROADCAST: _OFFICERS,
+    # 党小组长 and 宣传委员 are not given the ledgers: they hold leave reasons and phone numbers of the
+    # whole branch. Their group's figures come with the summaries.
+    Can.EXPORT: _KEEPERS,
 }
 
 NOT_IN_ROSTER = N_(
