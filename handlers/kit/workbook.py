@@ -83,7 +83,7 @@ class Sheet:
     columns: Sequence[Column]
     rows: Sequence[Sequence[Any]]  # one value per column; None leaves the cell empty
     notes: Sequence[str] = ()  # rows under the title (when it was made, what counts)
-    totals: Sequence[Any] | None = None  # a last row in bold: sums the caller computed
+    totals: Sequence[Any] | None = None  # a last row in bold: sums the caller computed; text allowed in any column
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def write(book: Book) -> bytes:
                 if value is None or value == "":
                     ws.write_blank(row, c, None, fmt)
                     continue
-                if isinstance(value, str) and column.kind != Kind.TEXT:  # a label in a number column ("合计")
+                if bold and isinstance(value, str) and column.kind != Kind.TEXT:  # the totals' label ("合计")
                     ws.write_string(row, c, value[:MAX_CELL_TEXT], fmt)
                     widths[c] = max(widths[c], display_width(value))
                     continue
