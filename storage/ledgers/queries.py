@@ -79,14 +79,13 @@ async def roster(session: AsyncSession, branch: Branch, period: Period, now: dat
     (or now, for a period still running) and their history up to then; by party group, then name."""
     zone = ZoneInfo(branch.timezone)
     start, end = local_bounds(branch, period)
-    until = min(end, now)
     members = {m.id: m for m in await session.scalars(
-        select(Member).where(Member.branch_id == branch.id, Member.created_at < until))}
+        select(Member).where(Member.branch_id == branch.id, Member.created_at < end, Member.created_at <= now))}
     changes: dict[int, list[MembershipChange]] = defaultdict(list)
     if members:
         for row in await session.scalars(
             select(MembershipChange).join(Member, Member.id == MembershipChange.member_id)
-            .where(Member.branch_id == branch.id, MembershipChange.at < until)
+            .where(Member.branch_id == branch.id, MembershipChange.at < end, MembershipChange.at <= now)
             .order_by(MembershipChange.at, MembershipChange.id)
         ):
             changes[row.member_id].append(row)
