@@ -63,6 +63,8 @@ MAX_SHEET_NAME = 31
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 MAX_CELL_TEXT = 32767  # Excel's limit for one cell
 CENT = Decimal("0.01")
+_WRITE = {Kind.TEXT: "write_string", Kind.DATE: "write_datetime", Kind.DATETIME: "write_datetime",
+          Kind.INTEGER: "write_number", Kind.MONEY: "write_number", Kind.PERCENT: "write_number"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,12 @@ class Book:
 
 
 def display_width(text: str) -> int:
-    """How many columns ``text`` takes in a fixed-width font: CJK and full-width characters count double."""
+    """How many columns ``text`` takes in a fixed-width font: CJK and full-width characters count double
+    (the longest line, for text with line breaks)."""
+    if "\n" in text:
+        return max(display_width(line) for line in text.split("\n"))
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -213,28 +220,32 @@ def write(book: Book) -> bytes:
                 widths[c] = max(widths[c], display_width(column.group) / members)
         row = header_row + 1
         data_rows = list(sheet.rows) + ([list(sheet.totals)] if sheet.totals is not None else [])
+        plan = [(c, column.kind, cell_fmt[column.kind, False], _WRITE[column.kind]) for c, column in enumerate(columns)]
+        for c, column in enumerate(columns):  # dates and percentages take the same room whatever their value
+            if column.kind in SHOWN_WIDTH and column.width is None:
+                widths[c] = max(widths[c], SHOWN_WIDTH[column.kind])
+        texts: list[set[str]] = [set() for _ in columns]  # measured once each at the end
         for r, values in enumerate(data_rows):
             if len(values) != len(columns):
                 raise ValueError(f"sheet {sheet.name!r}, row {r + 1}: {len(values)} values for {len(columns)} columns")
             bold = sheet.totals is not None and r == len(data_rows) - 1
-            for c, (column, value) in enumerate(zip(columns, values, strict=True)):
-                fmt = cell_fmt[column.kind, bold]
+            for (c, kind, fmt, method), value in zip(plan, values):
+                if bold:
+                    fmt = cell_fmt[kind, True]
                 if value is None or value == "":
                     ws.write_blank(row, c, None, fmt)
-                    continue
-                if bold and isinstance(value, str) and column.kind != Kind.TEXT:  # the totals' label ("合计")
-                    ws.write_string(row, c, value[:MAX_CELL_TEXT], fmt)
-                    widths[c] = max(widths[c], display_width(value))
-                    continue
-                checked = _check(column.kind, value)
-                if column.kind == Kind.TEXT:
-                    ws.write_string(row, c, checked, fmt)
-                elif column.kind in (Kind.DATE, Kind.DATETIME):
-                    ws.write_datetime(row, c, checked, fmt)
+                elif kind == Kind.TEXT or (bold and isinstance(value, str)):  # and the totals' label ("合计")
+                    text = value[:MAX_CELL_TEXT] if isinstance(value, str) else str(value)[:MAX_CELL_TEXT]
+                    ws.write_string(row, c, text, fmt)
+                    texts[c].add(text)
                 else:
-                    ws.write_number(row, c, checked, fmt)
-                widths[c] = max(widths[c], display_width(_shown(column.kind, value)))
+                    getattr(ws, method)(row, c, _check(kind, value), fmt)
+                    if kind in (Kind.INTEGER, Kind.MONEY):
+                        texts[c].add(_shown(kind, value))
             row += 1
+        for c, seen in enumerate(texts):
+            if seen:
+                widths[c] = max(widths[c], max(display_width(text) for text in seen))
         for c, column in enumerate(columns):
             width = column.width if column.width is not None else min(widths[c], MAX_WIDTH) + 2
             ws.set_column(c, c, width)

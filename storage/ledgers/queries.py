@@ -172,19 +172,24 @@ async def attendance(session: AsyncSession, branch: Branch, period: Period) -> l
     ))
     lines: dict[int, list[AttendanceLine]] = defaultdict(list)
     if activities:
-        rows = await session.execute(
-            select(Attendance, Member.name).join(Member, Member.id == Attendance.member_id)
+        rows = await session.execute(  # columns, not entities: a year of a large branch is many rows
+            select(Attendance.activity_id, Attendance.member_id, Member.name, Attendance.expected,
+                   Attendance.party_status, Attendance.party_group, Attendance.status, Attendance.method,
+                   Attendance.checked_in_at, Attendance.leave_reason, Attendance.makeup_done_at)
+            .join(Member, Member.id == Attendance.member_id)
             .join(Activity, Activity.id == Attendance.activity_id)
             .where(Activity.branch_id == branch.id, Activity.starts_at >= start, Activity.starts_at < end)
-            .order_by(Member.name, Attendance.id)
         )
-        for row, name in rows:
-            lines[row.activity_id].append(AttendanceLine(
-                member_id=row.member_id, name=name, expected=row.expected, party_status=row.party_status,
-                party_group=row.party_group, status=row.status, method=row.method,
-                checked_in_at=_local(row.checked_in_at, zone), leave_reason=row.leave_reason,
-                made_up_at=_local(row.makeup_done_at, zone),
+        for (activity_id, member_id, name, expected, party_status, party_group, status, method, checked_in_at,
+             leave_reason, made_up_at) in rows:
+            lines[activity_id].append(AttendanceLine(
+                member_id=member_id, name=name, expected=expected, party_status=party_status,
+                party_group=party_group, status=status, method=method,
+                checked_in_at=_local(checked_in_at, zone), leave_reason=leave_reason,
+                made_up_at=_local(made_up_at, zone),
             ))
+        for found in lines.values():  # by name, the same on every database (collations differ)
+            found.sort(key=lambda line: (line.name, line.member_id))
     return [
         ActivityEntry(
             activity_id=a.id, kind=a.kind, title=a.title, starts_at=_local(a.starts_at, zone),
