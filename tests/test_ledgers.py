@@ -234,3 +234,30 @@ async def test_a_redelivered_export_sends_one_file(bot):
     again = await bot.send(request)
     assert [s.kind for s in first] == ["document"] and again == []
     assert len(await audit(bot, "export")) == 1
+
+
+async def test_a_new_ledger_is_one_entry_in_the_registry(bot, monkeypatch):
+    """How the dues ledger (党费收缴台账) slots in: one LedgerKind; /export, the check, the audit and the upload follow."""
+    from handlers.kit.workbook import MONEY, Book, Column, Sheet
+    from handlers.ledgers import kinds
+    from handlers.ledgers.books import period_text
+
+    async def dues(job: kinds.Job) -> Book:
+        columns = [Column("姓名")] + [Column(h, MONEY, group=f"{y}-{m:02d}")
+                                      for y, m in job.period.months() for h in ("应缴", "实缴")]
+        title = f"{job.branch.name}党费收缴台账（{period_text(job.t, job.period)}）"
+        return Book([Sheet("党费收缴", title, columns, [["张三"] + [Decimal("12.50"), Decimal("12.5")] * 3],
+                           totals=["合计"] + [Decimal("12.50")] * 6)])
+
+    monkeypatch.setattr(kinds, "KINDS", kinds.KINDS + (kinds.LedgerKind("dues", "Dues ledger", ("党费收缴台账",), dues),))
+    sec = await chinese_branch(bot)
+    (doc, book), _ = await export(bot, sec, "党费收缴台账 2026Q4")
+    assert doc.filename == "Dues ledger-第一党支部-2026Q4.xlsx"  # no catalog entry in this test: the msgid
+    sheet = book.active
+    assert sheet["A1"].value == "第一党支部党费收缴台账（2026年第4季度）"
+    assert rows(sheet, 2)[:2] == [("姓名", "2026-10", None, "2026-11", None, "2026-12", None),
+                                  (None, "应缴", "实缴", "应缴", "实缴", "应缴", "实缴")]
+    assert rows(sheet, 4) == [("张三", 12.5, 12.5, 12.5, 12.5, 12.5, 12.5), ("合计", 12.5, 12.5, 12.5, 12.5, 12.5, 12.5)]
+    assert sheet["B4"].number_format == "0.00"
+    assert [e.target for e in await audit(bot, "export")] == ["dues"]
+    assert "dues (Dues ledger)" in (await bot.say(sec, "/export"))[-1].text

@@ -145,7 +145,7 @@ ATTENDANCE_LEDGER = N_("Attendance ledger")
 ACTIVITIES = N_("Activities")
 SIGN_IN = N_("Sign-in sheet")
 BY_MEMBER = N_("By member")
-CANCELLED, NOT_OPENED = N_("cancelled"), N_("check-in not opened yet")
+CANCELLED, NOT_OPENED, NO_RECORD = N_("cancelled"), N_("check-in not opened yet"), N_("no check-in was taken")
 MADE_UP, OWED = N_("caught up"), N_("catch-up owed")
 
 
@@ -163,7 +163,7 @@ def attendance_book(t: Gettext, h: Heading, activities: list[ActivityEntry]) -> 
         figures = [a.expected, a.count(*present), a.count(*leave), a.count(*absent)] if counted else [None] * 4
         if counted:
             sums = [s + f for s, f in zip(sums, figures, strict=True)]
-        note = t(CANCELLED) if a.cancelled else (None if a.frozen else t(NOT_OPENED))
+        note = t(CANCELLED) if a.cancelled else None if a.frozen else t(NOT_OPENED if a.ends_at > h.made_at else NO_RECORD)
         rows.append([i, a.starts_at.date(), f"{a.starts_at:%H:%M}–{a.ends_at:%H:%M}", t(KIND[a.kind]), a.title,
                      a.place, audience_text(t, a.audience, a.audience_group) if a.audience in AUDIENCE else None,
                      *figures, _rate(figures[1], figures[0]) if counted else None, note])

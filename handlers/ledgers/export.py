@@ -20,8 +20,8 @@ from handlers.kit.context import Context, Env
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import LIST_SEPARATOR
 from handlers.kit.router import PRIVATE, Router
-from handlers.ledgers import books
-from handlers.ledgers.kinds import KINDS, Job, LedgerKind, find
+from handlers.ledgers import books, kinds
+from handlers.ledgers.kinds import Job, LedgerKind
 from storage.models import Branch, Member
 from storage.rules import periods
 from storage.rules.periods import Period
@@ -64,19 +64,19 @@ class Made:
 
 
 def _kinds_text(t: Gettext) -> str:
-    return t(LIST_SEPARATOR).join(f"{k.key} ({t(k.name)})" for k in KINDS)
+    return t(LIST_SEPARATOR).join(f"{k.key} ({t(k.name)})" for k in kinds.KINDS)
 
 
 def read_args(t: Gettext, args: str, today) -> Asked:
     words = args.split()
     examples = t(LIST_SEPARATOR).join(periods.EXAMPLES)
     if not words:
-        return Asked(problem=t(USAGE).format(kind=KINDS[0].key, period=today.year, kinds=_kinds_text(t),
+        return Asked(problem=t(USAGE).format(kind=kinds.KINDS[0].key, period=today.year, kinds=_kinds_text(t),
                                                 examples=examples))
-    kind = find(words[0])
+    kind = kinds.find(words[0])
     if kind is None:
         return Asked(problem=t(UNKNOWN_KIND).format(kind=words[0][:30], kinds=_kinds_text(t),
-                                                       example=f"{KINDS[0].key} {today.year}"))
+                                                       example=f"{kinds.KINDS[0].key} {today.year}"))
     if len(words) == 1:
         return Asked(kind, kind.default(today))
     typed = " ".join(words[1:])
@@ -125,7 +125,7 @@ async def prepare_export(env: Env, request: Request) -> Made | None:
             return None
 
 
-@router.command("export", chats=PRIVATE, can=Can.EXPORT, prepare=prepare_export,
+@router.command("export", chats=PRIVATE, can=Can.EXPORT, prepare=prepare_export, menu=N_("a ledger (台账) as an Excel file"),
                 help=N_("/export attendance {month}: a ledger as an Excel file (roster, attendance, meetings), privately"))
 async def export(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
