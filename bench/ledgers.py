@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -159,6 +160,17 @@ async def ledger(db: Database, branch_id: int, which: str, t) -> tuple[dict[str,
     return times, sum(len(s.rows) for s in book.sheets), len(data)
 
 
+def dues_grid(count: int) -> workbook.Book:
+    """The shape of the 党费收缴台账 (issue 10's): a member by month grid of owed, paid and waived, with totals."""
+    columns = [workbook.Column("姓名"), workbook.Column("党小组")]
+    for month in range(1, 13):
+        columns += [workbook.Column(h, workbook.MONEY, group=f"{YEAR}-{month:02d}") for h in ("应缴", "实缴", "减免")]
+    rows = [[f"党员{i:04d}", f"第{i % GROUPS + 1}党小组"] + [Decimal(f"{i % 50}.{i % 100:02d}"), Decimal("12.50"), None] * 12
+            for i in range(count)]
+    totals = ["合计", None] + [Decimal("1.00")] * 36
+    return workbook.Book([workbook.Sheet("党费收缴", "第一党支部党费收缴台账（2026年度）", columns, rows, totals=totals)])
+
+
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.ledgers", description=__doc__.split("\n")[0])
     parser.add_argument("--members", type=int, default=500)
@@ -200,6 +212,15 @@ async def main(argv: list[str] | None = None) -> int:
         print(f"{which + ' ledger':<22}" + "".join(f"{med[p] * 1000:>{w}.0f}ms" for p, w in
                                                     (("read", 6), ("lay out", 7), ("write", 6), ("total", 6)))
               + f"{med['total'] / base:>9.1f}{written:>8}{size // 1024:>7}")
+    grid = dues_grid(args.members)
+    writes = []
+    for _ in range(args.runs):
+        clock = time.perf_counter()
+        size = len(workbook.write(grid))
+        writes.append(time.perf_counter() - clock)
+    print(f"{'dues-shaped grid':<22}{'':>8}{'':>9}{statistics.median(writes) * 1000:>6.0f}ms"
+          f"{statistics.median(writes) * 1000:>6.0f}ms{statistics.median(writes) / base:>9.1f}{args.members:>8}"
+          f"{size // 1024:>7}  (the writer alone: {args.members} members x 12 months x owed/paid/waived)")
     print(f"medians of {args.runs} runs; the attendance ledger holds the same rows as the plain query")
     return 0
 
