@@ -261,3 +261,33 @@ async def test_a_new_ledger_is_one_entry_in_the_registry(bot, monkeypatch):
     assert sheet["B4"].number_format == "0.00"
     assert [e.target for e in await audit(bot, "export")] == ["dues"]
     assert "dues (Dues ledger)" in (await bot.say(sec, "/export"))[-1].text
+
+
+async def test_the_ledger_is_made_before_the_transaction_and_again_inside_only_if_that_failed(bot, monkeypatch):
+    from handlers.kit import offload
+    from handlers.ledgers import export as export_module
+    from storage.db import _ReadOnlySession
+
+    sec = await chinese_branch(bot)
+    real, sessions, failures = export_module.make, [], []
+
+    async def make(session, *args):
+        sessions.append(isinstance(session.sync_session, _ReadOnlySession))
+        if failures:
+            failures.pop()
+            raise offload.Failed("timeout")
+        return await real(session, *args)
+
+    monkeypatch.setattr(export_module, "make", make)
+    (doc, _), _ = await export(bot, sec, "roster")
+    assert sessions == [True]  # made once, in a read session: SQLite's writer was not held meanwhile
+    failures.append(True)
+    sessions.clear()
+    (again, _), _ = await export(bot, sec, "roster")
+    assert sessions == [True, False] and again.filename == doc.filename  # the worker failed: made in the transaction
+    failures.extend([True, True])
+    sessions.clear()
+    found, sent = await export(bot, sec, "attendance 2026")
+    assert found is None and sent[-1].text == ("The ledger took too long to make. Try a shorter period, "
+                                               "for example attendance 2026-11.")
+    assert [e.target for e in await audit(bot, "export")] == ["roster", "roster"]
