@@ -27,6 +27,7 @@ class Can(StrEnum):
     VIEW_RECORDS = "view_records"
     BROADCAST = "broadcast"
     MANAGE_NETWORK = "manage_network"  # households (联系户) and posts (设岗定责) of every member
+    EXPORT = "export"  # the ledgers (台账) as files: personal information, so the keepers only
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -45,6 +46,9 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.VIEW_RECORDS: _OFFICERS,
     Can.BROADCAST: _OFFICERS,
     Can.MANAGE_NETWORK: _KEEPERS,
+    # 党小组长 and 宣传委员 are not given the ledgers: they hold leave reasons and phone numbers of the
+    # whole branch. Their group's figures come with the summaries.
+    Can.EXPORT: _KEEPERS,
 }
 
 NOT_IN_ROSTER = N_(

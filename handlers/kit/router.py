@@ -76,15 +76,20 @@ class Router:
         can: Can | None = None,
         member: bool = False,
         help: str | None = None,
+        prepare: Prepare | None = None,
     ) -> Callable[[Handler], Handler]:
         """``menu``: the short description in Telegram's command menu; ``help``: the line /help
-        shows (defaults to the menu's). A command with neither is left out of /help."""
+        shows (defaults to the menu's). A command with neither is left out of /help.
+
+        ``prepare(env, request)`` does slow work (an export) before the handler's transaction,
+        for someone the route admits; its result is ``ctx.prepared``."""
 
         def register(fn: Handler) -> Handler:
             for name in names:
                 if name in self.commands:
                     raise ValueError(f"command /{name} registered twice")
-                self.commands[name] = Route(fn, frozenset(chats) if chats else None, can, member, help=help or menu)
+                self.commands[name] = Route(fn, frozenset(chats) if chats else None, can, member, prepare=prepare,
+                                            help=help or menu)
             if menu:
                 self.menu.append((names[0], menu))
             return fn
@@ -243,7 +248,14 @@ async def prepare(router: Router, env: Env, request: Request) -> Any:
     would admit gets this far, checked quietly in a read session; the route checks again, and
     answers and audits a refusal, in its transaction.
     """
-    if request.event != Event.MESSAGE or request.document is None or request.command is not None:
+    if request.event != Event.MESSAGE:
+        return None
+    if request.command is not None:  # a command with slow work (an export); never a deep link
+        step = router.commands.get(request.command)
+        if step is None or step.prepare is None or (step.chats is not None and request.chat.type not in step.chats):
+            return None
+        return await _prepare_for(step, env, request)
+    if request.document is None:
         return None
     for step in router.document_handlers:
         if step.chats is not None and request.chat.type not in step.chats:
@@ -254,16 +266,21 @@ async def prepare(router: Router, env: Env, request: Request) -> Any:
                     continue
         if step.prepare is None:
             return None
-        async with env.db.read() as session:
-            probe = Context(request=request, session=session, env=env, now=env.clock(),
-                            locale=env.catalogs.default_locale)
-            found = await access.me(probe, quiet=True)
-            # The roles are read while the session is open (they load on first use).
-            admitted = found is not None and (step.can is None or access.may(found[0], step.can))
-        if not admitted:
-            return None
-        return await step.prepare(env, request)
+        return await _prepare_for(step, env, request)
     return None
+
+
+async def _prepare_for(step: Route, env: Env, request: Request) -> Any:
+    assert step.prepare is not None
+    async with env.db.read() as session:
+        probe = Context(request=request, session=session, env=env, now=env.clock(),
+                        locale=env.catalogs.default_locale)
+        found = await access.me(probe, quiet=True)
+        # Asked before the session ends: its rollback expires what it loaded (the roles).
+        admitted = found is not None and (step.can is None or access.may(found[0], step.can))
+    if not admitted:
+        return None
+    return await step.prepare(env, request)
 
 
 def button(text: str, pressed: Callback) -> Button:

@@ -1,0 +1,293 @@
+"""/export: the ledgers (台账) re-opened and checked cell by cell against what happened; who may have them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from handlers.kit.api import Chat, ChatType, Event, Request
+from storage.models import AuditEntry
+from tests.memory import GROUP
+from tests.test_activities import announce, linked
+from tests.xlsx_check import open_checked, rows
+
+MEETING = "/new 支部党员大会 | 十一月党员大会 | 2026-11-27 09:00 | 11:00 | Room 3 | 全体"
+LECTURE = "/new 党课 | 十一月党课 | 2026-11-30 09:00 | 10:00 | 党员活动室 | 全体"
+DAY = datetime(2026, 11, 27)
+NOTE = "制表人：李书记　制表时间：2026-11-27 11:45　数据截至：{asof}"
+THIRD = Decimal(1) / 3
+
+
+async def chinese_branch(bot):
+    """A branch that speaks 简体中文 (so its ledgers are in Chinese); its secretary reads English privately."""
+    sec = bot.user(1, "Secretary", "Li", "en")
+    bot.transport.admins.add((GROUP.id, sec.id))
+    await bot.say(sec, "/start")
+    await bot.group(sec, "/setup 第一党支部 | 李书记")
+    return sec
+
+
+async def history(bot):
+    """张三 (预备, 第一党小组) is on approved leave and catches up; 王五 (正式, 第二党小组) checks in;
+    the secretary misses the meeting; afterwards 张三 becomes a full member and 王五 leaves the roster."""
+    sec = await chinese_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三", status="预备", extra="第一党小组")
+    wang = await linked(bot, sec, 3, "王五", status="正式", extra="第二党小组")
+    post = await announce(bot, sec, MEETING)
+    await announce(bot, sec, LECTURE)  # later this month: check-in not open when exporting
+    await bot.press(zhang, post, post.button("请假"))
+    request = next(s for s in await bot.say(zhang, "出差") if s.chat_id == sec.id)
+    await bot.press(sec, request, request.button("Approve"))
+    bot.clock.advance(minutes=45)  # 08:45 Beijing
+    await bot.press(wang, post, post.button("签到"))
+    bot.clock.advance(hours=3)  # 11:45: the meeting is over
+    assert "caught up" in (await bot.say(zhang, "/makeup 1"))[-1].text
+    await bot.upload(sec, "roster.csv", "姓名,政治面貌,党小组\n张三,正式,第一党小组\n".encode())
+    ask = (await bot.say(sec, "/remove 王五"))[-1]
+    await bot.press(sec, ask, ask.button("Take off"))
+    return sec, zhang, wang
+
+
+async def export(bot, user, args: str):
+    """The document /export sent (to whom, its name, caption and workbook), and every message."""
+    sent = await bot.say(user, f"/export {args}")
+    documents = [s for s in sent if s.kind == "document"]
+    assert len(documents) <= 1
+    if not documents:
+        return None, sent
+    doc = documents[0]
+    assert doc.chat_id == user.id  # privately, to the one who asked
+    return (doc, open_checked(doc.data)), sent
+
+
+async def audit(bot, action):
+    async with bot.db.session() as s:
+        return list(await s.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+
+
+async def test_attendance_ledger_cell_by_cell(bot):
+    sec, _, _ = await history(bot)
+    (doc, book), _ = await export(bot, sec, "attendance 2026-11")
+    assert doc.filename == "会议签到台账-第一党支部-2026-11.xlsx"
+    assert doc.text.startswith("Attendance ledger, 第一党支部, 2026-11.")
+    assert book.sheetnames == ["活动一览", "签到明细", "个人出勤汇总"]
+    overview, detail, people = book.worksheets
+    assert overview["A1"].value == "第一党支部会议签到台账（2026年11月）"
+    assert detail["A1"].value == "第一党支部会议签到台账 · 签到明细（2026年11月）"
+    assert overview["A2"].value == NOTE.format(asof="2026-11-27")
+    assert all(sheet.freeze_panes == "A4" for sheet in book.worksheets)
+    assert rows(overview, 3) == [
+        ("序号", "日期", "时间", "类型", "主题", "地点", "参加范围", "应到", "实到", "请假", "缺席", "出席率", "备注"),
+        (1, DAY, "09:00–11:00", "支部党员大会", "十一月党员大会", "Room 3", "支部全体党员", 3, 1, 1, 1, float(round(THIRD, 4)),
+         None),
+        (2, datetime(2026, 11, 30), "09:00–10:00", "党课", "十一月党课", "党员活动室", "支部全体党员", None, None, None, None,
+         None, "尚未开始签到"),
+        ("合计", None, None, None, None, None, None, 3, 1, 1, 1, float(round(THIRD, 4)), None),
+    ]
+    assert overview["B4"].is_date and overview["B4"].number_format == "yyyy-mm-dd"
+    assert overview["L4"].number_format == "0.0%"
+    assert rows(detail, 3) == [
+        ("序号", "日期", "活动", "类型", "姓名", "当日政治面貌", "党小组", "出勤情况", "签到时间", "签到方式", "请假事由", "补课",
+         "补课时间"),
+        # 张三 was probationary on the day, whatever the roster says now; 王五 is listed though off the roster.
+        (1, DAY, "十一月党员大会", "支部党员大会", "张三", "预备党员", "第一党小组", "请假", None, None, "出差", "已补课",
+         datetime(2026, 11, 27, 11, 45)),
+        (2, DAY, "十一月党员大会", "支部党员大会", "李书记", "正式党员", None, "缺席", None, None, None, None, None),
+        (3, DAY, "十一月党员大会", "支部党员大会", "王五", "正式党员", "第二党小组", "出席", datetime(2026, 11, 27, 8, 45), "按钮",
+         None, None, None),
+    ]
+    assert detail["I6"].number_format == "yyyy-mm-dd hh:mm"
+    assert rows(people, 3) == [
+        ("序号", "姓名", "党小组", "应到", "实到", "请假", "缺席", "出席率", "待补课次数"),
+        (1, "张三", "第一党小组", 1, 0, 1, 0, 0, 0),
+        (2, "李书记", None, 1, 0, 0, 1, 0, 0),
+        (3, "王五", "第二党小组", 1, 1, 0, 0, 1, 0),
+        ("合计", None, None, 3, 1, 1, 1, float(round(THIRD, 4)), 0),
+    ]
+    [entry] = await audit(bot, "export")
+    assert entry.target == "attendance" and entry.actor_member_id is not None
+    assert entry.details == {"period": "2026-11", "filename": doc.filename, "size": len(doc.data)}
+
+
+async def test_roster_ledger_with_status_history(bot):
+    sec, _, _ = await history(bot)
+    (doc, book), _ = await export(bot, sec, "花名册")  # no period: this year so far
+    assert doc.filename == "花名册-第一党支部-2026.xlsx"
+    roster, changes = book.worksheets
+    assert book.sheetnames == ["花名册", "身份变动记录"]
+    assert roster["A1"].value == "第一党支部花名册（2026年度）"
+    assert roster["A2"].value == NOTE.format(asof="2026-11-27")
+    assert rows(roster, 3) == [
+        ("序号", "姓名", "政治面貌", "党小组", "职务", "党费类别", "手机号码", "入党日期", "流动党员", "在册", "转出日期"),
+        (1, "张三", "正式党员", "第一党小组", None, None, None, None, "否", "是", None),
+        (2, "李书记", "正式党员", None, "书记", None, None, None, "否", "是", None),
+        (3, "王五", "正式党员", "第二党小组", None, None, None, None, "否", "否", DAY),
+    ]
+    assert roster["K6"].is_date
+    assert rows(changes, 3) == [
+        ("序号", "姓名", "日期", "变动事项", "政治面貌", "党小组", "在册"),
+        (1, "张三", DAY, "列入名册", "预备党员", "第一党小组", "是"),
+        (2, "李书记", DAY, "列入名册", "正式党员", None, "是"),
+        (3, "王五", DAY, "列入名册", "正式党员", "第二党小组", "是"),
+        (4, "张三", DAY, "转为正式党员", "正式党员", "第一党小组", "是"),
+        (5, "王五", DAY, "转出（移出名册）", "正式党员", "第二党小组", "否"),
+    ]
+    # A year before the branch existed here: nobody on the roster, and still a valid file.
+    (_, before), _ = await export(bot, sec, "roster 2025")
+    assert rows(before.worksheets[0], 4) == [] and rows(before.worksheets[1], 4) == []
+
+
+async def test_meetings_record_counts_what_the_calendar_counts(bot):
+    sec, _, _ = await history(bot)
+    (doc, book), _ = await export(bot, sec, "三会一课 2026Q4")
+    assert doc.filename == "三会一课-第一党支部-2026Q4.xlsx"
+    summary, detail = book.worksheets
+    assert summary["A1"].value == "第一党支部三会一课（2026年第4季度）"
+    assert rows(summary, 3)[0] == ("序号", "会议类型", "要求", "党小组", "应开期数", "已开期数", "未开期数", "召开次数", "完成率")
+    by_kind = {(r[1], r[3]): r[2:] for r in rows(summary, 4)}
+    assert by_kind["支部党员大会", None] == ("每季度一次", None, 1, 1, 0, 1, 1)
+    assert by_kind["党课", None] == ("每季度一次", None, 0, 0, 0, 0, None)  # the lecture has not happened yet
+    assert by_kind["党小组会", "第一党小组"] == ("每月一次（各党小组）", "第一党小组", 0, 0, 0, 0, None)
+    assert ("党小组会", "第二党小组") not in by_kind  # nobody of the Party is in it any more
+    lines = {(r[1], r[3], r[4]): r[5:] for r in rows(detail, 4)}
+    assert lines["支部党员大会", None, "2026Q4"] == ("已召开", 1, "2026-11-27", "十一月党员大会")
+    assert lines["主题党日", None, "2026-10"] == ("启用前无记录", 0, None, None)  # before the branch was set up
+    assert lines["主题党日", None, "2026-11"] == ("未到期", 0, None, None)
+    assert lines["支委会", None, "2026-12"] == ("未到期", 0, None, None)
+    assert lines["组织生活会", None, "2026"] == ("未到期", 0, None, None)
+    assert len(lines) == len(rows(detail, 4))
+    # At the end of the year the missing ones are missing.
+    bot.clock.advance(days=40)
+    (_, later), _ = await export(bot, sec, "meetings 2026Q4")
+    lines = {(r[1], r[3], r[4]): r[5] for r in rows(later.worksheets[1], 4)}
+    assert lines["主题党日", None, "2026-11"] == "未召开" and lines["党课", None, "2026Q4"] == "未召开"
+    by_kind = {(r[1], r[3]): r[4:] for r in rows(later.worksheets[0], 4)}
+    assert by_kind["主题党日", None] == (2, 0, 2, 0, 0)
+
+
+async def test_who_may_export(bot):
+    sec, zhang, _ = await history(bot)
+    mark = len(bot.transport.sent)
+    # A member without the role, in English.
+    refused = (await bot.say(zhang, "/export roster"))[-1].text
+    assert refused == "Only the secretary, deputy secretary, organisation committee member can do this."
+    # A Party group leader is not given the whole branch's personal information either.
+    await bot.say(sec, "/grant 张三 党小组长")
+    assert "Only the secretary" in (await bot.say(zhang, "/export attendance"))[-1].text
+    # The organisation committee member is.
+    await bot.say(sec, "/revoke 张三 党小组长")
+    await bot.say(sec, "/grant 张三 组织委员")
+    (doc, _), _ = await export(bot, zhang, "roster")
+    assert doc.chat_id == zhang.id
+    # In the group: nothing is sent there.
+    assert (await bot.group(sec, "/export roster"))[-1].text == "请在与我的私聊中发送此命令。"  # the group speaks 简体中文
+    # Someone on no roster.
+    stranger = bot.user(9, "Stranger", lang="en")
+    assert "not on any branch roster" in (await bot.say(stranger, "/export roster"))[-1].text
+    # The secretary of another branch gets their own branch's roster, nothing of ours.
+    other_group = Chat(-100600, ChatType.SUPERGROUP, "第二党支部群")
+    other = bot.user(20, "Wang", "Secretary", "en")
+    bot.transport.admins.add((other_group.id, other.id))
+    await bot.say(other, "/start")
+    await bot.say(other, "/setup 第二党支部 | 王书记", other_group)
+    (theirs, book), _ = await export(bot, other, "roster")
+    assert theirs.filename == "花名册-第二党支部-2026.xlsx"
+    names = {cell for sheet in book.worksheets for row in rows(sheet) for cell in row if isinstance(cell, str)}
+    assert "王书记" in names and not names & {"张三", "李书记", "王五", "出差"}
+    documents = [s for s in bot.transport.sent[mark:] if s.kind == "document"]
+    assert [d.chat_id for d in documents] == [zhang.id, other.id]
+    refusals = await audit(bot, "refused")
+    assert [(r.target, r.details.get("reason")) for r in refusals[-3:]] == [
+        ("export", "role"), ("export", "role"), ("/export", "not_in_roster")]
+    assert [e.target for e in await audit(bot, "export")] == ["roster", "roster"]
+
+
+async def test_bad_kinds_and_periods_are_explained_and_nothing_is_sent(bot):
+    sec = await chinese_branch(bot)
+    cases = {
+        "": "Send /export and a ledger",
+        "党费": "There is no ledger called “党费”. Ledgers: roster (Roster), attendance (Attendance ledger), "
+               "meetings (Three meetings and one lecture). Example: /export roster 2026.",
+        "roster 2026-13": "I cannot read “2026-13” as a period. Write a month, quarter, half-year or year, "
+                          "for example 2026-11, 2026Q4, 2026H2, 2026.",
+        "roster 1999": "I cannot read “1999” as a period",
+        "attendance 2027": "2027 has not begun yet. Choose a period up to today, for example attendance 2026.",
+        "meetings 2026Q5": "cannot read “2026Q5”",
+    }
+    for args, expected in cases.items():
+        found, sent = await export(bot, sec, args)
+        assert found is None
+        assert expected in sent[-1].text, (args, sent[-1].text)
+    assert await audit(bot, "export") == []
+    # In Chinese for someone who reads Chinese.
+    zh = bot.user(1, "Secretary", "Li", "zh-hans")
+    assert "没有名为“党费”的台账" in (await bot.say(zh, "/export 党费"))[-1].text
+
+
+async def test_a_redelivered_export_sends_one_file(bot):
+    sec = await chinese_branch(bot)
+    request = Request(999, Event.MESSAGE, Chat(sec.id, ChatType.PRIVATE), sec, text="/export roster",
+                      command="export", args="roster")
+    first = await bot.send(request)
+    again = await bot.send(request)
+    assert [s.kind for s in first] == ["document"] and again == []
+    assert len(await audit(bot, "export")) == 1
+
+
+async def test_a_new_ledger_is_one_entry_in_the_registry(bot, monkeypatch):
+    """How the dues ledger (党费收缴台账) slots in: one LedgerKind; /export, the check, the audit and the upload follow."""
+    from handlers.kit.workbook import MONEY, Book, Column, Sheet
+    from handlers.ledgers import kinds
+    from handlers.ledgers.books import period_text
+
+    async def dues(job: kinds.Job) -> Book:
+        columns = [Column("姓名")] + [Column(h, MONEY, group=f"{y}-{m:02d}")
+                                      for y, m in job.period.months() for h in ("应缴", "实缴")]
+        title = f"{job.branch.name}党费收缴台账（{period_text(job.t, job.period)}）"
+        return Book([Sheet("党费收缴", title, columns, [["张三"] + [Decimal("12.50"), Decimal("12.5")] * 3],
+                           totals=["合计"] + [Decimal("12.50")] * 6)])
+
+    monkeypatch.setattr(kinds, "KINDS", kinds.KINDS + (kinds.LedgerKind("dues", "Dues ledger", ("党费收缴台账",), dues),))
+    sec = await chinese_branch(bot)
+    (doc, book), _ = await export(bot, sec, "党费收缴台账 2026Q4")
+    assert doc.filename == "Dues ledger-第一党支部-2026Q4.xlsx"  # no catalog entry in this test: the msgid
+    sheet = book.active
+    assert sheet["A1"].value == "第一党支部党费收缴台账（2026年第4季度）"
+    assert rows(sheet, 2)[:2] == [("姓名", "2026-10", None, "2026-11", None, "2026-12", None),
+                                  (None, "应缴", "实缴", "应缴", "实缴", "应缴", "实缴")]
+    assert rows(sheet, 4) == [("张三", 12.5, 12.5, 12.5, 12.5, 12.5, 12.5), ("合计", 12.5, 12.5, 12.5, 12.5, 12.5, 12.5)]
+    assert sheet["B4"].number_format == "0.00"
+    assert [e.target for e in await audit(bot, "export")] == ["dues"]
+    assert "dues (Dues ledger)" in (await bot.say(sec, "/export"))[-1].text
+
+
+async def test_the_ledger_is_made_before_the_transaction_and_again_inside_only_if_that_failed(bot, monkeypatch):
+    from handlers.kit import offload
+    from handlers.ledgers import export as export_module
+    from storage.db import _ReadOnlySession
+
+    sec = await chinese_branch(bot)
+    real, sessions, failures = export_module.make, [], []
+
+    async def make(session, *args):
+        sessions.append(isinstance(session.sync_session, _ReadOnlySession))
+        if failures:
+            failures.pop()
+            raise offload.Failed("timeout")
+        return await real(session, *args)
+
+    monkeypatch.setattr(export_module, "make", make)
+    (doc, _), _ = await export(bot, sec, "roster")
+    assert sessions == [True]  # made once, in a read session: SQLite's writer was not held meanwhile
+    failures.append(True)
+    sessions.clear()
+    (again, _), _ = await export(bot, sec, "roster")
+    assert sessions == [True, False] and again.filename == doc.filename  # the worker failed: made in the transaction
+    failures.extend([True, True])
+    sessions.clear()
+    found, sent = await export(bot, sec, "attendance 2026")
+    assert found is None and sent[-1].text == ("The ledger took too long to make. Try a shorter period, "
+                                               "for example attendance 2026-11.")
+    assert [e.target for e in await audit(bot, "export")] == ["roster", "roster"]
