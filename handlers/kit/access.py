@@ -26,6 +26,7 @@ class Can(StrEnum):
     CHECK_IN_OTHERS = "check_in_others"
     VIEW_RECORDS = "view_records"
     BROADCAST = "broadcast"
+    LINK_COMMITTEE = "link_committee"  # put the branch under a committee (党委), or take it out
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -43,6 +44,7 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.CHECK_IN_OTHERS: _OFFICERS,
     Can.VIEW_RECORDS: _OFFICERS,
     Can.BROADCAST: _OFFICERS,
+    Can.LINK_COMMITTEE: frozenset({Role.SECRETARY}),
 }
 
 NOT_IN_ROSTER = N_(
@@ -132,6 +134,11 @@ async def not_on_roster(ctx: Context, branch: Branch | None, *, alert: bool = Tr
     the answer to give them."""
     await _refused(ctx, branch.id if branch else None, None, "not_in_branch" if branch else "not_in_roster")
     return ctx.t(NOT_IN_THIS_BRANCH if branch else NOT_IN_ROSTER)
+
+
+async def refused(ctx: Context, reason: str, *, branch_id: int | None = None, target: str | None = None) -> None:
+    """Audit a refusal decided outside the role table (a committee's officers are not on a roster)."""
+    await _refused(ctx, branch_id, None, reason, target=target)
 
 
 async def _refused(ctx: Context, branch_id: int | None, member_id: int | None, reason: str, *, target: str | None = None) -> None:

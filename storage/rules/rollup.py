@@ -86,9 +86,22 @@ MEMBERS = Indicator(
     headline="party",
 )
 
+#: Short names of the kinds, for one line per branch and for column heads.
+KIND_SHORT = {
+    ActivityKind.THEME_DAY: N_("theme days"),
+    ActivityKind.GENERAL_MEETING: N_("general meetings"),
+    ActivityKind.COMMITTEE_MEETING: N_("committee meetings"),
+    ActivityKind.GROUP_MEETING: N_("group meetings"),
+    ActivityKind.PARTY_LECTURE: N_("lectures"),
+    ActivityKind.LIFE_MEETING: N_("life meetings"),
+    ActivityKind.DEMOCRATIC_REVIEW: N_("reviews"),
+    ActivityKind.TALK: N_("talks"),
+    ActivityKind.OTHER: N_("other"),
+}
+
 ACTIVITIES = Indicator(
     "activities", N_("Activities held"),
-    tuple(Column(kind.value, kind.value) for kind in ActivityKind) + (Column("total", N_("All activities")),),
+    tuple(Column(kind.value, KIND_SHORT[kind]) for kind in ActivityKind) + (Column("total", N_("All activities")),),
     headline="total",
 )
 
