@@ -56,8 +56,10 @@ def parse_period(text: str, today: date) -> Period | None:
     """The month, quarter or year ``text`` names, or None when it names none (``today`` is for the
     caller's checks and for words like 上月 later on)."""
     value = unicodedata.normalize("NFKC", text or "").strip()
-    found = _parse(value, today) if value else None
-    return found if found is not None and FIRST_YEAR <= found.start.year <= LAST_YEAR else None
+    year = re.match(r"\d{4}", value)
+    if not value or year is None or not FIRST_YEAR <= int(year[0]) <= LAST_YEAR:
+        return None if value not in ("上月", "last month") else last_month(today)
+    return _parse(value, today)
 
 
 FIRST_YEAR, LAST_YEAR = 1949, 2199
