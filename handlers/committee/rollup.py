@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from handlers.committee.common import acting, log
 from handlers.kit.callbacks import INDEX, Callback, Flag, Text
 from handlers.kit.context import Context
+from handlers.kit.examples import examples
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import LIST_SEPARATOR, local_time
 from handlers.kit.router import PRIVATE, Router, button
@@ -136,7 +137,8 @@ async def _show(ctx: Context, label: str, page: int, only_short: bool) -> None:
     period = parse_period(label, today_date) if label else last_month(today_date)
     if period is None:
         ctx.answer(ctx.t(N_("I cannot read “{text}” as a period. Write a month, a quarter or a year: "
-                            "/rollup 2026-11, /rollup 2026Q4 or /rollup 2026.")).format(text=label[:20]), alert=True)
+                            "/rollup {month}, /rollup {quarter} or /rollup {year}.")).format(
+            text=label[:20], **examples(ctx.t, ctx.now, committee.timezone)), alert=True)
         return
     if period.start > today_date:
         ctx.answer(ctx.t(N_("{period} has not begun yet.")).format(period=period.label), alert=True)
@@ -152,7 +154,7 @@ async def _show(ctx: Context, label: str, page: int, only_short: bool) -> None:
 
 @router.command("rollup", chats=PRIVATE, menu=N_("committee: one line per branch"),
                 help=N_("committee officers: one line per linked branch (members, activities, 三会一课, attendance) "
-                        "for a month, quarter or year: /rollup 2026-11, /rollup 2026Q4, /rollup 2026"))
+                        "for a month, quarter or year: /rollup {month}, /rollup {quarter}, /rollup {year}"))
 async def rollup(ctx: Context) -> None:
     await _show(ctx, ctx.request.args.strip(), 0, False)
 
