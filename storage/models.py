@@ -112,6 +112,8 @@ class MembershipChange(Base):
     """
 
     __tablename__ = "membership_history"
+    # What each member was on a day: their latest entry up to then, found without sorting.
+    __table_args__ = (Index("ix_membership_history_member_at", "member_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
@@ -207,7 +209,11 @@ class Attendance(Base):
     """One person at one activity: whether they were expected, with their status on that day, and what became of them."""
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("activity_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("activity_id", "member_id"),
+        # The committee roll-up counts who was present per activity from this index alone.
+        Index("ix_attendance_rollup", "activity_id", "status", "expected"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)

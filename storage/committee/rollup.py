@@ -18,8 +18,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.committee import committees as committee_store
 from storage.models import Activity, Attendance, Branch, Committee, Member, MembershipChange
@@ -94,19 +95,16 @@ async def _states(session: AsyncSession, scope: Scope) -> dict[int, list[tuple[P
     """Per branch: (status, party group, how many) of those on the roster at ``as_of``, from the history."""
     if "states" in scope.cache:
         return scope.cache["states"]
-    latest = (
-        select(MembershipChange.member_id, MembershipChange.status, MembershipChange.party_group,
-               MembershipChange.active, Member.branch_id,
-               func.row_number().over(partition_by=MembershipChange.member_id,
-                                      order_by=(MembershipChange.at.desc(), MembershipChange.id.desc())).label("n"))
-        .join(Member, Member.id == MembershipChange.member_id)
-        .where(Member.branch_id.in_(scope.linked), MembershipChange.at <= scope.as_of)
-        .subquery()
-    )
+    later = aliased(MembershipChange)
+    newer = select(later.id).where(
+        later.member_id == MembershipChange.member_id, later.at <= scope.as_of,
+        or_(later.at > MembershipChange.at, and_(later.at == MembershipChange.at, later.id > MembershipChange.id)),
+    ).exists()
     rows = await session.execute(
-        select(latest.c.branch_id, latest.c.status, latest.c.party_group, func.count())
-        .where(latest.c.n == 1, latest.c.active)
-        .group_by(latest.c.branch_id, latest.c.status, latest.c.party_group)
+        select(Member.branch_id, MembershipChange.status, MembershipChange.party_group, func.count())
+        .join(Member, Member.id == MembershipChange.member_id)
+        .where(Member.branch_id.in_(scope.linked), MembershipChange.at <= scope.as_of, MembershipChange.active, ~newer)
+        .group_by(Member.branch_id, MembershipChange.status, MembershipChange.party_group)
     )
     found: dict[int, list[tuple[PartyStatus, str | None, int]]] = {}
     for branch_id, status, group, count in rows:

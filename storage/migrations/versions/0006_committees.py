@@ -88,6 +88,10 @@ def upgrade() -> None:
         batch_op.create_index('uq_committee_links_open', ['branch_id'], unique=True,
                               sqlite_where=OPEN, postgresql_where=OPEN)
 
+    # The roll-up reads attendance from an index alone, and each member's state on a day without sorting.
+    op.create_index('ix_attendance_rollup', 'attendance', ['activity_id', 'status', 'expected'], unique=False)
+    op.create_index('ix_membership_history_member_at', 'membership_history', ['member_id', 'at'], unique=False)
+
     # A committee's notice has no branch and no author on a roster: both become optional.
     with op.batch_alter_table('broadcasts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('committee_id', sa.Integer(), nullable=True))
@@ -109,6 +113,8 @@ def downgrade() -> None:
         batch_op.alter_column('branch_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('author_user_id')
         batch_op.drop_column('committee_id')
+    op.drop_index('ix_membership_history_member_at', table_name='membership_history')
+    op.drop_index('ix_attendance_rollup', table_name='attendance')
     op.drop_table('committee_links')
     op.drop_table('committee_invites')
     op.drop_table('committee_officers')
