@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import func, select
 
+from bot.transport import Rejected
 from handlers.kit.api import Chat, ChatType
 from storage.models import AuditEntry, Broadcast, CommitteeLink, Delivery
 from tests.memory import GROUP
@@ -113,6 +114,24 @@ async def test_officers_are_invited_by_the_secretary_and_codes_can_be_renewed_an
     assert "Join code: none (revoked)" in (await bot.say(chair, "/committee"))[0].text
     assert await links(bot) == []
     assert ("refused", "bad_join_code") in await audit_actions(bot)
+
+    # An officer of two committees acts for the one chosen last; the newest one to begin with.
+    await bot.say(deputy, "/committee 第二党委")
+    overview = (await bot.say(deputy, "/committee"))[0]
+    assert overview.text.startswith("Committee “第二党委”") and "you are its secretary" in overview.text
+    _, toast = await bot.press(deputy, overview, overview.button("Act for “街道党工委”"))
+    assert "You now act for “街道党工委”" in toast
+    overview = (await bot.say(deputy, "/committee"))[0]
+    assert overview.text.startswith("Committee “街道党工委”") and "you are its officer" in overview.text
+    assert "New join code" not in str(overview.buttons)
+    assert "already have a committee called “第二党委”" in (await bot.say(deputy, "/committee 第二党委"))[-1].text
+
+
+async def test_chinese_rollup_reads_in_chinese(bot):
+    chair = bot.user(500, "主任", lang="zh-hans")
+    await bot.say(chair, "/committee 街道党工委")
+    text = (await bot.say(chair, "/rollup 2026年10月"))[-1].text
+    assert text.startswith("“街道党工委” 2026-10 汇总") and "0 个支部" in text
 
 
 async def test_refusals_branch_secretaries_forged_buttons_and_a_second_committee(bot):
@@ -231,7 +250,6 @@ async def test_notice_to_secretaries_and_to_groups_with_the_delivery_report(bot)
     for s in (sec, sec2, sec3):
         await link_and_decide(bot, s, chair, code)
     bot.transport.started.discard(sec3.id)  # blocked the bot since
-    bot.transport.failures[sec3.id] = []
 
     await bot.say(chair, "/committee_notice")
     who = (await bot.say(chair, "Year-end assessment materials are due on 15 December."))[-1]
@@ -248,7 +266,7 @@ async def test_notice_to_secretaries_and_to_groups_with_the_delivery_report(bot)
     assert "Blocked the bot or cannot be reached: Secretary 12 (第三党支部)" in report[0].text
     assert not [s for s in await bot.upkeep() if s.chat_id == chair.id]  # once
 
-    bot.transport.failures[SECOND.id] = [__import__("bot.transport", fromlist=["Rejected"]).Rejected("Bad Request: chat not found")]
+    bot.transport.failures[SECOND.id] = [Rejected("Bad Request: chat not found")]
     await bot.say(chair, "/committee_notice")
     who = (await bot.say(chair, "Theme day on Friday: 垃圾分类."))[-1]
     preview = (await bot.press(chair, who, who.button("Every branch group")))[0][-1]

@@ -115,7 +115,7 @@ async def act_for(ctx: Context, pressed: ActFor) -> None:
     if found is None:
         return
     officer, committee = found
-    store.choose(officer, ctx.now)
+    await store.choose(ctx.session, officer, ctx.now)
     ctx.toast(ctx.t(N_("You now act for “{name}”.")).format(name=committee.name))
 
 

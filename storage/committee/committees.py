@@ -58,6 +58,7 @@ async def create(session: AsyncSession, *, name: str, user_id: int, user_name: s
                                role=OfficerRole.SECRETARY.value, added_at=now, chosen_at=now)
     session.add(officer)
     await session.flush()
+    await choose(session, officer, now)
     return committee, officer
 
 
@@ -74,11 +75,12 @@ async def by_name_of(session: AsyncSession, user_id: int, name: str) -> Committe
 
 
 async def roles_of(session: AsyncSession, user_id: int) -> list[tuple[CommitteeOfficer, Committee]]:
-    """Every committee the person is an officer of; the one they act for first."""
+    """Every committee the person is an officer of; the one they act for first (the one chosen last:
+    only one of a person's rows has ``chosen_at``)."""
     rows = await session.execute(
         select(CommitteeOfficer, Committee).join(Committee, Committee.id == CommitteeOfficer.committee_id)
         .where(CommitteeOfficer.telegram_user_id == user_id)
-        .order_by(func.coalesce(CommitteeOfficer.chosen_at, CommitteeOfficer.added_at).desc(), CommitteeOfficer.id.desc())
+        .order_by(CommitteeOfficer.chosen_at.is_(None), CommitteeOfficer.chosen_at.desc(), CommitteeOfficer.id.desc())
     )
     return [(o, c) for o, c in rows]
 
@@ -96,7 +98,12 @@ async def officers(session: AsyncSession, committee_id: int) -> list[CommitteeOf
     ))
 
 
-def choose(officer: CommitteeOfficer, now: datetime) -> None:
+async def choose(session: AsyncSession, officer: CommitteeOfficer, now: datetime) -> None:
+    """The person acts for this committee from now on, until they choose another."""
+    await session.execute(
+        update(CommitteeOfficer).where(CommitteeOfficer.telegram_user_id == officer.telegram_user_id,
+                                       CommitteeOfficer.id != officer.id).values(chosen_at=None)
+    )
     officer.chosen_at = now
 
 
@@ -148,7 +155,10 @@ async def use_invite(session: AsyncSession, row: CommitteeInvite, user_id: int, 
             role=OfficerRole.OFFICER.value, added_by_user_id=row.created_by_user_id, added_at=now, chosen_at=now,
         ).on_conflict_do_nothing(index_elements=["committee_id", "telegram_user_id"])
     )
-    return await officer(session, row.committee_id, user_id)
+    found = await officer(session, row.committee_id, user_id)
+    if found is not None:
+        await choose(session, found, now)
+    return found
 
 
 # --- links -------------------------------------------------------------------------------------------
