@@ -176,7 +176,10 @@ class JoinRequest(Base):
 
 class Activity(Base):
     __tablename__ = "activities"
-    __table_args__ = (UniqueConstraint("rule_id", "occurrence"),)
+    __table_args__ = (
+        UniqueConstraint("rule_id", "occurrence"),
+        Index("ix_activities_branch_starts", "branch_id", "starts_at"),  # a period of many branches (the roll-up)
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)

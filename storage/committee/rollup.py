@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,7 +26,7 @@ from storage.committee import committees as committee_store
 from storage.models import Activity, Attendance, Branch, Committee, Member, MembershipChange
 from storage.rules import meetings
 from storage.rules import rollup as rules
-from storage.rules.periods import Period
+from storage.rules.periods import Period, months_after
 from storage.rules.rollup import Cell, Held, Indicator
 from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind, AttendanceStatus, Audience, PartyStatus
 
@@ -114,21 +114,33 @@ async def _states(session: AsyncSession, scope: Scope) -> dict[int, list[tuple[P
 
 
 async def _held(session: AsyncSession, scope: Scope) -> dict[int, list[Held]]:
-    """Per branch: the activities held in the period (ended, not called off, someone present)."""
+    """Per branch: the activities held in the period (ended, not called off, someone present), counted
+    by kind, audience, party group and month of the period.
+
+    The month is found in SQL against the months' first instants in the committee's time zone, and
+    the rows are read without the ORM: a year of a thousand branches is some 70,000 activities.
+    """
     if "held" in scope.cache:
         return scope.cache["held"]
+    zone = ZoneInfo(scope.committee.timezone)
+    span = meetings.MONTHS[scope.period.kind]
+    firsts = [datetime.combine(months_after(scope.period.start, i), time(), zone) for i in range(1, span)]
+    month = case(*[(Activity.starts_at < first, i) for i, first in enumerate(firsts)], else_=span - 1) \
+        if firsts else literal(0)
     present = select(Attendance.id).where(
         Attendance.activity_id == Activity.id, Attendance.status == AttendanceStatus.PRESENT).exists()
-    rows = await session.execute(
-        select(Activity.branch_id, Activity.kind, Activity.audience, Activity.audience_group, Activity.starts_at)
+    kind, audience = type_coerce(Activity.kind, String), type_coerce(Activity.audience, String)
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(Activity.branch_id, kind, audience, Activity.audience_group, month, func.count())
         .where(Activity.branch_id.in_(scope.linked), ~Activity.cancelled, Activity.starts_at >= scope.start,
                Activity.starts_at < scope.end, Activity.ends_at <= scope.now, present)
+        .group_by(Activity.branch_id, kind, audience, Activity.audience_group, month)
     )
-    zone = ZoneInfo(scope.committee.timezone)
+    kinds, audiences = {k.value: k for k in ActivityKind}, {a.value: a for a in Audience}
     found: dict[int, list[Held]] = {}
-    for branch_id, kind, audience, group, starts_at in rows:
-        found.setdefault(branch_id, []).append(
-            Held(ActivityKind(kind), Audience(audience), group, starts_at.astimezone(zone).date()))
+    for branch_id, kind_value, audience_value, group, index, count in rows:
+        found.setdefault(branch_id, []).append(Held(kinds[kind_value], audiences[audience_value], group, index, count))
     scope.cache["held"] = found
     return found
 
@@ -150,7 +162,7 @@ async def activities(session: AsyncSession, scope: Scope) -> dict[int, Cell]:
     for branch in scope.branches:
         counts: dict[ActivityKind, int] = {}
         for h in held.get(branch.id, []):
-            counts[h.kind] = counts.get(h.kind, 0) + 1
+            counts[h.kind] = counts.get(h.kind, 0) + h.count
         cells[branch.id] = rules.activities_cell(counts, scope.settings)
     return cells
 
@@ -175,7 +187,8 @@ async def compliance(session: AsyncSession, scope: Scope) -> dict[int, Cell]:
 
 async def attendance(session: AsyncSession, scope: Scope) -> dict[int, Cell]:
     """Present / expected over the activities of the period that have ended, from the lists fixed at check-in."""
-    rows = await session.execute(
+    connection = await session.connection()
+    rows = await connection.execute(
         select(Activity.branch_id, func.count(),
                func.sum(case((Attendance.status == AttendanceStatus.PRESENT, 1), else_=0)),
                func.sum(case((Attendance.status == AttendanceStatus.ON_LEAVE, 1), else_=0)))

@@ -43,6 +43,11 @@ def _after(year: int, month: int, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def months_after(day: date, months: int) -> date:
+    """The first day of the month ``months`` after ``day``'s month."""
+    return _after(day.year, day.month, months)
+
+
 def of(kind: Length, year: int, first_month: int) -> Period:
     return Period(kind, date(year, first_month, 1), _after(year, first_month, MONTHS[kind]))
 

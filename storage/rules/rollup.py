@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from storage.rules.meetings import MONTHS, Requirement, period_containing
-from storage.rules.periods import Period, of
+from storage.rules.meetings import MONTHS, Requirement
+from storage.rules.periods import Period, months_after
 from storage.rules.vocabulary import ActivityKind, Audience, PartyStatus
 
 
@@ -153,25 +153,31 @@ def attendance_cell(expected: int, present: int, on_leave: int, settings: Mappin
 
 @dataclass(frozen=True)
 class Held:
-    """A meeting that was held: its kind, for whom, and its local start date."""
+    """A meeting that was held: its kind, for whom, and in which month of the period (0: the first)."""
 
     kind: ActivityKind
     audience: Audience
     group: str | None
-    day: date
+    month: int
+    count: int = 1  # how many such meetings that month
+
+
+def month_of(period: Period, day: date) -> int:
+    """Which month of ``period`` ``day`` falls in (0: the first)."""
+    return (day.year - period.start.year) * 12 + day.month - period.start.month
 
 
 def sub_periods(period: Period, requirement: Requirement) -> list[Period]:
-    """The requirement's periods inside ``period`` (none when the requirement's is longer)."""
-    months = MONTHS[requirement.period]
-    if months > MONTHS[period.kind]:
+    """The requirement's periods inside ``period`` (none when the requirement's is longer).
+
+    Periods begin on their own boundaries (a quarter in January, April, July or October), so a
+    shorter requirement's periods tile a longer one exactly.
+    """
+    months, span = MONTHS[requirement.period], MONTHS[period.kind]
+    if months > span:
         return []
-    found, start = [], period.start
-    while start < period.end:
-        piece = of(requirement.period, start.year, start.month)
-        found.append(piece)
-        start = piece.end
-    return found
+    return [Period(requirement.period, months_after(period.start, i), months_after(period.start, i + months))
+            for i in range(0, span, months)]
 
 
 def compliance(period: Period, today: date, requirements: Iterable[Requirement], groups: Iterable[str],
@@ -187,15 +193,16 @@ def compliance(period: Period, today: date, requirements: Iterable[Requirement],
         pieces = sub_periods(period, requirement)
         if not pieces:
             continue
-        done_in = {  # (first day of the sub-period, the group or None) that a meeting held satisfies
-            (period_containing(h.day, requirement.period)[0], h.group if requirement.per_group else None)
+        months = MONTHS[requirement.period]
+        done_in = {  # (which sub-period, the group or None) that a meeting held satisfies
+            (h.month // months, h.group if requirement.per_group else None)
             for h in by_kind.get(requirement.kind, ())
             if requirement.audience is None or h.audience == requirement.audience
         }
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
+            over = piece.end <= today
             for group in (groups if requirement.per_group else [None]):
-                done = (piece.start, group) in done_in
-                over = piece.end <= today
+                done = (index, group) in done_in
                 if done or over:
                     required += 1
                     met += done

@@ -88,8 +88,10 @@ def upgrade() -> None:
         batch_op.create_index('uq_committee_links_open', ['branch_id'], unique=True,
                               sqlite_where=OPEN, postgresql_where=OPEN)
 
-    # The roll-up reads attendance from an index alone, and each member's state on a day without sorting.
+    # The roll-up: a period's activities of many branches, their attendance from an index alone, and each
+    # member's state on a day without sorting.
     op.create_index('ix_attendance_rollup', 'attendance', ['activity_id', 'status', 'expected'], unique=False)
+    op.create_index('ix_activities_branch_starts', 'activities', ['branch_id', 'starts_at'], unique=False)
     op.create_index('ix_membership_history_member_at', 'membership_history', ['member_id', 'at'], unique=False)
 
     # A committee's notice has no branch and no author on a roster: both become optional.
@@ -115,6 +117,7 @@ def downgrade() -> None:
         batch_op.drop_column('committee_id')
     op.drop_index('ix_membership_history_member_at', table_name='membership_history')
     op.drop_index('ix_attendance_rollup', table_name='attendance')
+    op.drop_index('ix_activities_branch_starts', table_name='activities')
     op.drop_table('committee_links')
     op.drop_table('committee_invites')
     op.drop_table('committee_officers')
