@@ -115,6 +115,8 @@ class MembershipChange(Base):
     """
 
     __tablename__ = "membership_history"
+    # What each member was on a day: their latest entry up to then, found without sorting.
+    __table_args__ = (Index("ix_membership_history_member_at", "member_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
@@ -177,7 +179,10 @@ class JoinRequest(Base):
 
 class Activity(Base):
     __tablename__ = "activities"
-    __table_args__ = (UniqueConstraint("rule_id", "occurrence"),)
+    __table_args__ = (
+        UniqueConstraint("rule_id", "occurrence"),
+        Index("ix_activities_branch_starts", "branch_id", "starts_at"),  # a period of many branches (the roll-up)
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
@@ -210,7 +215,11 @@ class Attendance(Base):
     """One person at one activity: whether they were expected, with their status on that day, and what became of them."""
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("activity_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("activity_id", "member_id"),
+        # The committee roll-up counts who was present per activity from this index alone.
+        Index("ix_attendance_rollup", "activity_id", "status", "expected"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
@@ -330,8 +339,12 @@ class Broadcast(Base):
     __tablename__ = "broadcasts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # A branch's notice has its branch and author; a committee's notice (to many branches) has
+    # neither, but its committee and the officer's Telegram account.
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"), index=True)
+    author_user_id: Mapped[int | None] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     photo: Mapped[str | None] = mapped_column(String(200))  # Telegram file_ids
     document: Mapped[str | None] = mapped_column(String(200))
@@ -587,3 +600,76 @@ class PostTask(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("service_reports.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+class Committee(Base):
+    """A higher committee (党委/党总支) overseeing branches that linked themselves to it."""
+
+    __tablename__ = "committees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # What a branch secretary types to ask for a link; None: revoked, no new links until a new one.
+    join_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    code_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))  # where its periods (months, quarters) begin
+    locale: Mapped[str] = mapped_column(String(16))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. {"attendance_min_percent": 80}
+    created_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommitteeOfficer(Base):
+    """Someone who may see a committee's roll-up and act for it: its secretary (书记) or another officer."""
+
+    __tablename__ = "committee_officers"
+    __table_args__ = (UniqueConstraint("committee_id", "telegram_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"), index=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # see storage.committee.committees.OfficerRole
+    added_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # acting for this committee since
+
+
+class CommitteeInvite(Base):
+    """A one-time link that makes whoever opens it an officer of the committee."""
+
+    __tablename__ = "committee_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"), index=True)
+    created_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CommitteeLink(Base):
+    """A branch under a committee: asked by the branch secretary, decided by a committee officer, maybe ended."""
+
+    __tablename__ = "committee_links"
+    __table_args__ = (
+        # A branch asks for, or is under, one committee at a time, even when two requests race.
+        Index(
+            "uq_committee_links_open",
+            "branch_id",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'approved')"),
+            postgresql_where=text("status IN ('pending', 'approved')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # see storage.committee.committees.LinkStatus
+    requested_by_user_id: Mapped[int] = mapped_column(BigInteger)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from handlers.kit.api import Chat, ChatType
 from storage.models import AuditEntry, Branch, UserPref
-from tests.memory import GROUP
 from tests.test_flow import setup_branch
 
 SECOND = Chat(-100600, ChatType.SUPERGROUP, "第二党支部群")

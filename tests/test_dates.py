@@ -15,7 +15,6 @@ from storage.models import Activity, RuleException, ScheduleRule
 from storage.rules.dates import FIRST_YEAR, MAX_DURATION, YEARS_AHEAD
 from storage.rules.recurrence import Offset, parse_offsets
 from storage.rules.settings import REGISTRY
-from tests.memory import GROUP
 from tests.test_flow import setup_branch
 
 NOW = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
@@ -82,7 +81,7 @@ async def test_extreme_dates_and_lengths_are_refused_by_every_command_with_any_s
         for key, value in values.items():
             await _answers(bot, sec, f"/set {key} {value}")
         activities, exceptions = await _count(bot, Activity), await _count(bot, RuleException)
-        for line in (f"/new 主题党日 | T | 9999-12-31 23:59 | 2h | R | 全体", f"/new 主题党日 | T | {far} | 2h | R | 全体",
+        for line in ("/new 主题党日 | T | 9999-12-31 23:59 | 2h | R | 全体", f"/new 主题党日 | T | {far} | 2h | R | 全体",
                      "/new 主题党日 | T | 0001-01-01 00:00 | 2h | R | 全体",
                      "/new 主题党日 | T | 2026-12-04 09:00 | 99999999999999h | R | 全体",
                      "/new 主题党日 | T | 2026-12-04 09:00 | 1e308h | R | 全体",

@@ -11,13 +11,12 @@ from datetime import timedelta
 import openpyxl
 from sqlalchemy import func, select
 
-from bot.core import BotCore
 from bot.transport import Transient
 from handlers.kit.api import Upload
 from handlers.kit.context import Outgoing, queue_messages
 from storage import outbox
 from storage.models import OutboxFile, OutboxMessage
-from tests.memory import UNLIMITED, Harness
+from tests.memory import Harness
 
 CHAT = 4242
 

@@ -2,7 +2,8 @@
 
 from handlers.broadcasts import compose
 from handlers.broadcasts.compose import upkeep
+from handlers.broadcasts.wide import send_to_branches, wide_text
 
 router = compose.router
 
-__all__ = ["router", "upkeep"]
+__all__ = ["router", "upkeep", "send_to_branches", "wide_text"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
+from handlers.broadcasts import wide
 from handlers.kit import access, dialog
 from handlers.kit.access import Can
 from handlers.kit.api import Action, Keyboard, Queued
@@ -360,6 +361,12 @@ async def upkeep(env: Env) -> list[Action]:
                 queued += await _nudge(session, env.catalogs, branch, broadcast, deliveries, now)
         for broadcast in await store.finished_unreported(session):
             if not await store.claim_report(session, broadcast, now):
+                continue
+            if broadcast.committee_id is not None:  # a committee's notice to its branches
+                found = await wide.report_for_author(session, env.catalogs, broadcast)
+                if found is not None:
+                    queued += await queue_message(session, now, f"report:{broadcast.id}", found[0], found[1],
+                                                  purpose=f"report:{broadcast.id}")
                 continue
             author = await session.get(Member, broadcast.author_id)
             branch = await session.get(Branch, broadcast.branch_id)

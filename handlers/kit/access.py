@@ -28,6 +28,7 @@ class Can(StrEnum):
     BROADCAST = "broadcast"
     MANAGE_NETWORK = "manage_network"  # households (联系户) and posts (设岗定责) of every member
     EXPORT = "export"  # the ledgers (台账) as files: personal information, so the keepers only
+    LINK_COMMITTEE = "link_committee"  # put the branch under a committee (党委), or take it out
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -49,6 +50,7 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     # 党小组长 and 宣传委员 are not given the ledgers: they hold leave reasons and phone numbers of the
     # whole branch. Their group's figures come with the summaries.
     Can.EXPORT: _KEEPERS,
+    Can.LINK_COMMITTEE: frozenset({Role.SECRETARY}),
 }
 
 NOT_IN_ROSTER = N_(
@@ -138,6 +140,11 @@ async def not_on_roster(ctx: Context, branch: Branch | None, *, alert: bool = Tr
     the answer to give them."""
     await _refused(ctx, branch.id if branch else None, None, "not_in_branch" if branch else "not_in_roster")
     return ctx.t(NOT_IN_THIS_BRANCH if branch else NOT_IN_ROSTER)
+
+
+async def refused(ctx: Context, reason: str, *, branch_id: int | None = None, target: str | None = None) -> None:
+    """Audit a refusal decided outside the role table (a committee's officers are not on a roster)."""
+    await _refused(ctx, branch_id, None, reason, target=target)
 
 
 async def _refused(ctx: Context, branch_id: int | None, member_id: int | None, reason: str, *, target: str | None = None) -> None:

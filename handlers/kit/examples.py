@@ -32,8 +32,10 @@ def example_day(now: datetime, tz: str, days: int = 7) -> date:
 def examples(t: Gettext, now: datetime, tz: str) -> dict[str, str]:
     """The placeholders example texts may use: ``{date}`` (a day a week ahead), ``{date2}`` (a week
     after it), ``{start}`` (``{date} 09:00``), ``{month}`` (this month, ``YYYY-MM``) and ``{title}``
-    (an activity title of ``{date}``'s month)."""
+    (an activity title of ``{date}``'s month); for periods, ``{quarter}`` (this quarter, ``YYYYQn``)
+    and ``{year}``."""
     day = example_day(now, tz)
+    today = now.astimezone(ZoneInfo(tz)).date()
     later = day + timedelta(days=7)
     return {
         "date": day.isoformat(),
@@ -42,4 +44,6 @@ def examples(t: Gettext, now: datetime, tz: str) -> dict[str, str]:
         "start2": f"{later.isoformat()} 09:00",
         "month": now.astimezone(ZoneInfo(tz)).strftime("%Y-%m"),
         "title": month_title(t, t(N_("Theme Party Day")), day),
+        "quarter": f"{today.year}Q{(today.month - 1) // 3 + 1}",
+        "year": str(today.year),
     }

@@ -10,7 +10,7 @@ from sqlalchemy import String, and_, cast, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.activities import activities as activity_store
-from storage.models import Attendance, Broadcast, Delivery, Member, OutboxMessage
+from storage.models import Attendance, Branch, Broadcast, Delivery, Member, OutboxMessage
 from storage.outbox import FINAL, Status
 from storage.rules.vocabulary import AttendanceStatus
 
@@ -28,6 +28,9 @@ class Audience(StrEnum):
     PARTY_GROUP = "party_group"  # one 党小组, privately
     NOT_CHECKED_IN = "not_checked_in"  # expected at an activity, neither present nor on leave
     NOT_ACKED = "not_acked"  # have not tapped 收到 on an earlier notice
+    # A committee's notice (committee_id set, no branch): to each linked branch's secretary, or its group.
+    SECRETARIES = "secretaries"
+    BRANCH_GROUPS = "branch_groups"
 
 
 async def audience(session: AsyncSession, branch_id: int, kind: Audience, arg: str | None) -> list[Member]:
@@ -77,6 +80,30 @@ async def create(
     session.add(broadcast)
     await session.flush()
     return broadcast
+
+
+async def create_for_committee(
+    session: AsyncSession, *, committee_id: int, author_user_id: int, text: str, audience: Audience, now: datetime,
+) -> Broadcast:
+    """A committee's notice to its branches: no branch, no author on a roster; flushed for its number."""
+    broadcast = Broadcast(
+        committee_id=committee_id, author_user_id=author_user_id, text=text, audience=audience.value,
+        require_ack=False, created_at=now,
+    )
+    session.add(broadcast)
+    await session.flush()
+    return broadcast
+
+
+def group_key(broadcast_id: int, branch_id: int) -> str:
+    """The outbox key of a committee notice's post in one branch's group."""
+    return f"{purpose_of(broadcast_id)}:group:{branch_id}"
+
+
+async def branches_by_id(session: AsyncSession, ids: list[int]) -> dict[int, Branch]:
+    if not ids:
+        return {}
+    return {b.id: b for b in await session.scalars(select(Branch).where(Branch.id.in_(ids)))}
 
 
 async def latest(session: AsyncSession, branch_id: int) -> Broadcast | None:

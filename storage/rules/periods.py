@@ -6,6 +6,7 @@ One grammar for every command that takes a period (``/export roster 2026``, ``/s
     2026Q4    2026q4   2026-Q4   2026年第4季度   2026年四季度   a quarter
     2026H2    2026h1   2026年上半年   2026年下半年              a half-year
     2026      2026年                                          a year
+    上月      last month                                      the month before this one
 
 Full-width digits and letters are read as their ASCII forms. Only years a branch can mean are
 taken (storage.rules.dates.plausible_year). Pure: no database, no bot.
@@ -92,9 +93,21 @@ def last_month(today: date) -> Period:
 
 
 def quarter_of(day: date) -> Period:
-    return Period(Span.QUARTER, day.year, (day.month - 1) // 3 + 1)
+    return containing(Span.QUARTER, day)
 
 
+def containing(span: Span, day: date) -> Period:
+    """The month, quarter, half-year or year ``day`` falls in."""
+    return Period(span, day.year, (day.month - 1) // MONTHS[span] + 1)
+
+
+def months_after(day: date, months: int) -> date:
+    """The first day of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+_LAST_MONTH = ("上月", "上个月", "last month")
 _CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4}
 _FORMS: tuple[tuple[re.Pattern[str], Span], ...] = tuple((re.compile(p, re.ASCII), s) for p, s in (
     (r"(\d{4})\s*(?:[-/.]\s*|年\s*)(\d{1,2})\s*月?", Span.MONTH),
@@ -110,6 +123,8 @@ def parse_period(text: str, today: date) -> Period | None:
     """The period ``text`` names, or None when it names none a branch can mean (the caller says
     so, quoting ``EXAMPLES``)."""
     typed = unicodedata.normalize("NFKC", text).strip().lower()
+    if typed in _LAST_MONTH:
+        return last_month(today)
     for pattern, span in _FORMS:
         found = pattern.fullmatch(typed)
         if found is None:

@@ -1,0 +1,211 @@
+"""The committee roll-up: named indicators, one value per branch, and when a branch falls short.
+
+Pure: no database. Each indicator is a key, a label, its columns (what a chart plots and an
+.xlsx sheet has as columns, one row per branch) and a rule for falling short. Storage fills
+the values (storage/committee/rollup.py); handlers word them. A new indicator (the dues
+collection rate, volunteer hours) is one more ``Indicator`` here and one compute function there.
+
+三会一课 compliance counts, for each requirement (storage.rules.meetings) whose period fits in
+the period asked, every such sub-period (and party group, for a per-group meeting): met when a
+meeting of that kind was held in it. A sub-period not over yet counts only once met, so the
+current month is never "missing" a meeting that may still be held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from storage.rules.meetings import MONTHS, Requirement
+from storage.rules.periods import MONTHS as SPAN_MONTHS
+from storage.rules.periods import Period, Span, containing, months_after
+from storage.rules.vocabulary import ActivityKind, Audience, PartyStatus
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; this package has no translations of its own."""
+    return message
+
+
+Value = int | Decimal | None
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # msgid
+    unit: str = "count"  # count, percent, hours, yuan: how a sheet formats it
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One indicator for one branch."""
+
+    values: Mapping[str, Value]
+    short: bool = False
+    missing: tuple[str, ...] = ()  # what is lacking, by key (the 三会一课 kinds not held)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str  # msgid
+    columns: tuple[Column, ...]
+    #: The column a chart plots when it shows one figure per branch.
+    headline: str
+    #: Whether a branch falls short, given its cell values and the committee's settings.
+    falls_short: Callable[[Mapping[str, Value], Mapping[str, object]], bool] = field(
+        default=lambda values, settings: False)
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """part/whole in percent to one decimal, or None when there is nothing to divide."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# --- settings a committee may change (its settings JSON) ---------------------------------------
+
+ATTENDANCE_MIN = "attendance_min_percent"
+DEFAULTS: dict[str, object] = {ATTENDANCE_MIN: 80}
+
+
+def setting(settings: Mapping[str, object] | None, key: str) -> object:
+    value = (settings or {}).get(key, DEFAULTS[key])
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else DEFAULTS[key]
+
+
+# --- the indicators ------------------------------------------------------------------------------
+
+MEMBERS = Indicator(
+    "members", N_("Members"),
+    (Column("full", N_("Full members")), Column("probationary", N_("Probationary members")),
+     Column("party", N_("Party members")), Column("activist", N_("Activists"))),
+    headline="party",
+)
+
+#: Short names of the kinds, for one line per branch and for column heads.
+KIND_SHORT = {
+    ActivityKind.THEME_DAY: N_("theme days"),
+    ActivityKind.GENERAL_MEETING: N_("general meetings"),
+    ActivityKind.COMMITTEE_MEETING: N_("committee meetings"),
+    ActivityKind.GROUP_MEETING: N_("group meetings"),
+    ActivityKind.PARTY_LECTURE: N_("lectures"),
+    ActivityKind.LIFE_MEETING: N_("life meetings"),
+    ActivityKind.DEMOCRATIC_REVIEW: N_("reviews"),
+    ActivityKind.TALK: N_("talks"),
+    ActivityKind.OTHER: N_("other"),
+}
+
+ACTIVITIES = Indicator(
+    "activities", N_("Activities held"),
+    tuple(Column(kind.value, KIND_SHORT[kind]) for kind in ActivityKind) + (Column("total", N_("All activities")),),
+    headline="total",
+)
+
+MEETINGS = Indicator(
+    "meetings", N_("三会一课 compliance"),
+    (Column("required", N_("Meetings required")), Column("met", N_("Meetings held")),
+     Column("rate", N_("Compliance"), "percent")),
+    headline="rate",
+    falls_short=lambda values, settings: (values.get("met") or 0) < (values.get("required") or 0),
+)
+
+ATTENDANCE = Indicator(
+    "attendance", N_("Attendance"),
+    (Column("expected", N_("Expected")), Column("present", N_("Present")), Column("on_leave", N_("On leave")),
+     Column("rate", N_("Attendance rate"), "percent")),
+    headline="rate",
+    falls_short=lambda values, settings: values.get("rate") is not None
+    and values["rate"] < Decimal(str(setting(settings, ATTENDANCE_MIN))),
+)
+
+#: In the order the roll-up shows them. The dues collection rate and volunteer hours join here.
+INDICATORS: tuple[Indicator, ...] = (MEMBERS, ACTIVITIES, MEETINGS, ATTENDANCE)
+
+
+def cell(indicator: Indicator, values: Mapping[str, Value], settings: Mapping[str, object] | None,
+         missing: Iterable[str] = ()) -> Cell:
+    return Cell(dict(values), indicator.falls_short(values, settings or {}), tuple(missing))
+
+
+def members_cell(counts: Mapping[PartyStatus, int], settings: Mapping[str, object] | None = None) -> Cell:
+    full, probationary = counts.get(PartyStatus.FULL, 0), counts.get(PartyStatus.PROBATIONARY, 0)
+    return cell(MEMBERS, {"full": full, "probationary": probationary, "party": full + probationary,
+                          "activist": counts.get(PartyStatus.ACTIVIST, 0)}, settings)
+
+
+def activities_cell(counts: Mapping[ActivityKind, int], settings: Mapping[str, object] | None = None) -> Cell:
+    values: dict[str, Value] = {kind.value: counts.get(kind, 0) for kind in ActivityKind}
+    values["total"] = sum(counts.values())
+    return cell(ACTIVITIES, values, settings)
+
+
+def attendance_cell(expected: int, present: int, on_leave: int, settings: Mapping[str, object] | None = None) -> Cell:
+    return cell(ATTENDANCE, {"expected": expected, "present": present, "on_leave": on_leave,
+                             "rate": percent(present, expected)}, settings)
+
+
+# --- 三会一课 compliance ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Held:
+    """A meeting that was held: its kind, for whom, and in which month of the period (0: the first)."""
+
+    kind: ActivityKind
+    audience: Audience
+    group: str | None
+    month: int
+    count: int = 1  # how many such meetings that month
+
+
+def month_of(period: Period, day: date) -> int:
+    """Which month of ``period`` ``day`` falls in (0: the first)."""
+    return (day.year - period.start.year) * 12 + day.month - period.start.month
+
+
+def sub_periods(period: Period, requirement: Requirement) -> list[Period]:
+    """The requirement's periods inside ``period`` (none when the requirement's is longer).
+
+    Periods begin on their own boundaries (a quarter in January, April, July or October), so a
+    shorter requirement's periods tile a longer one exactly.
+    """
+    months, span = MONTHS[requirement.period], SPAN_MONTHS[period.span]
+    if months > span:
+        return []
+    return [containing(Span(requirement.period.value), months_after(period.start, i)) for i in range(0, span, months)]
+
+
+def compliance(period: Period, today: date, requirements: Iterable[Requirement], groups: Iterable[str],
+               held: Iterable[Held], settings: Mapping[str, object] | None = None) -> Cell:
+    """How many of the meetings due in ``period`` were held (see the module's note)."""
+    by_kind: dict[ActivityKind, list[Held]] = {}
+    for h in held:
+        by_kind.setdefault(h.kind, []).append(h)
+    groups = sorted(set(groups))
+    required = met = 0
+    missing: list[str] = []
+    for requirement in requirements:
+        pieces = sub_periods(period, requirement)
+        if not pieces:
+            continue
+        months = MONTHS[requirement.period]
+        done_in = {  # (which sub-period, the group or None) that a meeting held satisfies
+            (h.month // months, h.group if requirement.per_group else None)
+            for h in by_kind.get(requirement.kind, ())
+            if requirement.audience is None or h.audience == requirement.audience
+        }
+        for index, piece in enumerate(pieces):
+            over = piece.end <= today
+            for group in (groups if requirement.per_group else [None]):
+                done = (index, group) in done_in
+                if done or over:
+                    required += 1
+                    met += done
+                if over and not done and requirement.kind.value not in missing:
+                    missing.append(requirement.kind.value)
+    return cell(MEETINGS, {"required": required, "met": met, "rate": percent(met, required)}, settings, missing)

@@ -1,0 +1,294 @@
+"""The roll-up's figures against answers computed here, independently, over generated branches.
+
+The generator makes histories that change inside the periods asked (admissions, conversions,
+transfers out and back, moves between party groups), activities called off, not yet over, or
+never opened for check-in, attendance of every kind, branches of another committee and a branch
+that unlinked. The expected figures are computed below with plain loops over what was generated.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from storage.committee import committees as store
+from storage.committee import rollup as rollup_store
+from storage.models import Activity, Attendance, Branch, Member, MembershipChange
+from storage.rules import rollup as rules
+from storage.rules.periods import parse_period
+from storage.rules.vocabulary import ActivityKind, AttendanceStatus, Audience, MembershipEvent, PartyStatus
+
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 27, 4, 0, tzinfo=timezone.utc)
+TODAY = date(2026, 11, 27)
+GROUPS = ["一组", "二组", "三组"]
+STATUSES = list(AttendanceStatus)
+
+
+def local(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, time(hour), ZONE).astimezone(timezone.utc)
+
+
+def random_day(rng, start=date(2025, 10, 1), end=date(2026, 12, 20)) -> date:
+    return start + timedelta(days=rng.randrange((end - start).days))
+
+
+class World:
+    """What was generated, kept in plain lists for the independent answers."""
+
+    def __init__(self) -> None:
+        self.history: dict[int, list[tuple[datetime, int, PartyStatus, str | None, bool]]] = {}  # member -> steps
+        self.member_branch: dict[int, int] = {}
+        self.activities: list[dict] = []
+        self.attendance: dict[int, list[tuple[bool, AttendanceStatus]]] = {}  # activity -> (expected, status)
+
+
+async def generate(session, rng) -> tuple[World, object, list[Branch]]:
+    world = World()
+    committee, _ = await store.create(session, name="党工委", user_id=900, user_name="Chair", timezone="Asia/Shanghai",
+                                      locale="en", now=NOW - timedelta(days=400))
+    other, _ = await store.create(session, name="别的党委", user_id=901, user_name="Other", timezone="Asia/Shanghai",
+                                  locale="en", now=NOW - timedelta(days=400))
+    branches = []
+    for i in range(7):
+        settings = {"meeting_rules": {"party_lecture": "month", "talk": "off"}} if i == 1 else {}
+        branch = Branch(chat_id=-1000 - i, name=f"支部{i}", timezone="Asia/Shanghai", locale="en", settings=settings,
+                        created_at=NOW - timedelta(days=400))
+        session.add(branch)
+        await session.flush()
+        branches.append(branch)
+        owner = other if i == 5 else committee
+        link, _ = await store.request_link(session, owner.id, branch.id, 1, NOW - timedelta(days=300))
+        if i == 4:  # refused, then asked again and approved
+            await store.decide(session, link, False, 900, NOW - timedelta(days=299))
+            link, _ = await store.request_link(session, owner.id, branch.id, 1, NOW - timedelta(days=298))
+        await store.decide(session, link, True, 900, NOW - timedelta(days=297))
+        if i == 6:  # linked once, unlinked since
+            await store.end(session, link, 1, NOW - timedelta(days=10))
+        for m in range(rng.randint(6, 14)):
+            await _member(session, rng, world, branch, m)
+        for _ in range(rng.randint(25, 45)):
+            await _activity(session, rng, world, branch)
+    await session.flush()
+    return world, committee, branches
+
+
+async def _member(session, rng, world, branch, m) -> None:
+    status = rng.choice([PartyStatus.ACTIVIST, PartyStatus.PROBATIONARY, PartyStatus.FULL, PartyStatus.FULL])
+    group = rng.choice(GROUPS + [None])
+    member = Member(branch_id=branch.id, name=f"{branch.name}成员{m}", status=status, party_group=group, active=True,
+                    created_at=NOW)
+    session.add(member)
+    await session.flush()
+    world.member_branch[member.id] = branch.id
+    steps = []
+    at = local(random_day(rng, date(2025, 6, 1), date(2026, 10, 1)), rng.randint(0, 23))
+    active = True
+    for n in range(rng.randint(1, 5)):
+        if n:
+            at += timedelta(days=rng.randint(1, 120), hours=rng.randint(0, 23))
+            change = rng.random()
+            if change < 0.3 and status != PartyStatus.FULL:
+                status = PartyStatus.PROBATIONARY if status == PartyStatus.ACTIVIST else PartyStatus.FULL
+            elif change < 0.5:
+                group = rng.choice(GROUPS)
+            elif change < 0.75:
+                active = not active
+            else:
+                status = rng.choice(list(PartyStatus))
+        steps.append((at, n, status, group, active))
+        session.add(MembershipChange(member_id=member.id, at=at, event=MembershipEvent.STATUS, status=status,
+                                     party_group=group, active=active))
+    world.history[member.id] = steps
+    member.status, member.party_group, member.active = status, group, active
+
+
+async def _activity(session, rng, world, branch) -> None:
+    kind = rng.choice(list(ActivityKind))
+    audience = rng.choice([Audience.BRANCH, Audience.BRANCH, Audience.GROUP, Audience.COMMITTEE])
+    group = rng.choice(GROUPS) if audience == Audience.GROUP else None
+    day = random_day(rng, date(2026, 6, 20), date(2026, 12, 10))
+    starts = local(day, rng.choice([0, 7, 9, 14, 23]))  # 0 and 23 local: the day differs from UTC's
+    ends = starts + timedelta(hours=2)
+    cancelled = rng.random() < 0.1
+    frozen = starts - timedelta(minutes=30) if rng.random() < 0.85 and starts < NOW else None
+    activity = Activity(branch_id=branch.id, kind=kind, title="T", starts_at=starts, ends_at=ends, audience=audience,
+                        audience_group=group, checkin_opens_at=starts - timedelta(minutes=30),
+                        checkin_closes_at=ends + timedelta(minutes=30), qr_secret="x", created_at=starts,
+                        cancelled=cancelled, roster_frozen_at=frozen)
+    session.add(activity)
+    await session.flush()
+    rows = []
+    members = [mid for mid, b in world.member_branch.items() if b == branch.id]
+    if frozen or rng.random() < 0.3:  # unfrozen activities may still have check-ins
+        for mid in rng.sample(members, rng.randint(0, len(members))):
+            expected = rng.random() < 0.9
+            status = rng.choice(STATUSES)
+            rows.append((expected, status))
+            session.add(Attendance(activity_id=activity.id, member_id=mid, expected=expected, status=status,
+                                   updated_at=starts))
+    world.activities.append(dict(id=activity.id, branch=branch.id, kind=kind, audience=audience, group=group,
+                                 starts=starts, ends=ends, cancelled=cancelled, frozen=frozen is not None))
+    world.attendance[activity.id] = rows
+
+
+# --- the answers, computed independently -----------------------------------------------------------
+
+
+def bounds(label: str):
+    period = parse_period(label, TODAY)
+    start = datetime.combine(period.start, time(), ZONE)
+    end = datetime.combine(period.end, time(), ZONE)
+    return period, start, end, min(end - timedelta(microseconds=1), NOW)
+
+
+def states(world, branch_id, as_of):
+    found = []
+    for mid, steps in world.history.items():
+        if world.member_branch[mid] != branch_id:
+            continue
+        before = [s for s in steps if s[0] <= as_of]
+        if before:
+            last = max(before, key=lambda s: (s[0], s[1]))
+            found.append(last)
+    return [s for s in found if s[4]]
+
+
+def held(world, branch_id, start, end):
+    return [a for a in world.activities
+            if a["branch"] == branch_id and not a["cancelled"] and start <= a["starts"] < end and a["ends"] <= NOW
+            and any(st == AttendanceStatus.PRESENT for _e, st in world.attendance[a["id"]])]
+
+
+def months_of(label):
+    period = parse_period(label, TODAY)
+    day, found = period.start, []
+    while day < period.end:
+        found.append(day)
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return period, found
+
+
+def expected_compliance(world, branch, label, groups_at_end):
+    period, months = months_of(label)
+    rules_of = {  # kind -> (months per period, audience required, per group)
+        ActivityKind.THEME_DAY: (1, None, False), ActivityKind.COMMITTEE_MEETING: (1, None, False),
+        ActivityKind.GROUP_MEETING: (1, Audience.GROUP, True), ActivityKind.GENERAL_MEETING: (3, Audience.BRANCH, False),
+        ActivityKind.PARTY_LECTURE: (3, None, False), ActivityKind.LIFE_MEETING: (12, None, False),
+        ActivityKind.DEMOCRATIC_REVIEW: (12, None, False), ActivityKind.TALK: (12, None, False),
+    }
+    if branch.settings:
+        rules_of[ActivityKind.PARTY_LECTURE] = (1, None, False)
+        del rules_of[ActivityKind.TALK]
+    span = len(months)
+    required = met = 0
+    missing = []
+    for kind, (length, audience, per_group) in rules_of.items():
+        if length > span:
+            continue
+        for first in months[::length]:
+            last_month = date(first.year + (first.month + length - 1) // 12, (first.month + length - 1) % 12 + 1, 1)
+            lo, hi = datetime.combine(first, time(), ZONE), datetime.combine(last_month, time(), ZONE)
+            for group in (sorted(groups_at_end) if per_group else [None]):
+                done = any(a["kind"] == kind and lo <= a["starts"] < hi
+                           and (audience is None or a["audience"] == audience)
+                           and (group is None or a["group"] == group)
+                           for a in held(world, branch.id, lo, hi))
+                over = last_month <= TODAY
+                if done or over:
+                    required += 1
+                    met += int(done)
+                if over and not done and kind.value not in missing:
+                    missing.append(kind.value)
+    return required, met, missing
+
+
+def rate(part, whole):
+    return None if not whole else (Decimal(part * 1000) / whole / 10).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_rollup_figures_match_independent_answers(db, seed):
+    rng = random.Random(seed)
+    async with db.session() as session:
+        world, committee, branches = await generate(session, rng)
+    for label in ("2026-08", "2026Q3", "2026-11", "2026Q4", "2026"):
+        await check(db, world, committee, branches, label)
+
+
+async def check(db, world, committee, branches, label):
+    async with db.session() as session:
+        committee = await store.get(session, committee.id)
+        period, start, end, as_of = bounds(label)
+        result = await rollup_store.compute(session, committee, period, NOW)
+    linked = [b for i, b in enumerate(branches) if i not in (5, 6)]
+    assert [r.branch_id for r in result.rows] == [b.id for b in sorted(linked, key=lambda b: b.name)]
+    assert [i.key for i in result.indicators] == ["members", "activities", "meetings", "attendance"]
+    for row in result.rows:
+        branch = next(b for b in branches if b.id == row.branch_id)
+        on_roster = states(world, branch.id, as_of)
+        count = {s: sum(1 for step in on_roster if step[2] == s) for s in PartyStatus}
+        assert dict(row.cells["members"].values) == {
+            "full": count[PartyStatus.FULL], "probationary": count[PartyStatus.PROBATIONARY],
+            "party": count[PartyStatus.FULL] + count[PartyStatus.PROBATIONARY], "activist": count[PartyStatus.ACTIVIST]}
+
+        done = held(world, branch.id, start, end)
+        by_kind = {k.value: sum(1 for a in done if a["kind"] == k) for k in ActivityKind}
+        assert dict(row.cells["activities"].values) == {**by_kind, "total": len(done)}
+
+        groups = {step[3] for step in on_roster if step[3] and step[2] != PartyStatus.ACTIVIST}
+        required, met, missing = expected_compliance(world, branch, label, groups)
+        meetings = row.cells["meetings"]
+        assert (meetings.values["required"], meetings.values["met"], meetings.values["rate"]) == (required, met, rate(met, required))
+        assert sorted(meetings.missing) == sorted(missing) and meetings.short == (met < required)
+
+        expected = present = leave = 0
+        for a in world.activities:
+            if a["branch"] == branch.id and a["frozen"] and not a["cancelled"] and start <= a["starts"] < end and a["ends"] <= NOW:
+                for is_expected, status in world.attendance[a["id"]]:
+                    if is_expected:
+                        expected += 1
+                        present += status == AttendanceStatus.PRESENT
+                        leave += status == AttendanceStatus.ON_LEAVE
+        attendance = row.cells["attendance"]
+        assert dict(attendance.values) == {"expected": expected, "present": present, "on_leave": leave,
+                                           "rate": rate(present, expected)}
+        assert attendance.short == (expected > 0 and rate(present, expected) < 80)
+        assert row.short == (meetings.short or attendance.short)
+    # The same rows, as a sheet per indicator (what an .xlsx writer and a chart take).
+    indicator, table = result.sheet("attendance")
+    assert [c.key for c in indicator.columns] == ["expected", "present", "on_leave", "rate"]
+    assert [name for name, _ in table] == [r.branch_name for r in result.rows]
+    assert [values[1] for _, values in table] == [r.cells["attendance"].values["present"] for r in result.rows]
+
+
+def test_compliance_counts_open_periods_only_once_met():
+    from storage.rules.meetings import requirements
+    from storage.rules.rollup import Held, compliance, month_of
+
+    period = parse_period("2026Q4", TODAY)
+    theme = [Held(ActivityKind.THEME_DAY, Audience.BRANCH, None, month_of(period, date(2026, 10, 9))),
+             Held(ActivityKind.THEME_DAY, Audience.BRANCH, None, 1)]
+    cell = compliance(period, TODAY, [r for r in requirements() if r.kind == ActivityKind.THEME_DAY], [], theme)
+    assert cell.values == {"required": 2, "met": 2, "rate": Decimal("100.0")} and not cell.short  # December is to come
+    groups = compliance(period, TODAY, [r for r in requirements() if r.kind == ActivityKind.GROUP_MEETING], ["一组", "二组"],
+                        [Held(ActivityKind.GROUP_MEETING, Audience.GROUP, "一组", 0)])
+    assert groups.values["required"] == 2 and groups.values["met"] == 1 and groups.short  # 二组 missed October
+    assert groups.missing == ("group_meeting",)
+
+
+def test_periods_are_read_as_written():
+    assert parse_period("2026-11", TODAY).label == "2026-11"
+    assert parse_period("2026年3月", TODAY).label == "2026-03"
+    assert parse_period("２０２６Ｑ４", TODAY).start == date(2026, 10, 1)
+    assert parse_period("2026q1", TODAY).end == date(2026, 4, 1)
+    assert parse_period("2026年第二季度", TODAY).label == "2026Q2"
+    assert parse_period("2026", TODAY).end == date(2027, 1, 1)
+    assert parse_period("上月", TODAY).label == "2026-10"
+    for bad in ("", "2026-13", "2026Q5", "11月", "0000", "tomorrow"):
+        assert parse_period(bad, TODAY) is None, bad
+    assert rules.percent(2, 3) == Decimal("66.7") and rules.percent(1, 0) is None
