@@ -45,7 +45,8 @@ def samples(field: Field) -> list:
     if isinstance(field, Choice):
         return list(field.by_value)
     if isinstance(field, Text):
-        return ["全体", "x" * field.max_bytes, "第一党小组:东", "长" * (field.max_bytes // 3)]
+        texts = ["全体", "x" * field.max_bytes, "第一党小组:东", "长" * (field.max_bytes // 3)]
+        return [t for t in texts if t and len(t.encode()) <= field.max_bytes]  # what the field can carry
     if isinstance(field, Tagged):
         return [(tag, n) for tag in field.tags for n in samples(field.number)]
     if isinstance(field, AnyOf):
