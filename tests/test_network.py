@@ -190,8 +190,16 @@ async def test_the_household_file_is_previewed_confirmed_and_its_bad_rows_left_o
     rows = await households(bot)
     assert [(h.label, h.phone) for h in rows] == [("王奶奶（空巢）", "13800000000"), ("小明", None), ("刘大爷", "13900000000")]
     # The button again: stale, nothing doubled.
-    _, toast = await bot.press(sec, question, ImportChoice("ok").encode())
+    _, toast = await bot.press(sec, question, ImportChoice("ok", 1).encode())
     assert "no longer valid" in toast and len(await households(bot)) == 3
+    # A second file in the same dialog: the first preview's button no longer imports anything.
+    await bot.say(sec, "/import_households")
+    first = await bot.upload(sec, "a.csv", "党员姓名,联系户\n张三,甲\n".encode())
+    second = await bot.upload(sec, "b.csv", "党员姓名,联系户\n张三,乙\n".encode())
+    _, toast = await bot.press(sec, first[-1], first[-1].button("Import"))
+    assert "no longer valid" in toast and len(await households(bot)) == 3
+    await bot.press(sec, second[-1], second[-1].button("Cancel"))
+    assert len(await households(bot)) == 3
     # Again, with one change: updated, the rest unchanged; cancelled: nothing.
     await bot.say(sec, "/import_households")
     again = await bot.upload(sec, "h.csv", "党员姓名,联系户,类别,地址,电话\n张三,小明,留守儿童,幸福村1组,\n张三,王奶奶（空巢）,空巢老人,幸福村3组,13800000000\n".encode())
