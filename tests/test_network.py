@@ -3,11 +3,13 @@ monthly mention of households not visited."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from handlers.network.import_file import ImportChoice
 from handlers.network.posts import TaskDone, Volunteer
 from storage.models import AuditEntry, Household, Member, PostHolder, PostTask, ServiceCategory, ServiceReport
 from storage.network import households as household_store
@@ -144,7 +146,6 @@ async def test_officers_assign_move_and_see_who_is_below_the_target(bot):
 
 
 def xlsx(rows) -> bytes:
-    import io
     book = Workbook()
     for row in rows:
         book.active.append(row)
@@ -189,8 +190,16 @@ async def test_the_household_file_is_previewed_confirmed_and_its_bad_rows_left_o
     rows = await households(bot)
     assert [(h.label, h.phone) for h in rows] == [("王奶奶（空巢）", "13800000000"), ("小明", None), ("刘大爷", "13900000000")]
     # The button again: stale, nothing doubled.
-    _, toast = await bot.press(sec, question, ImportChoiceData())
+    _, toast = await bot.press(sec, question, ImportChoice("ok", 1).encode())
     assert "no longer valid" in toast and len(await households(bot)) == 3
+    # A second file in the same dialog: the first preview's button no longer imports anything.
+    await bot.say(sec, "/import_households")
+    first = await bot.upload(sec, "a.csv", "党员姓名,联系户\n张三,甲\n".encode())
+    second = await bot.upload(sec, "b.csv", "党员姓名,联系户\n张三,乙\n".encode())
+    _, toast = await bot.press(sec, first[-1], first[-1].button("Import"))
+    assert "no longer valid" in toast and len(await households(bot)) == 3
+    await bot.press(sec, second[-1], second[-1].button("Cancel"))
+    assert len(await households(bot)) == 3
     # Again, with one change: updated, the rest unchanged; cancelled: nothing.
     await bot.say(sec, "/import_households")
     again = await bot.upload(sec, "h.csv", "党员姓名,联系户,类别,地址,电话\n张三,小明,留守儿童,幸福村1组,\n张三,王奶奶（空巢）,空巢老人,幸福村3组,13800000000\n".encode())
@@ -205,11 +214,6 @@ async def test_the_household_file_is_previewed_confirmed_and_its_bad_rows_left_o
     bad = await bot.upload(sec, "h.csv", "名字,备注\n张三,x\n".encode())
     assert "Nothing was imported" in bad[-1].text and len(await households(bot)) == 3
     assert {"households.preview", "households.import"} <= await actions(bot)
-
-
-def ImportChoiceData() -> str:
-    from handlers.network.import_file import ImportChoice
-    return ImportChoice("ok").encode()
 
 
 async def test_posts_volunteering_tasks_and_the_years_record(bot):
@@ -374,3 +378,20 @@ async def test_both_household_templates_import_every_example_row(bot):
         assert expected in preview[-1].text, preview[-1].text
     rows = await households(bot)
     assert {h.phone for h in rows} == {"13800000000", None, "057188886666"}
+
+
+async def test_the_household_file_is_read_before_the_updates_transaction(bot, monkeypatch):
+    """The file route exists only in its dialog, and its file is downloaded and parsed by the route's prepare
+    (outside the write transaction): the handler never has to read it itself."""
+    import handlers.network.import_file as import_file
+
+    sec = await setup_branch(bot)
+    await linked(bot, sec, 2, "张三")
+
+    async def inside(*_):
+        raise AssertionError("the file was read inside the transaction")
+
+    monkeypatch.setattr(import_file, "read_upload", inside)
+    await bot.say(sec, "/import_households")
+    preview = await bot.upload(sec, "h.csv", "党员姓名,联系户,类别\n张三,王奶奶,空巢老人\n".encode())
+    assert "1 households for 1 members can be imported" in "\n".join(s.text for s in preview)

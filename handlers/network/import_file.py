@@ -14,7 +14,7 @@ from typing import Annotated
 from handlers.kit import access, dialog, offload, sheets
 from handlers.kit.access import Can
 from handlers.kit.api import Request
-from handlers.kit.callbacks import Callback, Choice
+from handlers.kit.callbacks import INDEX, Callback, Choice
 from handlers.kit.context import Context, Env
 from handlers.kit.i18n import N_, LazyText
 from handlers.kit.router import PRIVATE, Router, button
@@ -103,6 +103,7 @@ def render(t, problem: LazyText) -> str:
 
 class ImportChoice(Callback, prefix="hhi"):
     choice: Annotated[str, Choice("ok", "no")]
+    preview: Annotated[int, INDEX]  # which preview of this dialog: a button under an older one is stale
 
 
 @router.command("import_households", chats=PRIVATE, can=Can.MANAGE_NETWORK,
@@ -161,7 +162,8 @@ async def got_file(ctx: Context) -> None:
                             problems, filename, after=(t(N_("Correct the file and send it again, or /cancel.")),))
         return
     conv = await dialog.current(ctx, KIND)
-    await dialog.advance(ctx, conv, "confirm", rows=taken, filename=filename[:100])
+    preview = (int(conv.data.get("preview", 0)) + 1) % 1000
+    await dialog.advance(ctx, conv, "confirm", rows=taken, filename=filename[:100], preview=preview)
     members = len({r["member"] for r in taken})
     lines = [t(N_("“{filename}”: {count} households for {members} members can be imported.")).format(
         filename=filename[:60], count=len(taken), members=members)]
@@ -170,7 +172,7 @@ async def got_file(ctx: Context) -> None:
     reply_with_problems(ctx, lines, problems, filename)
     await access.log(ctx, officer, "households.preview", target=filename[:100], rows=len(taken), rejected=bad_rows)
     ctx.reply(t(N_("Import the {count} households? A household a member has already is updated.")).format(count=len(taken)),
-              [[button(t(N_("Import")), ImportChoice("ok")), button(t(N_("Cancel")), ImportChoice("no"))]])
+              [[button(t(N_("Import")), ImportChoice("ok", preview)), button(t(N_("Cancel")), ImportChoice("no", preview))]])
 
 
 @router.text
@@ -192,6 +194,9 @@ async def decided(ctx: Context, pressed: ImportChoice) -> None:
     if conv is None:
         return
     data = dict(conv.data)
+    if data.get("preview") != pressed.preview:  # the button of an earlier file's preview
+        ctx.toast(t(N_("This button is no longer valid.")), alert=True)
+        return
     await dialog.end(ctx)
     if pressed.choice == "no":
         ctx.edit(ctx.request.message_id, t(dialog.STOPPED))

@@ -135,9 +135,9 @@ async def below_target(session: AsyncSession, branch_id: int, target: int) -> tu
     """The branch's Party members (full and probationary, on the roster) below ``target`` households,
     fewest first, and those at or above it."""
     have = await counts(session, branch_id)
-    members = list(await session.scalars(
-        select(Member).where(Member.branch_id == branch_id, Member.active, Member.status.in_(PARTY_MEMBERS))
-        .order_by(Member.name)))
+    members = sorted(await session.scalars(  # by code point, alike on every backend
+        select(Member).where(Member.branch_id == branch_id, Member.active, Member.status.in_(PARTY_MEMBERS))),
+        key=lambda m: m.name)
     lines = [TargetLine(m, have.get(m.id, 0)) for m in members]
     below = sorted((line for line in lines if line.households < target), key=lambda line: line.households)
     return below, [line for line in lines if line.households >= target]

@@ -90,9 +90,9 @@ async def holders(session: AsyncSession, post_ids: list[int]) -> dict[int, list[
         return {}
     rows = await session.execute(
         select(PostHolder.post_id, Member).join(Member, Member.id == PostHolder.member_id)
-        .where(PostHolder.post_id.in_(post_ids), PostHolder.until.is_(None)).order_by(Member.name))
+        .where(PostHolder.post_id.in_(post_ids), PostHolder.until.is_(None)))
     found: dict[int, list[Member]] = {}
-    for post_id, member in rows:
+    for post_id, member in sorted(rows, key=lambda row: row[1].name):
         found.setdefault(post_id, []).append(member)
     return found
 
@@ -150,9 +150,10 @@ def mark_done(task: PostTask, now: datetime, report_id: int | None = None) -> bo
 async def without_post(session: AsyncSession, branch_id: int) -> list[Member]:
     """The branch's Party members on the roster who hold no post now."""
     holding_now = select(PostHolder.member_id).where(PostHolder.until.is_(None))
-    return list(await session.scalars(
+    found = await session.scalars(
         select(Member).where(Member.branch_id == branch_id, Member.active, Member.status.in_(PARTY_MEMBERS),
-                             Member.id.not_in(holding_now)).order_by(Member.name)))
+                             Member.id.not_in(holding_now)))
+    return sorted(found, key=lambda m: m.name)  # by code point, alike on every backend
 
 
 # --- what the year-end review (民主评议) reads ---------------------------------------------------
