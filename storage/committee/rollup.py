@@ -139,7 +139,7 @@ async def _held(session: AsyncSession, scope: Scope) -> dict[int, list[Held]]:
     )
     kinds, audiences = {k.value: k for k in ActivityKind}, {a.value: a for a in Audience}
     found: dict[int, list[Held]] = {}
-    for (branch_id, kind_value, audience_value, group, index), count in Counter(rows.tuples()).items():
+    for (branch_id, kind_value, audience_value, group, index), count in Counter(tuple(row) for row in rows).items():
         found.setdefault(branch_id, []).append(Held(kinds[kind_value], audiences[audience_value], group, index, count))
     scope.cache["held"] = found
     return found
