@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from storage.rules.meetings import MONTHS, Requirement
+from storage.rules.meetings import Period as Length
 from storage.rules.periods import MONTHS as SPAN_MONTHS
-from storage.rules.periods import Period, Span, containing, months_after
+from storage.rules.periods import Period, months_after
 from storage.rules.vocabulary import ActivityKind, Audience, PartyStatus
 
 
@@ -168,16 +170,13 @@ def month_of(period: Period, day: date) -> int:
     return (day.year - period.start.year) * 12 + day.month - period.start.month
 
 
-def sub_periods(period: Period, requirement: Requirement) -> list[Period]:
-    """The requirement's periods inside ``period`` (none when the requirement's is longer).
-
-    Periods begin on their own boundaries (a quarter in January, April, July or October), so a
-    shorter requirement's periods tile a longer one exactly.
-    """
-    months, span = MONTHS[requirement.period], SPAN_MONTHS[period.span]
+@lru_cache(maxsize=256)
+def _pieces(period: Period, length: Length, today: date) -> tuple[bool, ...] | None:
+    """For each of ``length``'s periods in ``period``: whether it is over by ``today``; None: longer than ``period``."""
+    months, span = MONTHS[length], SPAN_MONTHS[period.span]
     if months > span:
-        return []
-    return [containing(Span(requirement.period.value), months_after(period.start, i)) for i in range(0, span, months)]
+        return None
+    return tuple(months_after(period.start, i + months) <= today for i in range(0, span, months))
 
 
 def compliance(period: Period, today: date, requirements: Iterable[Requirement], groups: Iterable[str],
@@ -190,8 +189,8 @@ def compliance(period: Period, today: date, requirements: Iterable[Requirement],
     required = met = 0
     missing: list[str] = []
     for requirement in requirements:
-        pieces = sub_periods(period, requirement)
-        if not pieces:
+        pieces = _pieces(period, requirement.period, today)
+        if pieces is None:
             continue
         months = MONTHS[requirement.period]
         done_in = {  # (which sub-period, the group or None) that a meeting held satisfies
@@ -199,8 +198,7 @@ def compliance(period: Period, today: date, requirements: Iterable[Requirement],
             for h in by_kind.get(requirement.kind, ())
             if requirement.audience is None or h.audience == requirement.audience
         }
-        for index, piece in enumerate(pieces):
-            over = piece.end <= today
+        for index, over in enumerate(pieces):
             for group in (groups if requirement.per_group else [None]):
                 done = (index, group) in done_in
                 if done or over:
