@@ -42,8 +42,14 @@ def test_every_form_reads_as_its_period(typed, span, start, end, label):
     assert parse_period(period.label, TODAY) == period  # the label is itself a form
 
 
+@pytest.mark.parametrize("typed, label", [("本月", "2026-12"), ("this month", "2026-12"), ("上月", "2026-11"),
+                                          ("Last month", "2026-11"), ("本季度", "2026Q4"), ("今年", "2026")])
+def test_words_for_periods_count_from_today(typed, label):
+    assert parse_period(typed, TODAY).label == label
+
+
 @pytest.mark.parametrize("typed", ["", "2026-13", "2026-0", "2026Q5", "2026Q0", "2026H3", "1999", "2037-01",
-                                   "11-2026", "26Q4", "last month", "2026-11-05", "2026Q4x", "二〇二六"])
+                                   "11-2026", "26Q4", "next month", "2026-11-05", "2026Q4x", "二〇二六"])
 def test_what_is_no_period_is_refused(typed):
     assert parse_period(typed, TODAY) is None
 

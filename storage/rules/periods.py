@@ -6,7 +6,7 @@ One grammar for every command that takes a period (``/export roster 2026``, ``/s
     2026Q4    2026q4   2026-Q4   2026年第4季度   2026年四季度   a quarter
     2026H2    2026h1   2026年上半年   2026年下半年              a half-year
     2026      2026年                                          a year
-    上月      last month                                      the month before this one
+    本月 上月 本季度 今年 (this month, last month, this quarter, this year)   counted from today
 
 Full-width digits and letters are read as their ASCII forms. Only years a branch can mean are
 taken (storage.rules.dates.plausible_year). Pure: no database, no bot.
@@ -107,7 +107,6 @@ def months_after(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-_LAST_MONTH = ("上月", "上个月", "last month")
 _CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4}
 _FORMS: tuple[tuple[re.Pattern[str], Span], ...] = tuple((re.compile(p, re.ASCII), s) for p, s in (
     (r"(\d{4})\s*(?:[-/.]\s*|年\s*)(\d{1,2})\s*月?", Span.MONTH),
@@ -119,12 +118,20 @@ _FORMS: tuple[tuple[re.Pattern[str], Span], ...] = tuple((re.compile(p, re.ASCII
 ))
 
 
+_RELATIVE = {
+    **dict.fromkeys(("本月", "这个月", "this month"), month_of),
+    **dict.fromkeys(("上月", "上个月", "last month"), last_month),
+    **dict.fromkeys(("本季度", "this quarter"), quarter_of),
+    **dict.fromkeys(("今年", "本年", "this year"), lambda today: year(today.year)),
+}
+
+
 def parse_period(text: str, today: date) -> Period | None:
     """The period ``text`` names, or None when it names none a branch can mean (the caller says
     so, quoting ``EXAMPLES``)."""
     typed = unicodedata.normalize("NFKC", text).strip().lower()
-    if typed in _LAST_MONTH:
-        return last_month(today)
+    if typed in _RELATIVE:
+        return _RELATIVE[typed](today)
     for pattern, span in _FORMS:
         found = pattern.fullmatch(typed)
         if found is None:
