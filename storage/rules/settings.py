@@ -125,4 +125,10 @@ REGISTRY = Registry([
         N_("How long after check-in closes an officer can still check in a member who was there (a record already sent is updated)."),
         N_("hours"), ("代签到期限",),
     ),
+    Setting(
+        "service_max_age_days", "service_max_age", 60, 1, 366,
+        N_("volunteer service can be reported for"),
+        N_("How many days back a member may report volunteer service (志愿服务); older service is refused."),
+        N_("days"), ("志愿服务时限",),
+    ),
 ])
