@@ -340,7 +340,7 @@ ONE_LINE = ("date", "hours", "category", "place", "people", "text", "team")
 
 @router.command("serve", chats=PRIVATE, menu=N_("report volunteer service"), member=True,
                 help=N_("report volunteer service (志愿服务) step by step, or in one line:\n"
-                        "/serve {date} | 3h | 关爱空巢老人 | 幸福村 | 5人 | 打扫卫生、陪老人聊天"))
+                        "/serve 今天 | 3h | 关爱空巢老人 | 幸福村 | 5人 | 打扫卫生、陪老人聊天"))
 async def serve(ctx: Context) -> None:
     member, branch = ctx.actor, ctx.branch
     args = ctx.request.args.strip()
