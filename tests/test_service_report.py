@@ -465,3 +465,11 @@ async def test_theme_day_invites_who_checked_in_once_and_the_organiser_files_for
     assert report.activity_id == 1 and report.place == "幸福村"
     assert [t.member_id for t in await rows(bot, ServiceTeammate)] == [2]
     assert "named you as a teammate" in bot.last(zhang.id).text
+
+
+async def test_the_age_limit_is_a_branch_setting(bot):
+    sec = await setup_branch(bot)
+    line = "/serve 2026-09-01 | 3h | 关爱空巢老人 | 幸福村 | 5人 | 打扫"
+    assert "up to 60 days back" in (await bot.say(sec, line))[-1].text
+    assert "Saved" in (await bot.group(sec, "/set service_max_age 120"))[-1].text
+    assert "Your report, as it stands" in (await bot.say(sec, line))[-1].text

@@ -3,10 +3,10 @@ edit or withdraw it until reviewed; the secretary keeps the branch's kinds of se
 
 from handlers.kit.router import Router
 from handlers.service import categories, report
-from handlers.service.report import ServeEdit, ServeWithdraw, invite_after, summary
+from handlers.service.report import ServeEdit, ServeWithdraw, describe_report, invite_after, summary
 
 router = Router()
 for _part in (report, categories):
     router.include(_part.router)
 
-__all__ = ["ServeEdit", "ServeWithdraw", "invite_after", "router", "summary"]
+__all__ = ["ServeEdit", "ServeWithdraw", "describe_report", "invite_after", "router", "summary"]

@@ -725,17 +725,14 @@ async def _own_report(ctx: Context, report_id: int) -> ServiceReport | None:
     return report
 
 
-@router.callback(ServeEdit, member=True)
-async def edit_report(ctx: Context, pressed: ServeEdit) -> None:
-    report = await _own_report(ctx, pressed.report)
-    if report is None:
-        return
+async def draft_of(ctx: Context, report: ServiceReport, branch: Branch) -> dict:
+    """A stored report as the dialog's draft: what ``summary`` shows and an edit starts from."""
     photos = [{"file_id": p.file_id, "unique": p.file_unique_id, "size": p.size, "mime": p.mime_type}
               for p in await reports.photos(ctx.session, report.id)]
     mates = [r.member_id for r in await reports.teammates(ctx.session, report.id)]
-    zone = ZoneInfo(ctx.branch.timezone)
-    data = {
-        "edit": report.id, "date": report.served_on.isoformat(), "minutes": report.minutes,
+    zone = ZoneInfo(branch.timezone)
+    return {
+        "date": report.served_on.isoformat(), "minutes": report.minutes,
         "start": report.starts_at.astimezone(zone).strftime("%H:%M") if report.starts_at else None,
         "end": report.ends_at.astimezone(zone).strftime("%H:%M") if report.ends_at else None,
         "category": report.category_id, "place": report.place, "people": report.people_served,
@@ -743,6 +740,21 @@ async def edit_report(ctx: Context, pressed: ServeEdit) -> None:
         "household": report.household_id, "post": report.post_id,
         "photos_done": True, "team_done": True, "link_done": True,
     }
+
+
+async def describe_report(ctx: Context, t: Gettext, report: ServiceReport) -> str:
+    """A stored report in ``t``'s language (for a reviewer's card): the same lines as the preview."""
+    branch = await ctx.session.get(Branch, report.branch_id)
+    owner = await member_store.get(ctx.session, report.member_id)
+    return await summary(ctx, t, branch, await draft_of(ctx, report, branch), owner)
+
+
+@router.callback(ServeEdit, member=True)
+async def edit_report(ctx: Context, pressed: ServeEdit) -> None:
+    report = await _own_report(ctx, pressed.report)
+    if report is None:
+        return
+    data = {**await draft_of(ctx, report, ctx.branch), "edit": report.id}
     conv = await _begin(ctx, data)
     ctx.toast()
     if report.status == ServiceStatus.CHANGES and report.review_note:
