@@ -8,8 +8,10 @@ import itertools
 import pytest
 from sqlalchemy import func, select
 
-from handlers.kit.api import Event, Request
+from handlers.kit.api import Event, FileRef, Request
+from handlers.kit.context import Context
 from handlers.kit.events import ServiceReported
+from handlers.service import describe_report
 from storage.models import (
     AuditEntry,
     Household,
@@ -473,3 +475,29 @@ async def test_the_age_limit_is_a_branch_setting(bot):
     assert "up to 60 days back" in (await bot.say(sec, line))[-1].text
     assert "Saved" in (await bot.group(sec, "/set service_max_age 120"))[-1].text
     assert "Your report, as it stands" in (await bot.say(sec, line))[-1].text
+
+
+@pytest.mark.parametrize("db", RACING, indirect=True)
+async def test_photos_of_an_album_handled_at_once_are_all_kept(bot):
+    sec = await setup_branch(bot)
+    await bot.say(sec, LINE)
+    await bot.press(sec, bot.last(sec.id), bot.last(sec.id).button("Add photos"))
+    photos = [Request(next(bot.update_ids), Event.MESSAGE, _private(sec), sec, photo=FileRef(f"f{i}", None, "image/jpeg", 9,
+                      f"u{i}"), media_group_id="RACE") for i in range(6)]
+    await asyncio.gather(*(bot.core.process(p) for p in photos))
+    assert await count(bot, MediaGroupItem) == 6
+    preview = (await bot.press(sec, bot.last(sec.id), bot.last(sec.id).button("Done")))[0][-1]
+    assert "Photos: 6" in preview.text
+
+
+async def test_a_stored_report_reads_as_its_preview(bot):
+    sec = await setup_branch(bot)
+    await bot.say(sec, LINE)
+    await submit(bot, sec)
+    async with bot.db.session() as s:
+        ctx = Context(request=Request(1, Event.MESSAGE, _private(sec), sec), session=s, env=bot.core.env,
+                      now=bot.clock.now, locale="en")
+        text = await describe_report(ctx, ctx.t, await s.get(ServiceReport, 1))
+        chinese = await describe_report(ctx, bot.core.env.catalogs.gettext("zh_CN"), await s.get(ServiceReport, 1))
+    assert "Hours: 3\nCategory: 关爱空巢老人\nPlace: 幸福村\nPeople served: 5" in text
+    assert "地点：幸福村" in chinese
