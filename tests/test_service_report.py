@@ -320,6 +320,20 @@ async def test_team_report_confirm_and_decline(bot):
     await bot.say(zhang, "/serve 2026-11-27 | 22h | 关爱空巢老人 | 幸福村 | 5人 | 另一件事")
     sent, toast = await submit(bot, zhang)
     assert "more than 24 hours" in sent[-1].text
+    # Someone who never opened their invite link cannot be asked: the reporter is told.
+    await bot.say(sec, "/add 王五 正式")
+    await bot.say(sec, LINE.replace("5人", "7人") + " | 王五")
+    await submit(bot, sec)
+    assert "王五 cannot be asked yet" in bot.last(sec.id).text
+    # 无 means nobody else.
+    await bot.say(sec, "/serve")
+    for answer in ("今天", "1h"):
+        await bot.say(sec, answer)
+    await bot.press(sec, bot.last(sec.id), bot.last(sec.id).button("其他"))
+    for answer in ("村里", "1人", "帮忙"):
+        await bot.say(sec, answer)
+    await bot.press(sec, bot.last(sec.id), bot.last(sec.id).button("Skip"))
+    assert "Your report, as it stands" in (await bot.say(sec, "无"))[-1].text
     # Naming yourself is refused.
     assert "only the others" in (await bot.say(sec, LINE + " | Secretary Li"))[-1].text
 

@@ -119,6 +119,7 @@ HOURS_PROBLEMS = {
     rules.HoursProblem.END_BEFORE_START: N_("The end must come after the start: write for example 14:00-17:30."),
 }
 STALE = N_("This button is no longer valid.")
+NOBODY = ("无", "没有", "只有我", "-", "none", "no", "nobody")
 USE_BUTTONS = N_("Please use the buttons above, or send /cancel.")
 
 
@@ -194,6 +195,9 @@ async def _check(ctx: Context, branch: Branch, member: Member, data: dict, field
             return _too_long(ctx, body, rules.MAX_DESCRIPTION)
         data["text"] = body
     elif field == "team":
+        if value.lower() in NOBODY:
+            data["teammates"], data["team_done"] = [], True
+            return None
         if len(value) > 1000:
             return _too_long(ctx, value, 1000)
         ids, problem = await _teammates(ctx, branch, member, rules.split_names(value))
@@ -634,13 +638,16 @@ async def _submit(ctx: Context, conv: Any) -> None:
         resubmitted = False
     await events.publish(ctx, events.ServiceReported(branch_id=branch.id, at=ctx.now, report_id=report.id,
                                                      member_id=member.id, resubmitted=resubmitted))
-    await _invite_teammates(ctx, branch, member, report, invited, data)
+    unreachable = await _invite_teammates(ctx, branch, member, report, invited, data)
     ctx.toast(t(N_("Submitted.")))
     text = (t(N_("Report #{number} is changed and waits for review again.")) if resubmitted else
             t(N_("Submitted as report #{number}. The branch officers will review it; I will tell you their decision.")))
     extra = ""
     if invited:
         extra = "\n" + t(N_("Your teammates are asked to confirm; the hours count for each one who does."))
+    if unreachable:
+        extra += "\n" + t(N_("{names} cannot be asked yet: they have not opened their invite link to the bot. "
+                             "Their hours count once they confirm.")).format(names="、".join(unreachable))
     ctx.reply(text.format(number=report.id) + extra, _own_buttons(t, report))
 
 
@@ -649,10 +656,15 @@ def _own_buttons(t: Gettext, report: ServiceReport) -> Keyboard:
 
 
 async def _invite_teammates(ctx: Context, branch: Branch, reporter: Member, report: ServiceReport, invited: list,
-                            data: dict) -> None:
+                            data: dict) -> list[str]:
+    """Ask each new teammate privately; the names of those the bot cannot write to yet."""
+    unreachable = []
     for row in invited:
         mate = await member_store.get(ctx.session, row.member_id)
-        if mate is None or mate.telegram_user_id is None:
+        if mate is None:
+            continue
+        if mate.telegram_user_id is None:
+            unreachable.append(mate.name)
             continue
         mt = await ctx.t_user(mate.telegram_user_id, branch)
         text = (mt(N_("{name} reported volunteer service with you and named you as a teammate:")).format(name=reporter.name)
@@ -661,6 +673,7 @@ async def _invite_teammates(ctx: Context, branch: Branch, reporter: Member, repo
         await ctx.enqueue(f"serveteam:{row.id}", mate.telegram_user_id, text,
                           [[button(mt(N_("Confirm")), ServeTeammate(row.id, True)),
                             button(mt(N_("Decline")), ServeTeammate(row.id, False))]], purpose="serveteam")
+    return unreachable
 
 
 def _not_editable(t: Gettext, report: ServiceReport) -> str:
