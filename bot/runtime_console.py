@@ -5,6 +5,7 @@ Lines starting with "/" or text go to the current chat. Special lines:
   /as NAME               play NAME from the branch roster (/as alone: who can be played; /as me: yourself)
   :press <data>          press a button (its data is printed next to it)
   :file <path>           send a file (a roster CSV or .xlsx)
+  :photo <path> [...]    send a photo; several paths are one album (a volunteer report's pictures)
   :quit
 """
 
@@ -157,6 +158,20 @@ async def run_console(settings: Settings, db: Database) -> None:
             transport.files[str(uid)] = path.read_bytes()
             ref = FileRef(str(uid), path.name, None, path.stat().st_size)
             request = Request(uid, Event.MESSAGE, chat, me, document=ref)
+        elif line.startswith(":photo "):  # one photo, or several paths as one album
+            paths = [Path(p).expanduser() for p in line[7:].split()]
+            missing = [p for p in paths if not p.is_file()]
+            if missing or not paths:
+                print(f"(no such file: {missing[0] if missing else ''})")
+                continue
+            album = str(uid) if len(paths) > 1 else None
+            for i, path in enumerate(paths):
+                key = f"{uid}-{i}"
+                transport.files[key] = path.read_bytes()
+                ref = FileRef(key, None, "image/jpeg", path.stat().st_size, key)
+                request = Request(uid if i == 0 else next(update_ids), Event.MESSAGE, chat, me, photo=ref, media_group_id=album)
+                if i < len(paths) - 1:
+                    await core.process(request)
         elif line.startswith("/"):
             head, _, args = line.partition(" ")
             request = Request(uid, Event.MESSAGE, chat, me, text=line, command=head[1:].split("@")[0].lower(), args=args.strip())

@@ -66,13 +66,15 @@ def from_message(update_id: int, message: Any, bot_id: int, bot_username: str) -
     document = None
     if message.document:
         d = message.document
-        document = FileRef(d.file_id, d.file_name, d.mime_type, d.file_size)
+        document = FileRef(d.file_id, d.file_name, d.mime_type, d.file_size, getattr(d, "file_unique_id", None))
     photo = None
     if message.photo:
         p = message.photo[-1]
-        photo = FileRef(p.file_id, None, "image/jpeg", p.file_size)
+        photo = FileRef(p.file_id, None, "image/jpeg", p.file_size, getattr(p, "file_unique_id", None))
+    group = getattr(message, "media_group_id", None)
     return Request(update_id, Event.MESSAGE, chat, user, text=text, command=command, args=args,
-                   message_id=message.message_id, document=document, photo=photo)
+                   message_id=message.message_id, document=document, photo=photo,
+                   media_group_id=str(group) if group else None)
 
 
 def from_callback(update_id: int, query: Any) -> Request:

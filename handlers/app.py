@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import activities, branch, broadcasts, calendar, committee, leave, ledgers, network, roster
+from handlers import activities, branch, broadcasts, calendar, committee, leave, ledgers, network, roster, service
 from handlers.kit import dialog
 from handlers.kit.events import Subscribers
 from handlers.kit.renderers import Renderers
@@ -14,7 +14,9 @@ def build_router() -> Router:
     # Order matters only for plain text and files: each dialog looks for its own conversation.
     # Notices before the roster: a file sent while composing a notice is the notice, not a roster.
     # The household file is taken only in its own dialog (a file route with dialog=), so it goes first.
-    for feature in (dialog, network, branch, broadcasts, roster, activities, leave, calendar, ledgers, committee):
+    # Volunteer service before the roster too: a file sent during its photo step is answered, not imported.
+    for feature in (dialog, network, branch, broadcasts, service, roster, activities, leave, calendar, ledgers,
+                    committee):
         root.include(feature.router)
     return root
 

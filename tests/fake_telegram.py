@@ -550,12 +550,20 @@ class FakeTelegram:
         msg = self._user_message(chat, u, document=self._document_obj(stored), caption=caption)
         return self._queue_message(chat, msg)
 
-    def send_photo(self, user: FakeUser | int, chat_id: int, content: bytes, caption: str | None = None) -> dict:
+    def send_photo(self, user: FakeUser | int, chat_id: int, content: bytes, caption: str | None = None,
+                   *, media_group_id: str | None = None) -> dict:
+        """A photo from the user; photos of one album are one update each, sharing ``media_group_id``."""
         u = self._user(user)
         chat = self._chat_for_user(u, chat_id)
         stored = self._store_file(content, "photos", None, "image/jpeg")
-        msg = self._user_message(chat, u, photo=self._photo_sizes(stored), caption=caption)
+        extra = {"media_group_id": media_group_id} if media_group_id else {}
+        msg = self._user_message(chat, u, photo=self._photo_sizes(stored), caption=caption, **extra)
         return self._queue_message(chat, msg)
+
+    def send_album(self, user: FakeUser | int, chat_id: int, contents: list[bytes]) -> list[dict]:
+        """An album (at most 10 in Telegram): one update per photo with the same media_group_id."""
+        group = str(next(self._file_counter) * 1000 + 13_000_000_000_000_000)
+        return [self.send_photo(user, chat_id, c, media_group_id=group) for c in contents]
 
     def press(
         self,

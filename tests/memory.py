@@ -193,6 +193,13 @@ class Harness:
         return await self.send(Request(next(self.update_ids), Event.MESSAGE, Chat(user.id, ChatType.PRIVATE), user,
                                        document=FileRef(file_id, name, None, len(data))))
 
+    async def photo(self, user: User, unique: str, *, album: str | None = None, caption: str | None = None) -> list[Sent]:
+        """A photo in the private chat; ``album`` is the media_group_id the photos of one album share."""
+        self.transport.started.add(user.id)
+        ref = FileRef(f"file-{unique}", None, "image/jpeg", 1000, f"uniq-{unique}")
+        return await self.send(Request(next(self.update_ids), Event.MESSAGE, Chat(user.id, ChatType.PRIVATE), user,
+                                       text=caption, photo=ref, media_group_id=album))
+
     def to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.transport.sent if s.chat_id == chat_id]
 

@@ -21,6 +21,7 @@ from handlers.kit.renderers import refresh_key
 from handlers.kit.router import button
 from handlers.leave import CaughtUp
 from handlers.network import unvisited_text
+from handlers.service import invite_after
 from storage import updates as update_store
 from storage.activities import activities as activity_store
 from storage.branches import BranchSettings
@@ -158,6 +159,7 @@ class Reminders:
                 "{name}, you were on leave from “{title}”. Please catch up on it (补课): ask the secretary for the "
                 "materials, and tap the button when you have.")).format(name=m.name, title=activity.title),
                 lambda t, row=line.attendance: [[button(t(N_("Caught up")), CaughtUp(row.id))]])
+        await invite_after(session, self.now(), self.catalogs, activity)  # a 主题党日's volunteer service
 
     async def missed_follow_ups(self, session: AsyncSession, branch: Branch, activities: list[Activity]) -> None:
         """Records that fell due while the bot was down too long ago to send: say which, once."""

@@ -29,6 +29,7 @@ class Can(StrEnum):
     MANAGE_NETWORK = "manage_network"  # households (联系户) and posts (设岗定责) of every member
     EXPORT = "export"  # the ledgers (台账) as files: personal information, so the keepers only
     LINK_COMMITTEE = "link_committee"  # put the branch under a committee (党委), or take it out
+    MANAGE_SERVICE = "manage_service"  # the branch's kinds of volunteer service (志愿服务)
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -51,6 +52,7 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     # whole branch. Their group's figures come with the summaries.
     Can.EXPORT: _KEEPERS,
     Can.LINK_COMMITTEE: frozenset({Role.SECRETARY}),
+    Can.MANAGE_SERVICE: _LEADERS,
 }
 
 NOT_IN_ROSTER = N_(

@@ -47,6 +47,7 @@ class FileRef:
     file_name: str | None = None
     mime_type: str | None = None
     size: int | None = None
+    file_unique_id: str | None = None  # the same file, whoever sent it and whatever its file_id
 
 
 class Event(StrEnum):
@@ -78,6 +79,7 @@ class Request:
     member: User | None = None  # who joined or left
     kicked: bool = False
     new_chat_id: int | None = None  # GROUP_MIGRATED: the chat's id from now on
+    media_group_id: str | None = None  # a photo of an album: each photo is its own update, sharing this
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,13 @@ class Refresh:
 
 
 @dataclass
+class Quiet:
+    """The update was taken on purpose with nothing to say (a photo of an album answered once)."""
+
+
+@dataclass
 class Queued:
     """Rows were added to the outbox in this transaction: the sender should look."""
 
 
-Action = Send | Edit | SendPhoto | SendDocument | Toast | Refresh | Queued
+Action = Send | Edit | SendPhoto | SendDocument | Toast | Refresh | Queued | Quiet

@@ -17,6 +17,7 @@ from handlers.kit.api import (
     FileRef,
     Keyboard,
     Queued,
+    Quiet,
     Refresh,
     Request,
     Send,
@@ -157,6 +158,10 @@ class Context:
         """Rows were put in the outbox in this transaction: the sender should look after commit."""
         if not any(isinstance(a, Queued) for a in self.actions):
             self.actions.append(Queued())
+
+    def quiet(self) -> None:
+        """Taken, with nothing to say: no "I am not waiting for an answer" for this update."""
+        self.actions.append(Quiet())
 
     def refresh(self, key: str) -> None:
         """Redraw what ``key`` names ("announcement:12"); its kind's renderer is registered at assembly."""

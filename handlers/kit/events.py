@@ -47,6 +47,15 @@ class LeaveDecided(Event):
     decided_by: int  # the officer's member id
 
 
+@dataclass(frozen=True, kw_only=True)
+class ServiceReported(Event):
+    """A member submitted a volunteer-service report, or resubmitted it after an edit: it waits for review."""
+
+    report_id: int
+    member_id: int
+    resubmitted: bool = False  # an edit of a report that was pending or sent back for a change
+
+
 E = TypeVar("E", bound=Event)
 Subscriber = Callable[["Context", Any], Awaitable[None]]
 

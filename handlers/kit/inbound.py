@@ -58,4 +58,5 @@ def clean(request: Request) -> Request:
         callback_data=text(request.callback_data),
         document=_file(request.document),
         photo=_file(request.photo),
+        media_group_id=(text(request.media_group_id) or "")[:64] or None,
     )

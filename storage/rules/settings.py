@@ -138,4 +138,10 @@ REGISTRY = Registry([
            "reminder; 0 never mentions."),
         N_("days"), ("走访间隔",),
     ),
+    Setting(
+        "service_max_age_days", "service_max_age", 60, 1, 366,
+        N_("volunteer service can be reported for"),
+        N_("How many days back a member may report volunteer service (志愿服务); older service is refused."),
+        N_("days"), ("志愿服务时限",),
+    ),
 ])
