@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from handlers import activities, branch, broadcasts, calendar, leave, roster
+from handlers import activities, branch, broadcasts, calendar, leave, roster, service
 from handlers.kit import dialog
-from handlers.kit.events import Subscribers
+from handlers.kit.events import ServiceReported, Subscribers
 from handlers.kit.renderers import Renderers
 from handlers.kit.router import Router
 
@@ -13,7 +13,7 @@ def build_router() -> Router:
     root = Router()
     # Order matters only for plain text and files: each dialog looks for its own conversation.
     # Notices before the roster: a file sent while composing a notice is the notice, not a roster.
-    for feature in (dialog, branch, broadcasts, roster, activities, leave, calendar):
+    for feature in (dialog, branch, broadcasts, roster, activities, leave, calendar, service):
         root.include(feature.router)
     return root
 
@@ -22,6 +22,7 @@ def build_events() -> Subscribers:
     """Who reacts to which domain event; features publish and never call each other for this."""
     subscribers = Subscribers()
     # Points and summaries subscribe here, e.g. subscribers.subscribe(CheckedIn, points.on_checked_in).
+    subscribers.subscribe(ServiceReported, service.on_reported)  # the review card to the reviewers
     return subscribers
 
 

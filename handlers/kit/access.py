@@ -26,6 +26,8 @@ class Can(StrEnum):
     CHECK_IN_OTHERS = "check_in_others"
     VIEW_RECORDS = "view_records"
     BROADCAST = "broadcast"
+    REVIEW_SERVICE = "review_service"  # volunteer-service reports; a 党小组长 only their own group's
+    VIEW_SERVICE_TOTALS = "view_service_totals"  # per member, group and category; a 党小组长 their group
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -43,6 +45,8 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.CHECK_IN_OTHERS: _OFFICERS,
     Can.VIEW_RECORDS: _OFFICERS,
     Can.BROADCAST: _OFFICERS,
+    Can.REVIEW_SERVICE: frozenset({Role.SECRETARY, Role.ORGANIZER, Role.GROUP_LEADER}),
+    Can.VIEW_SERVICE_TOTALS: _OFFICERS,
 }
 
 NOT_IN_ROSTER = N_(

@@ -47,6 +47,14 @@ class LeaveDecided(Event):
     decided_by: int  # the officer's member id
 
 
+@dataclass(frozen=True)
+class ServiceReported:
+    """A volunteer-service report was submitted, or resubmitted after an edit: it waits for review."""
+
+    report_id: int
+    branch_id: int
+
+
 E = TypeVar("E", bound=Event)
 Subscriber = Callable[["Context", Any], Awaitable[None]]
 
