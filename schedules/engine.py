@@ -31,8 +31,8 @@ from storage.models import Activity, Branch, ScheduleRule
 from storage.roster import members as member_store
 from storage.rules import holidays, meetings
 from storage.rules.meetings import Requirement
-from storage.rules.recurrence import Offset, Rule, occurrences
 from storage.rules.periods import Span, previous_month
+from storage.rules.recurrence import Offset, Rule, occurrences
 from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
 from storage.service import reviews as service_reviews
 

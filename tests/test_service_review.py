@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from handlers.kit.api import Chat, ChatType, Event, Request
 from storage.models import AuditEntry, OutboxMessage, ServiceReport, ServiceReview
-from storage.rules.vocabulary import ServiceStatus, TeammateStatus
+from storage.rules.vocabulary import ServiceStatus
 from tests.conftest import RACING
 from tests.service_helpers import make_report, resubmit, submitted
 from tests.test_activities import linked
