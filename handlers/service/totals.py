@@ -91,8 +91,8 @@ async def _branch(ctx: Context, officer: Member, branch: Branch, span: periods.S
 
 
 @router.command("hours", chats=PRIVATE, member=True, menu=N_("your volunteer-service hours"),
-                help=N_("your approved volunteer-service hours and reports; officers: /hours 2026-11, /hours 2026Q4 or "
-                        "/hours 2026 for the branch's totals"))
+                help=N_("your approved volunteer-service hours and reports; officers add a month, a quarter or a year "
+                        "for the branch's totals: /hours {month}"))
 async def hours_command(ctx: Context) -> None:
     args = ctx.request.args.strip()
     if not args:
@@ -102,10 +102,13 @@ async def hours_command(ctx: Context) -> None:
     if found is None:
         return
     officer, branch = found
-    span = periods.parse_period(args, local_today(branch, ctx.now))
+    today = local_today(branch, ctx.now)
+    span = periods.parse_period(args, today)
     if span is None:
-        ctx.reply(ctx.t(N_("I cannot read “{text}” as a period. Write a month (/hours 2026-11), a quarter "
-                           "(/hours 2026Q4) or a year (/hours 2026).")).format(text=args[:40]))
+        ctx.reply(ctx.t(N_("I cannot read “{text}” as a period. Write a month (/hours {month}), a quarter "
+                           "(/hours {quarter}) or a year (/hours {year}).")).format(
+            text=args[:40], month=periods.month_of(today).label, quarter=periods.quarter_of(today).label,
+            year=today.year))
         return
     await access.log(ctx, officer, "service.totals", target=span.label)
     ctx.reply(await _branch(ctx, officer, branch, span))
