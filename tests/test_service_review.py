@@ -236,3 +236,16 @@ async def test_two_officers_deciding_at_once_make_one_decision(bot):
     async with bot.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.purpose == "service-decided")) == 1
+
+
+async def test_the_member_is_told_in_their_own_language(bot):
+    sec, zhang, wang, li, zhao, sun, zhou = await branch_with_officers(bot)
+    await bot.say(zhang, "/lang zh")
+    rid = await make_report(bot, "张三")
+    card = card_of(await submitted(bot, rid), 1)  # the secretary reads English
+    replies, _ = await bot.press(sec, card, card.button("Approve"))
+    told = next(s for s in replies if s.chat_id == 2)
+    assert "Secretary Li已审核通过您 2026-11-26 的志愿服务（3 小时，关爱空巢老人）" in told.text
+    assert "您在 2026-11 已通过的时长：3 小时" in told.text
+    mine = (await bot.say(zhang, "/hours"))[-1].text
+    assert "本月（2026-11）：3 小时" in mine and "关爱空巢老人 — 已通过" in mine
