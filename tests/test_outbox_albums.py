@@ -62,3 +62,13 @@ async def test_a_card_goes_as_album_then_text_and_one_photo_with_send_photo(db):
     async with db.session() as s:
         rows = await outbox.rows_for(s, "card")
     assert {r.status for r in rows} == {outbox.Status.SENT} and [outbox.weight(r) for r in rows if r.chat_id == 9] == [10, 2, 1]
+
+
+async def test_the_console_shows_an_album_and_a_photo_by_file_id(capsys):
+    from bot.runtime_console import ConsoleTransport
+
+    console = ConsoleTransport()
+    await console.send_media_group(1, ["AgAC1", "AgAC2"])
+    await console.send_photo(1, "AgAC3", "photo.jpg", "caption")
+    shown = capsys.readouterr().out
+    assert "album of 2 photos: AgAC1, AgAC2" in shown and "(photo AgAC3)" in shown and "caption" in shown
