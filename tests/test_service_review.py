@@ -249,3 +249,17 @@ async def test_the_member_is_told_in_their_own_language(bot):
     assert "您在 2026-11 已通过的时长：3 小时" in told.text
     mine = (await bot.say(zhang, "/hours"))[-1].text
     assert "本月（2026-11）：3 小时" in mine and "关爱空巢老人 — 已通过" in mine
+
+
+async def test_a_group_leader_without_a_group_reviews_nobody(bot):
+    sec = await setup_branch(bot)
+    wu = await linked(bot, sec, 8, "吴九")  # no party group
+    await linked(bot, sec, 9, "郑十")  # no party group either
+    await bot.say(sec, "/grant 吴九 党小组长")
+    rid = await make_report(bot, "郑十")
+    sent = await submitted(bot, rid)
+    assert {s.chat_id for s in sent} == {1}
+    _, toast = await bot.press(wu, card_of(sent, 1), f"vap:{rid}")
+    assert "only the reports of your own group (-)" in toast
+    assert "No volunteer-service report is waiting" in (await bot.say(wu, "/reviews"))[-1].text
+    assert await status_of(bot, rid) == ServiceStatus.PENDING

@@ -74,7 +74,7 @@ def may_review(officer: Member, reporter: Member) -> bool:
     if not access.may(officer, Can.REVIEW_SERVICE) or officer.branch_id != reporter.branch_id or officer.id == reporter.id:
         return False
     scope = party_group_scope(officer.role_set, officer.party_group)
-    return scope is None or (reporter.party_group or "") == scope
+    return scope is None or (bool(scope) and reporter.party_group == scope)  # "": a leader of no group, of nobody
 
 
 async def reviewers(session: AsyncSession, branch: Branch, reporter: Member) -> list[Member]:

@@ -66,13 +66,18 @@ async def _own(ctx: Context, member: Member, branch: Branch) -> str:
     return "\n".join(lines)
 
 
+def _in_scope(member: Member, scope: str | None) -> bool:
+    """Whether an officer acting on ``scope`` (None: the whole branch; "": nobody) sees ``member``."""
+    return scope is None or (bool(scope) and member.party_group == scope)
+
+
 async def _branch(ctx: Context, officer: Member, branch: Branch, span: periods.Span) -> str:
     t = ctx.t
     scope = party_group_scope(officer.role_set, officer.party_group)  # a 党小组长 sees their own group's members
     totals = await totals_store.branch_totals(ctx.session, branch.id, span.start, span.end)
     roster = {m.id: m for m in await member_store.roster(ctx.session, branch.id, active_only=False)}
     shown = {mid: v for mid, v in totals.by_member.items()
-             if mid in roster and (scope is None or (roster[mid].party_group or "") == scope)}
+             if mid in roster and _in_scope(roster[mid], scope)}
     lines = [t(N_("Volunteer service in {period} (approved hours only):")).format(period=span.label),
              t(N_("Total: {hours} hours from {reports} reports; {people} people served.")).format(
                  hours=hours(totals.minutes), reports=totals.reports, people=totals.people_served),
@@ -84,7 +89,7 @@ async def _branch(ctx: Context, officer: Member, branch: Branch, span: periods.S
         lines.append(t(N_("Waiting for review, not counted: {count} reports (/reviews).")).format(count=len(waiting)))
     quarter = periods.quarter_of(local_today(branch, ctx.now))
     nothing = [m for m in await totals_store.without_service(ctx.session, branch.id, quarter.start, quarter.end)
-               if scope is None or (m.party_group or "") == scope]
+               if _in_scope(m, scope)]
     lines.append(t(N_("No approved service this quarter ({quarter}): {names}")).format(
         quarter=quarter.label, names=", ".join(m.name for m in nothing) or "-"))
     return "\n".join(lines)
