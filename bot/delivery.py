@@ -118,19 +118,22 @@ class Sender:
         queue = deque(rows)
         while queue and not self._stopping:
             loop_now = self.limits.clock()
-            room = min(self.concurrency, self.limits.room(loop_now))
+            room = self.limits.room(loop_now)
             picked: list[OutboxMessage] = []
+            used = 0  # messages the picked rows are to Telegram (an album counts each photo)
             chats: set[int] = set()
             soonest = None
             for row in queue:
-                if len(picked) >= room:
+                if len(picked) >= self.concurrency or used >= room:
                     break
                 if row.chat_id in chats:
                     continue  # one message per chat per batch keeps each chat's order
                 chats.add(row.chat_id)
-                at = self.limits.ready_at(row.chat_id, loop_now)
-                if at <= loop_now:
+                count = outbox.weight(row)
+                at = self.limits.ready_at(row.chat_id, loop_now, count)
+                if at <= loop_now and used + count <= room:
                     picked.append(row)
+                    used += count
                 else:
                     soonest = at if soonest is None else min(soonest, at)
             if not picked:
@@ -151,12 +154,13 @@ class Sender:
         # Counted only now, after the claim's commit: a slow commit cannot bunch sends together.
         taken = []
         for row in rows:  # a reply may have gone to the same chat while the claim committed
-            while (delay := self.limits.ready_at(row.chat_id) - self.limits.clock()) > 0:
+            count = outbox.weight(row)
+            while (delay := self.limits.ready_at(row.chat_id, None, count) - self.limits.clock()) > 0:
                 await self.limits.sleep(delay)
-            taken.append(self.limits.take(row.chat_id))
+            taken.append(self.limits.take(row.chat_id, count))
         outcomes = await asyncio.gather(*(self._attempt(row, files.get(row.upload_id)) for row in rows))
         for row, stamp in zip(rows, taken):
-            self.limits.finished(row.chat_id, stamp)
+            self.limits.finished(row.chat_id, stamp, outbox.weight(row))
         async with self.db.session() as session:
             for row, (status, extra) in zip(rows, outcomes):
                 await outbox.settle(session, row.id, status, self.clock(), **extra)
@@ -204,6 +208,8 @@ class Sender:
                 raise Rejected(f"the file of outbox row {row.id} is gone")
             upload = self.transport.send_photo if file.kind == "photo" else self.transport.send_document
             return await upload(row.chat_id, file.data, file.filename, row.text or None, buttons)
+        if row.media:  # an album of photos Telegram has: the first message's id stands for it
+            return await self.transport.send_media_group(row.chat_id, list(row.media))
         if row.photo:  # a notice's picture or file keeps its buttons (收到) under the caption
             return await self.transport.send_photo(row.chat_id, row.photo, "photo.jpg", row.text or None, buttons)
         if row.document:

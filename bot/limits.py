@@ -40,22 +40,27 @@ class Limits:
         self._paused_until = 0.0
         self._in_flight: dict[int, int] = {}  # chat -> requests not answered yet
 
-    def ready_at(self, chat_id: int, now: float | None = None) -> float:
-        """The earliest moment a message to ``chat_id`` may leave (``now`` when it may leave now)."""
+    def ready_at(self, chat_id: int, now: float | None = None, count: int = 1) -> float:
+        """The earliest moment ``count`` messages (an album counts each photo, as Telegram does) to
+        ``chat_id`` may leave (``now`` when they may leave now)."""
         now = self.clock() if now is None else now
         self._forget(now)
         at = max(now, self._paused_until)
         stretch = 1.0 + self.config.margin
-        if len(self._global) >= self.config.per_second:
-            at = max(at, self._global[-int(self.config.per_second)] + stretch)
+        per_second = int(self.config.per_second)
+        free = max(0, per_second - min(count, per_second))  # how many may stay in the window
+        if len(self._global) > free:
+            at = max(at, self._global[-(free + 1)] + stretch)
         if self._in_flight.get(chat_id):
             at = max(at, now + 0.02)  # the chat's previous message is still on its way
         last = self._last.get(chat_id)
         if last is not None:
             at = max(at, last + stretch / self.config.per_chat_per_second)
         window = self._groups.get(chat_id)
-        if chat_id < 0 and window and len(window) >= self.config.per_group_per_minute:
-            at = max(at, window[-self.config.per_group_per_minute] + 60.0 * stretch)
+        per_group = self.config.per_group_per_minute
+        group_free = max(0, per_group - min(count, per_group))
+        if chat_id < 0 and window and len(window) > group_free:
+            at = max(at, window[-(group_free + 1)] + 60.0 * stretch)
         return at
 
     def room(self, now: float | None = None) -> int:
@@ -66,17 +71,21 @@ class Limits:
             return 0
         return max(0, int(self.config.per_second) - len(self._global))
 
-    def take(self, chat_id: int) -> float:
-        """Count a message to ``chat_id`` leaving now; returns its stamp for ``finished``."""
+    def _spread(self, count: int) -> float:
+        """How far past its start an album of ``count`` keeps its chat busy (one message a second)."""
+        return (count - 1) * (1.0 + self.config.margin) / self.config.per_chat_per_second
+
+    def take(self, chat_id: int, count: int = 1) -> float:
+        """Count ``count`` messages to ``chat_id`` leaving now; returns their stamp for ``finished``."""
         now = self.clock()
-        self._global.append(now)
-        self._last[chat_id] = now
+        self._global.extend([now] * count)
+        self._last[chat_id] = now + self._spread(count)
         self._in_flight[chat_id] = self._in_flight.get(chat_id, 0) + 1
         if chat_id < 0:
-            self._groups.setdefault(chat_id, deque()).append(now)
+            self._groups.setdefault(chat_id, deque()).extend([now] * count)
         return now
 
-    def finished(self, chat_id: int, taken: float) -> None:
+    def finished(self, chat_id: int, taken: float, count: int = 1) -> None:
         """The answer came back: count the message from now, not from when it was meant to leave.
 
         A pause in between (garbage collection, a busy loop) delays the request itself; counted
@@ -86,13 +95,16 @@ class Limits:
         for window in (self._global, self._groups.get(chat_id)):
             if window is None:
                 continue
-            try:
-                window.remove(taken)
-            except ValueError:
-                continue  # already out of the window
-            window.append(now)  # the newest stamp: the deque stays in order
-        if self._last.get(chat_id) == taken:
-            self._last[chat_id] = now
+            moved = 0
+            for _ in range(count):
+                try:
+                    window.remove(taken)
+                except ValueError:
+                    break  # already out of the window
+                moved += 1
+            window.extend([now] * moved)  # the newest stamps: the deque stays in order
+        if self._last.get(chat_id) == taken + self._spread(count):
+            self._last[chat_id] = now + self._spread(count)
         left = self._in_flight.get(chat_id, 1) - 1
         if left > 0:
             self._in_flight[chat_id] = left

@@ -28,6 +28,7 @@ from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     LinkPreviewOptions,
     Update,
 )
@@ -122,6 +123,10 @@ class AiogramTransport:
         message = await _mapped(self.bot.send_document(chat_id, _file(data, filename), caption=caption, parse_mode=None,
                                                        reply_markup=_markup(buttons)))
         return message.message_id
+
+    async def send_media_group(self, chat_id: int, file_ids: list[str]) -> int:
+        messages = await _mapped(self.bot.send_media_group(chat_id, [InputMediaPhoto(media=f) for f in file_ids]))
+        return messages[0].message_id
 
     async def answer_callback(self, callback_id: str, text: str | None, alert: bool, url: str | None) -> None:
         await _mapped(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert, url=url))

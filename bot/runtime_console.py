@@ -69,8 +69,13 @@ class ConsoleTransport:
         self._show(chat_id, text, buttons, f" (edits message {message_id})")
 
     async def send_photo(self, chat_id, data, filename, caption, buttons=None):
+        if isinstance(data, str):  # a photo Telegram would have: only its file id is known here
+            return self._show(chat_id, caption or "", buttons, f" (photo {data})")
         Path(filename).write_bytes(data)
         return self._show(chat_id, caption or "", buttons, f" (picture saved as {filename})")
+
+    async def send_media_group(self, chat_id, file_ids):
+        return self._show(chat_id, "", None, f" (album of {len(file_ids)} photos: {', '.join(file_ids)})")
 
     async def send_document(self, chat_id, data, filename, caption, buttons=None):
         Path(filename).write_bytes(data)

@@ -20,6 +20,7 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     LinkPreviewOptions,
     Update,
 )
@@ -150,6 +151,10 @@ class PtbTransport:
         message = await _mapped(self.bot.send_document(
             chat_id, data, filename=filename, caption=caption, parse_mode=None, reply_markup=_markup(buttons)))
         return message.message_id
+
+    async def send_media_group(self, chat_id: int, file_ids: list[str]) -> int:
+        messages = await _mapped(self.bot.send_media_group(chat_id, [InputMediaPhoto(f) for f in file_ids]))
+        return messages[0].message_id
 
     async def answer_callback(self, callback_id: str, text: str | None, alert: bool, url: str | None) -> None:
         await _mapped(self.bot.answer_callback_query(callback_id, text=text, show_alert=alert, url=url))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers import activities, branch, broadcasts, calendar, committee, leave, ledgers, network, roster, service
 from handlers.kit import dialog
-from handlers.kit.events import Subscribers
+from handlers.kit.events import ServiceReported, Subscribers
 from handlers.kit.renderers import Renderers
 from handlers.kit.router import Router
 
@@ -25,6 +25,7 @@ def build_events() -> Subscribers:
     """Who reacts to which domain event; features publish and never call each other for this."""
     subscribers = Subscribers()
     # Points and summaries subscribe here, e.g. subscribers.subscribe(CheckedIn, points.on_checked_in).
+    subscribers.subscribe(ServiceReported, service.on_reported)  # the review card to the reviewers
     return subscribers
 
 

@@ -31,8 +31,10 @@ from storage.models import Activity, Branch, ScheduleRule
 from storage.roster import members as member_store
 from storage.rules import holidays, meetings
 from storage.rules.meetings import Requirement
+from storage.rules.periods import Period, last_month
 from storage.rules.recurrence import Offset, Rule, occurrences
 from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
+from storage.service import reviews as service_reviews
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,9 @@ FOLLOW_UP_SCAN = timedelta(days=400)
 FOLLOW_UP_LATE = timedelta(days=7)
 HOLIDAY_NOTICE = timedelta(days=30)  # a date on a public holiday is pointed out this far ahead
 UNVISITED_HOUR = 9  # the monthly mention of households not visited goes out from this local hour
+# The group's post about last month's volunteer service: from 09:00 local on the 1st, during the first week.
+RECOGNITION_HOUR = 9
+RECOGNITION_DAYS = 7
 
 
 class Notifier(Protocol):
@@ -77,6 +82,14 @@ class Notifier(Protocol):
         """Once a month: households (联系户) not visited lately, each mentioned to its member."""
 
 
+class ServiceNotifier(Protocol):
+    """What volunteer service (志愿服务) asks of the calendar: reminders to reviewers, the monthly post."""
+
+    async def review_reminder(self, session: AsyncSession, branch: Branch, report, key: str, now: datetime) -> None: ...
+
+    async def recognition(self, session: AsyncSession, branch: Branch, span: Period, key: str, now: datetime) -> bool: ...
+
+
 class Calendar:
     def __init__(
         self,
@@ -86,9 +99,11 @@ class Calendar:
         *,
         grace: timedelta = timedelta(minutes=60),
         horizon: timedelta = timedelta(days=14),
+        service: ServiceNotifier | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
+        self.service = service
         self.clock = clock
         self.grace = grace
         self.horizon = horizon  # scheduled activities are created and announced this far ahead
@@ -117,6 +132,31 @@ class Calendar:
         await self._lapses(session, branch, now)
         await self._unvisited(session, branch, now)
         await self._follow_ups(session, branch, now)
+        await self._service(session, branch, now)
+
+    async def _service(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """Volunteer service: reports waiting too long are reminded to their reviewers, once per report and
+        reminder period (a resubmitted report starts again); last month's post goes to the group once."""
+        if self.service is None:
+            return
+        days = BranchSettings.of(branch).review_reminder_days
+        if days:
+            period = timedelta(days=days)
+            for report in await service_reviews.pending(session, branch.id, submitted_before=now - period):
+                waited = (now - report.updated_at) // period
+                key = f"service-remind:{report.id}:{int(report.updated_at.timestamp())}:{waited}"
+                if await events.claim_event(session, key, due_at=report.updated_at + waited * period, now=now,
+                                            branch_id=branch.id):
+                    await self.service.review_reminder(session, branch, report, key, now)
+        local = now.astimezone(ZoneInfo(branch.timezone))
+        if local.day > RECOGNITION_DAYS or local.hour < RECOGNITION_HOUR:
+            return
+        month = last_month(local.date())
+        if branch.created_at.astimezone(ZoneInfo(branch.timezone)).date() >= month.end:
+            return  # the branch did not exist yet that month
+        key = f"service-month:{branch.id}:{month.label}"
+        if await events.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
+            await self.service.recognition(session, branch, month, key, now)
 
     async def _open(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
         """Fix who is expected at every activity whose check-in has opened, even if nobody checks in."""

@@ -304,6 +304,7 @@ class OutboxMessage(Base):
     buttons: Mapped[list[Any] | None] = mapped_column(JSON)
     photo: Mapped[str | None] = mapped_column(String(200))  # a Telegram file_id
     document: Mapped[str | None] = mapped_column(String(200))  # a Telegram file_id
+    media: Mapped[list[Any] | None] = mapped_column(JSON)  # an album: Telegram file_ids for sendMediaGroup
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_files.id"), index=True)  # a file the bot made
     status: Mapped[str] = mapped_column(String(16))  # see storage.outbox.Status
     possibly_duplicate: Mapped[bool] = mapped_column(Boolean, default=False)

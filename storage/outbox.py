@@ -28,6 +28,12 @@ class Status(StrEnum):
 
 
 FINAL = (Status.SENT, Status.FAILED, Status.UNREACHABLE)
+MAX_ALBUM = 10  # Telegram's sendMediaGroup takes 2 to 10 items
+
+
+def weight(row: OutboxMessage) -> int:
+    """How many messages a row is to Telegram's limits: an album counts each of its items."""
+    return max(1, len(row.media or ()))
 
 
 async def add_file(session: AsyncSession, filename: str, kind: str, data: bytes, now: datetime) -> int:
@@ -64,12 +70,12 @@ async def release_files(session: AsyncSession, file_ids: set[int]) -> None:
 
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> int:
     """Queue messages (dicts of key, purpose, chat_id, text and optionally buttons, photo, document,
-    upload_id, not_before); a key queued before is left alone. Returns how many were new."""
+    media (an album's file ids), upload_id, not_before); a key queued before is left alone. Returns how many were new."""
     added = 0
     for start in range(0, len(rows), 500):  # stay well under the backends' parameter limits
         chunk = [
             {
-                "buttons": None, "photo": None, "document": None, "upload_id": None, "not_before": now,
+                "buttons": None, "photo": None, "document": None, "media": None, "upload_id": None, "not_before": now,
                 **row,
                 "status": Status.PENDING.value, "possibly_duplicate": False, "attempts": 0,
                 "created_at": now, "updated_at": now,

@@ -55,6 +55,7 @@ ACTION_METHODS = frozenset(
         "sendMessage",
         "sendPhoto",
         "sendDocument",
+        "sendMediaGroup",
         "editMessageText",
         "editMessageReplyMarkup",
         "editMessageCaption",
@@ -65,7 +66,9 @@ ACTION_METHODS = frozenset(
     }
 )
 #: Methods that produce a new message in a chat.
-NEW_MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"})
+NEW_MESSAGE_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage"}
+)
 EDIT_METHODS = frozenset({"editMessageText", "editMessageReplyMarkup", "editMessageCaption"})
 #: Methods subject to ``enforce_limits``.
 RATE_LIMITED_METHODS = NEW_MESSAGE_METHODS | EDIT_METHODS
@@ -1016,6 +1019,8 @@ class FakeTelegram:
         result = call.result
         if call.method == "copyMessage":
             return copy.deepcopy(self._history[call.chat_id][result["message_id"]])
+        if call.method == "sendMediaGroup":  # an album: its first message
+            return result[0]
         return result
 
     def _report(self, headline: str, start: int) -> str:
@@ -1079,9 +1084,11 @@ class FakeTelegram:
             return fault.status, ApiError(fault.status, fault.description, fault.retry_after).payload()
         limited = self._limits is not None and name in RATE_LIMITED_METHODS
         chat_id = self._call_chat(name, params)
+        # An album counts as the messages it makes, as Telegram counts it.
+        weight = len(params["media"]) if name == "sendMediaGroup" and isinstance(params.get("media"), list) else 1
         try:
             if limited:
-                self._check_limits(name, chat_id)
+                self._check_limits(name, chat_id, weight)
             result = handler(params, uploads)
             if asyncio.iscoroutine(result):
                 result = await result
@@ -1091,7 +1098,8 @@ class FakeTelegram:
             self.errors.append(traceback.format_exc())
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         if limited:
-            self._record_send(chat_id)
+            for _ in range(weight):
+                self._record_send(chat_id)
         return 200, {"ok": True, "result": result}
 
     def _take_delay(self, key: str) -> float:
@@ -1134,7 +1142,7 @@ class FakeTelegram:
 
     # ---------------------------------------------------------------- internals: rate limits
 
-    def _check_limits(self, method: str, chat_id: int | None) -> None:
+    def _check_limits(self, method: str, chat_id: int | None, weight: int = 1) -> None:
         limits = self._limits
         assert limits is not None
         now = time.monotonic()
@@ -1147,9 +1155,9 @@ class FakeTelegram:
         n, span = _window(limits.per_chat_per_second)
         over = sum(1 for t in chat_stamps if now - t < span) >= n
         if chat_id is not None and chat_id < 0:
-            over = over or len(chat_stamps) >= limits.per_group_per_minute
+            over = over or len(chat_stamps) + weight > limits.per_group_per_minute
         n, span = _window(limits.global_per_second)
-        over = over or sum(1 for t in self._sends_global if now - t < span) >= n
+        over = over or sum(1 for t in self._sends_global if now - t < span) + weight > n
         if over:
             self.limit_violations.append((method, chat_id, now))
             raise ApiError(429, f"Too Many Requests: retry after {limits.retry_after}", limits.retry_after)
@@ -1482,6 +1490,27 @@ class FakeTelegram:
             raise ApiError(413, "Request Entity Too Large")
         photo = self._photo_sizes(stored)
         return self._bot_message(chat, p, photo=photo, caption=caption, caption_entities=entities, reply_markup=markup)
+
+    def _api_sendMediaGroup(self, p: dict, files: dict) -> list[dict]:
+        """An album of photos (by file_id or uploaded): one message each, sharing a media_group_id."""
+        chat = self._writable_chat(p.get("chat_id"))
+        media = p.get("media")
+        if not isinstance(media, list):
+            raise _bad("can't parse media JSON object")
+        if not 2 <= len(media) <= 10:
+            raise _bad("media must include 2-10 items")
+        photos = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") != "photo":
+                raise _bad("wrong type of the media: only photo albums are simulated")
+            stored, uploaded = self._input_file(dict(item), files, "media")
+            if uploaded and _image_size(stored.content) is None:
+                raise _bad("IMAGE_PROCESS_FAILED")
+            caption, entities = self._caption(item)
+            photos.append((stored, caption, entities))
+        group_id = str(next(self._file_counter) * 7919 + 10**12)
+        return [self._bot_message(chat, p, photo=self._photo_sizes(stored), caption=caption, caption_entities=entities,
+                                  media_group_id=group_id) for stored, caption, entities in photos]
 
     def _api_sendDocument(self, p: dict, files: dict) -> dict:
         chat = self._writable_chat(p.get("chat_id"))

@@ -20,10 +20,11 @@ class Sent:
     text: str
     buttons: Keyboard | None
     message_id: int
-    kind: str = "text"  # text, photo, document
+    kind: str = "text"  # text, photo, document, album
     data: bytes | None = None
     edits: list[str] = field(default_factory=list)
     filename: str | None = None  # of an upload
+    files: list[str] = field(default_factory=list)  # an album's file ids
 
     def button(self, label: str) -> str:
         for row in self.buttons or []:
@@ -72,6 +73,17 @@ class MemoryTransport:
             raise Unreachable("Forbidden: bot can't initiate conversation with a user")
         item = Sent(chat_id, caption or "", buttons, next(self.ids), "photo", data if isinstance(data, bytes) else data.encode(),
                     filename=filename if isinstance(data, bytes) else None)
+        self.sent.append(item)
+        return item.message_id
+
+    async def send_media_group(self, chat_id, file_ids):
+        self._fail(chat_id)
+        if chat_id > 0 and chat_id not in self.started:
+            raise Unreachable("Forbidden: bot can't initiate conversation with a user")
+        assert 2 <= len(file_ids) <= 10, "Telegram takes albums of 2 to 10"
+        item = Sent(chat_id, "", None, next(self.ids), "album", files=list(file_ids))
+        for _ in file_ids[1:]:  # each photo is a message of its own
+            next(self.ids)
         self.sent.append(item)
         return item.message_id
 

@@ -315,6 +315,33 @@ async def test_photo_upload(fake: FakeTelegram, bot: Bot, alice):
         await bot.send_photo(alice.id, BufferedInputFile(b"not an image", "x.png"))
 
 
+async def test_media_group_by_file_id(fake: FakeTelegram, bot: Bot, alice):
+    from aiogram.types import InputMediaPhoto
+
+    fake.start_private(alice)
+    ids = [(await bot.send_photo(alice.id, BufferedInputFile(tiny_png(10 + i, 10), "p.png"))).photo[-1].file_id
+           for i in range(3)]
+    album = await bot.send_media_group(alice.id, [InputMediaPhoto(media=f) for f in ids])
+    assert [m.photo[-1].file_id for m in album] == ids
+    assert len({m.media_group_id for m in album}) == 1 and album[0].media_group_id
+    assert fake.sent(alice.id, "sendMediaGroup")[0].ok
+    with pytest.raises(TelegramBadRequest, match="2-10 items"):
+        await bot.send_media_group(alice.id, [InputMediaPhoto(media=ids[0])])
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await bot.send_media_group(alice.id, [InputMediaPhoto(media="nope"), InputMediaPhoto(media=ids[0])])
+    # An album counts as its photos toward the limits: 30 a second overall.
+    fake.enforce_limits(retry_after=2)
+    for n in range(3):
+        chat = fake.user(2000 + n, f"U{n}")
+        fake.start_private(chat)
+        await bot.send_media_group(chat.id, [InputMediaPhoto(media=f) for f in ids * 3])  # 9 photos
+    late = fake.user(2100, "Late")
+    fake.start_private(late)
+    with pytest.raises(TelegramRetryAfter):
+        await bot.send_media_group(late.id, [InputMediaPhoto(media=f) for f in ids + ids[:1]])  # 27 + 4 > 30
+    assert fake.limit_violations[-1][0] == "sendMediaGroup"
+
+
 # ---------------------------------------------------------------------------- misc API surface
 
 

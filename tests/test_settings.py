@@ -25,7 +25,8 @@ def test_every_entry_is_whole_and_names_are_unique():
     assert [e.name for e in REGISTRY] == ["checkin_before_minutes", "checkin_after_minutes", "invite_days",
                                           "nudge_after_hours", "nudge_max", "leave_before_minutes",
                                           "proxy_checkin_hours", "household_target", "visit_interval_days",
-                                          "service_max_age_days"]
+                                          "service_max_age_days",
+                                          "review_reminder_days", "publicity"]
     assert REGISTRY.lookup("签到提前") is REGISTRY.lookup("CHECKIN_BEFORE") is REGISTRY.lookup("checkin_before_minutes")
     with pytest.raises(ValueError):
         REGISTRY.with_entry(Setting("other", "nudge_max", 1, 0, 2, "x", "y", "z"))

@@ -30,6 +30,8 @@ class Can(StrEnum):
     EXPORT = "export"  # the ledgers (台账) as files: personal information, so the keepers only
     LINK_COMMITTEE = "link_committee"  # put the branch under a committee (党委), or take it out
     MANAGE_SERVICE = "manage_service"  # the branch's kinds of volunteer service (志愿服务)
+    REVIEW_SERVICE = "review_service"  # volunteer-service reports; a 党小组长 only their own group's
+    VIEW_SERVICE_TOTALS = "view_service_totals"  # per member, group and category; a 党小组长 their group
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -53,6 +55,8 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.EXPORT: _KEEPERS,
     Can.LINK_COMMITTEE: frozenset({Role.SECRETARY}),
     Can.MANAGE_SERVICE: _LEADERS,
+    Can.REVIEW_SERVICE: frozenset({Role.SECRETARY, Role.ORGANIZER, Role.GROUP_LEADER}),
+    Can.VIEW_SERVICE_TOTALS: _OFFICERS,
 }
 
 NOT_IN_ROSTER = N_(

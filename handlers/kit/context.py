@@ -184,6 +184,9 @@ class Outgoing:
     buttons: Keyboard | None = None
     photo: str | Upload | None = None  # a Telegram file_id, or a file the bot made
     document: str | Upload | None = None
+    # Photos Telegram has (file_ids), sent before the text: one with sendPhoto, more as albums of up
+    # to ten with sendMediaGroup. The text and its buttons follow as their own message.
+    album: tuple[str, ...] = ()
 
 
 async def queue_messages(session: AsyncSession, now: datetime, purpose: str, messages: list[Outgoing]) -> int:
@@ -194,6 +197,7 @@ async def queue_messages(session: AsyncSession, now: datetime, purpose: str, mes
     rows = []
     uploads: dict[tuple[int, str], int] = {}  # one stored file per Upload, however many messages carry it
     for message in messages:
+        rows.extend(_album_rows(purpose, message))
         media = message.photo or message.document
         upload_id = None
         for kind, value in (("photo", message.photo), ("document", message.document)):
@@ -233,6 +237,17 @@ async def queue_message(
 ) -> bool:
     """One message for the outbox; False if its key was queued before."""
     return await queue_messages(session, now, purpose, [Outgoing(key, chat_id, text, buttons, photo, document)]) > 0
+
+
+def _album_rows(purpose: str, message: Outgoing) -> list[dict[str, Any]]:
+    """The rows sending ``message.album`` ahead of its text, keyed after the message (``<key>:album:<n>``)."""
+    rows = []
+    for n, start in enumerate(range(0, len(message.album), outbox.MAX_ALBUM)):
+        chunk = list(message.album[start:start + outbox.MAX_ALBUM])
+        single = len(chunk) == 1
+        rows.append({"key": f"{message.key}:album:{n}", "purpose": purpose, "chat_id": message.chat_id, "text": "",
+                     "photo": chunk[0] if single else None, "media": None if single else chunk})
+    return rows
 
 
 def locale_from(pref: UserPref | None, catalogs: Catalogs, fallback: str) -> str:

@@ -84,6 +84,10 @@ def year(year: int) -> Period:
     return Period(Span.YEAR, year, 1)
 
 
+def year_of(day: date) -> Period:
+    return year(day.year)
+
+
 def month_of(day: date) -> Period:
     return month(day.year, day.month)
 
@@ -122,7 +126,7 @@ _RELATIVE = {
     **dict.fromkeys(("本月", "这个月", "this month"), month_of),
     **dict.fromkeys(("上月", "上个月", "last month"), last_month),
     **dict.fromkeys(("本季度", "this quarter"), quarter_of),
-    **dict.fromkeys(("今年", "本年", "this year"), lambda today: year(today.year)),
+    **dict.fromkeys(("今年", "本年", "this year"), year_of),
 }
 
 

@@ -144,4 +144,18 @@ REGISTRY = Registry([
         N_("How many days back a member may report volunteer service (志愿服务); older service is refused."),
         N_("days"), ("志愿服务时限",),
     ),
+    Setting(
+        "review_reminder_days", "review_reminder", 3, 0, 60,
+        N_("remind reviewers of a volunteer-service report waiting for"),
+        N_("How long a volunteer-service report may wait for review before its reviewers are reminded, and again after "
+           "as long each time; 0 never reminds."),
+        N_("days"), ("审核提醒",),
+    ),
+    Setting(
+        "publicity", "publicity", 0, 0, 1,
+        N_("党务公开: name members in the group"),
+        N_("1 lets the group's monthly volunteer-service post name the members with the most approved hours; 0 (the "
+           "default) posts only the branch's totals. Personal figures are otherwise only shown privately."),
+        N_("on (1) or off (0)"), ("党务公开", "公开"),
+    ),
 ])

@@ -202,9 +202,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_service_teammates_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_teammates_report_id'), ['report_id'], unique=False)
 
+    # An outbox row may carry an album: the Telegram file ids sent together with sendMediaGroup.
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('media', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('media')
+
     with op.batch_alter_table('service_teammates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_teammates_report_id'))
         batch_op.drop_index(batch_op.f('ix_service_teammates_member_id'))
