@@ -139,5 +139,5 @@ def test_periods_are_read_as_people_write_them():
     assert parse_period("２０２６－０３", today).label == "2026-03"
     assert parse_period("本月", today).label == "2026-12" and parse_period("上月", today).label == "2026-11"
     assert parse_period("本季度", today).label == "2026Q4" and parse_period("this year", today).label == "2026"
-    for bad in ("2026-13", "2026Q5", "1999", "2030", "next week", "11"):
+    for bad in ("2026-13", "2026Q5", "1999", "next week", "11"):
         assert parse_period(bad, today) is None, bad

@@ -109,7 +109,7 @@ async def hours_command(ctx: Context) -> None:
     officer, branch = found
     today = local_today(branch, ctx.now)
     span = periods.parse_period(args, today)
-    if span is None:
+    if span is None or span.start > today:  # a period not begun has no service yet
         ctx.reply(ctx.t(N_("I cannot read “{text}” as a period. Write a month (/hours {month}), a quarter "
                            "(/hours {quarter}) or a year (/hours {year}).")).format(
             text=args[:40], month=periods.month_of(today).label, quarter=periods.quarter_of(today).label,
