@@ -18,6 +18,7 @@ from handlers.app import build_events, build_renderers, build_router
 from handlers.broadcasts import upkeep
 from handlers.calendar import Reminders
 from handlers.kit.api import Request
+from handlers.summary import Summaries
 from handlers.kit.context import Env
 from handlers.kit.pipeline import handle
 from schedules.engine import Calendar
@@ -76,7 +77,8 @@ class BotCore:
         self.performer = Performer(transport, db, clock, limits=shared, on_queued=self.sender.wake,
                                    redraw=self.renderers.for_env(self.env))
         self.reminders = Reminders(self.catalogs, clock)
-        self.calendar = Calendar(db, self.reminders, clock, grace=grace)
+        self.summaries = Summaries(self.catalogs, clock)
+        self.calendar = Calendar(db, self.reminders, clock, grace=grace, summaries=self.summaries)
         self.leadership = Leadership(db)
         self.ticker = Ticker()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from storage.calendar import rules as calendar
 from storage.db import Database
 from storage.models import Activity, Branch, ScheduleRule
 from storage.roster import members as member_store
-from storage.rules import holidays, meetings
+from storage.rules import holidays, meetings, periods
 from storage.rules.meetings import Requirement
 from storage.rules.recurrence import Offset, Rule, occurrences
 from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
@@ -73,6 +73,12 @@ class Notifier(Protocol):
     async def lapses(self, session: AsyncSession, branch: Branch) -> None: ...
 
 
+class SummaryNotifier(Protocol):
+    """The monthly summary, posted by the bot (handlers.summary) on the day the branch set."""
+
+    async def monthly_summary(self, session: AsyncSession, branch: Branch, span: periods.Span, key: str) -> None: ...
+
+
 class Calendar:
     def __init__(
         self,
@@ -82,9 +88,11 @@ class Calendar:
         *,
         grace: timedelta = timedelta(minutes=60),
         horizon: timedelta = timedelta(days=14),
+        summaries: SummaryNotifier | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
+        self.summaries = summaries
         self.clock = clock
         self.grace = grace
         self.horizon = horizon  # scheduled activities are created and announced this far ahead
@@ -112,6 +120,7 @@ class Calendar:
         await self._compliance(session, branch, now)
         await self._lapses(session, branch, now)
         await self._follow_ups(session, branch, now)
+        await self._summary(session, branch, now)
 
     async def _open(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
         """Fix who is expected at every activity whose check-in has opened, even if nobody checks in."""
@@ -125,6 +134,25 @@ class Calendar:
         if await events.claim_event(session, f"lapses:{branch.id}:{today.isoformat()}", due_at=now, now=now,
                                     branch_id=branch.id):
             await self.notifier.lapses(session, branch)
+
+    async def _summary(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """Last month's summary, once, from the day and hour the branch set (the 1st, 09:00).
+
+        Late after downtime it still goes out that month; a branch set up after the moment gets
+        its first one the month after.
+        """
+        if self.summaries is None:
+            return
+        settings = BranchSettings.of(branch)
+        zone = ZoneInfo(branch.timezone)
+        today = now.astimezone(zone).date()
+        due = datetime.combine(today.replace(day=settings.summary_day), time(settings.summary_hour), zone)
+        if now < due or branch.created_at > due:
+            return
+        span = periods.month_before(today)
+        key = f"summary:{branch.id}:{span.label}"
+        if await events.claim_event(session, key, due_at=due, now=now, branch_id=branch.id):
+            await self.summaries.monthly_summary(session, branch, span, key)
 
     async def _rule(self, session: AsyncSession, rule: ScheduleRule, now: datetime) -> None:
         branch = await session.get(Branch, rule.branch_id)

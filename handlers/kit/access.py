@@ -26,6 +26,7 @@ class Can(StrEnum):
     CHECK_IN_OTHERS = "check_in_others"
     VIEW_RECORDS = "view_records"
     BROADCAST = "broadcast"
+    VIEW_SUMMARY = "view_summary"  # the branch's detailed summary: names, reasons, lapses
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -43,6 +44,7 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.CHECK_IN_OTHERS: _OFFICERS,
     Can.VIEW_RECORDS: _OFFICERS,
     Can.BROADCAST: _OFFICERS,
+    Can.VIEW_SUMMARY: _KEEPERS,
 }
 
 NOT_IN_ROSTER = N_(

@@ -89,7 +89,7 @@ def _number(value: float, unit: str) -> str:
     return f"{shown}{unit}"
 
 
-def render(title: str, panels: Sequence[Bars], *, note: str | None = None) -> bytes:
+def render(title: str, panels: Sequence[Bars], note: str | None = None) -> bytes:
     """A PNG of ``panels`` stacked under ``title``; ``note`` is a line of small print at the bottom."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

@@ -61,6 +61,12 @@ def month_before(day: date) -> Span:
     return month(day.year - 1, 12) if day.month == 1 else month(day.year, day.month - 1)
 
 
+def quarter_before(day: date) -> Span:
+    """The last quarter that ended before ``day``."""
+    number = (day.month - 1) // 3
+    return quarter(day.year - 1, 4) if number == 0 else quarter(day.year, number)
+
+
 def parse_period(text: str, today: date) -> Span | None:
     """The period ``text`` names; ``today`` is for words relative to it (上月/last month, 本月, 本季度, 今年).
 

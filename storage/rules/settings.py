@@ -125,4 +125,16 @@ REGISTRY = Registry([
         N_("How long after check-in closes an officer can still check in a member who was there (a record already sent is updated)."),
         N_("hours"), ("代签到期限",),
     ),
+    Setting(
+        "summary_day", "summary_day", 1, 1, 28,
+        N_("the monthly summary is posted on day"),
+        N_("The day of the month the summary of the month before goes to the group and, in detail, to the officers."),
+        N_("of the month"), ("小结日期",),
+    ),
+    Setting(
+        "summary_hour", "summary_hour", 9, 0, 23,
+        N_("the monthly summary is posted at"),
+        N_("The hour (branch time, 0–23) the monthly summary is posted on its day."),
+        N_("o'clock"), ("小结时间",),
+    ),
 ])

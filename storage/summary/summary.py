@@ -236,7 +236,8 @@ async def compute(session: AsyncSession, branch: Branch, span: Span, now: dateti
     return Summary(
         branch_id=branch.id, branch_name=branch.name, timezone=branch.timezone, span=span, as_of=as_of,
         membership=_membership(history, as_of),
-        meetings=_meetings(activities, required, history, span, zone, start_at, end_at, as_of),
+        meetings=_meetings(activities, required, history, span, zone, start_at, end_at, as_of,
+                           branch.created_at.astimezone(zone).date()),
         attendance=await _attendance(session, [a.figures for a in in_span]),
         lapses=await _lapses(session, branch.id, history, as_of, zone),
     )
@@ -324,7 +325,7 @@ def _periods(span: Span, period: Period) -> list[tuple[date, date]]:
 
 
 def _meetings(rows: list[_Row], required: list[Requirement], history: _History, span: Span, zone: ZoneInfo,
-              start_at: datetime, end_at: datetime, as_of: datetime) -> MeetingsSection:
+              start_at: datetime, end_at: datetime, as_of: datetime, founded: date) -> MeetingsSection:
     held = [row.figures for row in rows if row.present_any]
     by_kind = {kind: 0 for kind in ActivityKind}
     for activity in held:
@@ -333,6 +334,8 @@ def _meetings(rows: list[_Row], required: list[Requirement], history: _History, 
     compliance: list[Compliance] = []
     for requirement in required:
         for start, end in _periods(span, requirement.period):
+            if end <= founded:  # over before the branch was set up here: the bot has no record of it
+                continue
             stop = min(end, span.end)
             since, until = local_start(start, zone), local_start(stop, zone)
             over = end <= span.end and local_start(end, zone) <= as_of
