@@ -38,6 +38,8 @@ from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind, AttendanceStat
 
 TOOK_PART = tuple(s.value for s in attendance_rules.TOOK_PART | attendance_rules.EXCUSED)
 LAPSE_LOOKBACK = timedelta(days=31 * (lapse_rules.LINE_MONTHS + 6))  # as the calendar's daily check
+# Two calendar months are at least 59 days: whoever took part in the last 58 is not two months into a lapse.
+RECENT = timedelta(days=58)
 
 
 def rate(part: int, whole: int) -> Fraction | None:
@@ -230,7 +232,7 @@ async def compute(session: AsyncSession, branch: Branch, span: Span, now: dateti
     required = requirements_of(branch)
     # Requirements of a longer period than the summary's are read from that period's start.
     window = min([span.start, *(meetings.period_containing(span.start, r.period)[0] for r in required)])
-    activities = await _activities(session, branch.id, local_start(window, zone), end_at, as_of)
+    activities = await _activities(session, branch.id, local_start(window, zone), start_at, end_at, as_of)
     history = await _history(session, branch.id, end_at)
     in_span = [a for a in activities if a.present_any and start_at <= a.figures.starts_at < end_at]
     return Summary(
@@ -238,7 +240,7 @@ async def compute(session: AsyncSession, branch: Branch, span: Span, now: dateti
         membership=_membership(history, as_of),
         meetings=_meetings(activities, required, history, span, zone, start_at, end_at, as_of,
                            branch.created_at.astimezone(zone).date()),
-        attendance=await _attendance(session, [a.figures for a in in_span]),
+        attendance=await _attendance(session, [a.figures for a in in_span], history.names),
         lapses=await _lapses(session, branch.id, history, as_of, zone),
     )
 
@@ -246,33 +248,39 @@ async def compute(session: AsyncSession, branch: Branch, span: Span, now: dateti
 @dataclass(frozen=True)
 class _Row:
     figures: ActivityFigures
-    present_any: int  # guests included: someone was there
+    present_any: int  # guests included: someone was there (for those before the span: 1)
 
 
-async def _activities(session: AsyncSession, branch_id: int, since: datetime, until: datetime,
+async def _activities(session: AsyncSession, branch_id: int, since: datetime, start: datetime, until: datetime,
                       as_of: datetime) -> list[_Row]:
-    """Every activity starting in [since, until) that had ended by ``as_of``, with its counts."""
+    """Every activity starting in [since, until) that had ended by ``as_of``: those before ``start``
+    (read only for the requirements) with whether anyone was there, those from ``start`` with their counts."""
     expected = Attendance.expected.is_(True)
     present = Attendance.status == AttendanceStatus.PRESENT.value
+    scope = (Activity.branch_id == branch_id, ~Activity.cancelled, Activity.ends_at <= as_of)
+    columns = (Activity.id, Activity.kind, Activity.title, Activity.starts_at, Activity.audience, Activity.audience_group)
+    found = []
+    if since < start:
+        someone = select(Attendance.id).where(Attendance.activity_id == Activity.id, present).exists()
+        earlier = await session.execute(
+            select(*columns).where(*scope, Activity.starts_at >= since, Activity.starts_at < start, someone))
+        found += [_Row(ActivityFigures(*row, 0, 0, 0, 0), 1) for row in earlier]
 
     def count(condition) -> object:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     rows = await session.execute(
-        select(Activity.id, Activity.kind, Activity.title, Activity.starts_at, Activity.audience,
-               Activity.audience_group,
-               count(expected), count(and_(expected, present)),
+        select(*columns, count(expected), count(and_(expected, present)),
                count(and_(expected, Attendance.status == AttendanceStatus.ON_LEAVE.value)),
-               count(and_(~expected, present)), count(present))
+               count(and_(~expected, present)))
         .outerjoin(Attendance, Attendance.activity_id == Activity.id)
-        .where(Activity.branch_id == branch_id, ~Activity.cancelled, Activity.starts_at >= since,
-               Activity.starts_at < until, Activity.ends_at <= as_of)
+        .where(*scope, Activity.starts_at >= start, Activity.starts_at < until)
         .group_by(Activity.id)
-        .order_by(Activity.starts_at, Activity.id)
     )
-    return [_Row(ActivityFigures(id_, kind, title, starts, audience, group, int(exp), int(pres), int(leave),
-                                 int(guests)), int(any_present))
-            for id_, kind, title, starts, audience, group, exp, pres, leave, guests, any_present in rows]
+    found += [_Row(ActivityFigures(id_, kind, title, starts, audience, group, int(exp), int(pres), int(leave),
+                                   int(guests)), int(pres) + int(guests))
+              for id_, kind, title, starts, audience, group, exp, pres, leave, guests in rows]
+    return sorted(found, key=lambda row: (row.figures.starts_at, row.figures.id))
 
 
 class _History:
@@ -356,37 +364,34 @@ def _meetings(rows: list[_Row], required: list[Requirement], history: _History, 
     return MeetingsSection(by_kind, tuple(compliance), unrecorded)
 
 
-async def _attendance(session: AsyncSession, activities: list[ActivityFigures]) -> AttendanceSection:
+async def _attendance(session: AsyncSession, activities: list[ActivityFigures], names: dict[int, str]) -> AttendanceSection:
     ids = [a.id for a in activities]
     if not ids:
         return AttendanceSection((), (), ())
-    status = Attendance.status
-
-    def count(value: AttendanceStatus) -> object:
-        return func.sum(case((status == value.value, 1), else_=0))
-
-    owed = func.sum(case((and_(status == AttendanceStatus.ON_LEAVE.value, Attendance.makeup_done_at.is_(None)), 1),
-                         else_=0))
-    per_member = await session.execute(
-        select(Attendance.member_id, Member.name, func.count(), count(AttendanceStatus.PRESENT),
-               count(AttendanceStatus.ON_LEAVE), owed)
-        .join(Member, Member.id == Attendance.member_id)
-        .where(Attendance.activity_id.in_(ids), Attendance.expected.is_(True))
-        .group_by(Attendance.member_id, Member.name)
-    )
-    members = sorted((MemberFigures(mid, name, int(n), int(present), int(leave), int(debt))
-                      for mid, name, n, present, leave, debt in per_member), key=lambda m: (m.name, m.member_id))
-    order = {activity_id: index for index, activity_id in enumerate(ids)}
-    missed = await session.execute(
-        select(Attendance.activity_id, Attendance.member_id, Member.name, status, Attendance.leave_reason,
+    rows = list(await session.execute(
+        select(Attendance.activity_id, Attendance.member_id, Attendance.status, Attendance.leave_reason,
                Attendance.makeup_done_at.is_not(None))
-        .join(Member, Member.id == Attendance.member_id)
-        .where(Attendance.activity_id.in_(ids), Attendance.expected.is_(True),
-               status != AttendanceStatus.PRESENT.value)
-    )
-    absences = sorted((Absence(aid, mid, name, AttendanceStatus(st), reason, bool(done))
-                       for aid, mid, name, st, reason, done in missed),
-                      key=lambda a: (order[a.activity_id], a.name, a.member_id))
+        .where(Attendance.activity_id.in_(ids), Attendance.expected.is_(True))
+    ))
+    unnamed = {mid for _aid, mid, *_rest in rows if mid not in names}
+    if unnamed:  # on no history (an entry older than the history): today's name
+        names = {**names, **dict((await session.execute(select(Member.id, Member.name).where(Member.id.in_(unnamed)))).all())}
+    counts: dict[int, list[int]] = {}  # expected, present, on leave, 补课 owed
+    absences = []
+    order = {activity_id: index for index, activity_id in enumerate(ids)}
+    for activity_id, member_id, status, reason, done in rows:
+        tally = counts.setdefault(member_id, [0, 0, 0, 0])
+        tally[0] += 1
+        if status == AttendanceStatus.PRESENT:
+            tally[1] += 1
+            continue
+        if status == AttendanceStatus.ON_LEAVE:
+            tally[2] += 1
+            tally[3] += not done
+        absences.append(Absence(activity_id, member_id, names[member_id], AttendanceStatus(status), reason, bool(done)))
+    members = sorted((MemberFigures(mid, names[mid], *tally) for mid, tally in counts.items()),
+                     key=lambda m: (m.name, m.member_id))
+    absences.sort(key=lambda a: (order[a.activity_id], a.name, a.member_id))
     return AttendanceSection(tuple(activities), tuple(members), tuple(absences))
 
 
@@ -395,30 +400,35 @@ async def _lapses(session: AsyncSession, branch_id: int, history: _History, as_o
     """Party members on the roster at ``as_of`` who have taken part in nothing for two months or more.
 
     As the calendar's daily check counts it: from the first activity missed without leave after
-    they last took part, over the activities that had ended in the year before.
+    they last took part, over the activities that had ended in the year before. Whoever took part
+    in the last RECENT days is not two months into a lapse, so only the others are looked up.
     """
     members = history.party_members(as_of)
     if not members:
         return ()
-    scope = and_(Activity.branch_id == branch_id, ~Activity.cancelled, Attendance.expected.is_(True),
-                 Activity.roster_frozen_at.is_not(None), Activity.ends_at >= as_of - LAPSE_LOOKBACK,
-                 Activity.ends_at < as_of)
+    scope = (Activity.branch_id == branch_id, ~Activity.cancelled, Attendance.expected.is_(True),
+             Activity.roster_frozen_at.is_not(None), Activity.ends_at < as_of)
+    recent = set(await session.scalars(
+        select(Attendance.member_id).distinct().join(Activity, Activity.id == Attendance.activity_id)
+        .where(*scope, Activity.ends_at >= as_of - RECENT, Attendance.status.in_(TOOK_PART))))
+    candidates = [mid for mid in members if mid not in recent]
+    if not candidates:
+        return ()
+    scope += (Activity.ends_at >= as_of - LAPSE_LOOKBACK, Attendance.member_id.in_(candidates))
     took = (select(Attendance.member_id.label("member_id"), func.max(Activity.starts_at).label("last"))
             .join(Activity, Activity.id == Attendance.activity_id)
-            .where(scope, Attendance.status.in_(TOOK_PART))
+            .where(*scope, Attendance.status.in_(TOOK_PART))
             .group_by(Attendance.member_id).subquery())
     rows = await session.execute(
         select(Attendance.member_id, func.min(Activity.starts_at))
         .join(Activity, Activity.id == Attendance.activity_id)
         .outerjoin(took, took.c.member_id == Attendance.member_id)
-        .where(scope, Attendance.status.not_in(TOOK_PART), (took.c.last.is_(None)) | (Activity.starts_at > took.c.last))
+        .where(*scope, Attendance.status.not_in(TOOK_PART), (took.c.last.is_(None)) | (Activity.starts_at > took.c.last))
         .group_by(Attendance.member_id)
     )
     today = (as_of - timedelta(microseconds=1)).astimezone(zone).date()
     lines = []
     for member_id, first_missed in rows:
-        if member_id not in members:
-            continue
         found = lapse_rules.lapse([(first_missed.astimezone(zone).date(), False)], today)
         if found is not None and found.stage:
             lines.append(LapseLine(member_id, history.names[member_id], found.since, found.months, found.stage))
