@@ -138,8 +138,9 @@ class Calendar:
     async def _summary(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
         """Last month's summary, once, from the day and hour the branch set (the 1st, 09:00).
 
-        Late after downtime it still goes out that month; a branch set up after the moment gets
-        its first one the month after.
+        After downtime it still goes out up to ``FOLLOW_UP_LATE`` late; later it is only recorded
+        as missed (``/summary`` gives it on demand). A branch set up after the moment gets its
+        first one the month after.
         """
         if self.summaries is None:
             return
@@ -151,8 +152,14 @@ class Calendar:
             return
         span = periods.month_before(today)
         key = f"summary:{branch.id}:{span.label}"
-        if await events.claim_event(session, key, due_at=due, now=now, branch_id=branch.id):
-            await self.summaries.monthly_summary(session, branch, span, key)
+        late = now - due > FOLLOW_UP_LATE
+        if await events.claim_event(session, key, due_at=due, now=now, branch_id=branch.id,
+                                    outcome="missed" if late else "done"):
+            if late:
+                log.warning("branch %s: the summary of %s was due at %s, during downtime: not sent", branch.id,
+                            span.label, due)
+            else:
+                await self.summaries.monthly_summary(session, branch, span, key)
 
     async def _rule(self, session: AsyncSession, rule: ScheduleRule, now: datetime) -> None:
         branch = await session.get(Branch, rule.branch_id)

@@ -171,3 +171,27 @@ def test_the_chart_draws_chinese_glyphs_not_boxes():
     assert image.shape[1] == int(charts.WIDTH_INCHES * charts.DPI)
     with pytest.warns(UserWarning, match="missing from font"):
         charts.render("\U000f0000", [])
+
+
+async def test_a_branch_set_up_after_the_moment_waits_for_next_month(bot):
+    bot.clock.now = at("2026-12-01 10:00")
+    sec = await setup_branch(bot)
+    await linked(bot, sec, 2, "张三")
+    bot.clock.now = at("2026-12-01 10:05")
+    assert not [s for s in await bot.tick() if "activity summary" in s.text]  # no November here to sum up
+    bot.clock.now = at("2027-01-01 09:00")
+    group = [s for s in await bot.tick() if s.chat_id == GROUP.id and "activity summary" in s.text]
+    assert len(group) == 1 and "the month 2026-12" in group[0].text
+    assert "Attendance: 0 of 0 expected were present (—); 0 on leave." in group[0].text
+
+
+async def test_after_long_downtime_the_summary_is_not_sent_weeks_late(bot):
+    await november(bot)
+    bot.clock.now = at("2026-12-08 08:59")  # within a week of the 1st: still sent
+    assert [s.chat_id for s in await bot.tick() if "activity summary of the month 2026-11" in s.text] == [GROUP.id]
+    bot.clock.now = at("2027-01-09 09:01")  # December's, eight days late: recorded as missed, not sent
+    assert not [s for s in await bot.tick() if "activity summary" in s.text]
+    async with bot.db.session() as s:
+        outcomes = dict((await s.execute(select(ScheduledEvent.key, ScheduledEvent.outcome).where(
+            ScheduledEvent.key.like("summary:%")))).all())
+    assert outcomes == {"summary:1:2026-11": "done", "summary:1:2026-12": "missed"}

@@ -145,7 +145,7 @@ def detail_text(t: Gettext, summary: Summary, *, with_reasons: bool = True) -> s
         lines += ["", t(N_("Catch-up (补课) still owed:"))]
         lines += [f"· {x.name} — {activity_label(t, summary.activity(x.activity_id), tz)}" for x in owed]
     if summary.lapses:
-        lines += ["", t(N_("Near the six-month line (no organisational life):"))]
+        lines += ["", t(N_("Near the six-month line (自行脱党), taking part in nothing:"))]
         for lapse in summary.lapses:
             message = (N_("{name}: since {since} ({months} months): the branch has to decide now")
                        if lapse.stage >= 6 else N_("{name}: since {since} ({months} months): please talk with them"))
