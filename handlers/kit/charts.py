@@ -93,6 +93,7 @@ def render(title: str, panels: Sequence[Bars], note: str | None = None) -> bytes
     """A PNG of ``panels`` stacked under ``title``; ``note`` is a line of small print at the bottom."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     families = list(_fonts())
     panels = [p for p in panels if p.labels] or [Bars("", ("—",), (0.0,))]
@@ -119,6 +120,8 @@ def render(title: str, panels: Sequence[Bars], note: str | None = None) -> bytes
         if panel.line is not None:
             axes.axvline(panel.line, color=LINE, linewidth=1, linestyle="--")
         axes.set_title(panel.title, fontfamily=families, fontsize=11, loc="left")
+        if all(float(v).is_integer() for v in values):  # counts: whole-number ticks
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.spines[["top", "right"]].set_visible(False)
         axes.tick_params(axis="x", labelsize=8)
     if note:

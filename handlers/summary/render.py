@@ -26,6 +26,8 @@ GROUP_TITLE = N_("“{branch}”: activity summary of {period}")
 DETAIL_TITLE = N_("“{branch}”: the detail for officers, {period}")
 OWN_TITLE = N_("{name}, your figures in “{branch}”, {period}")
 NOT_FINAL = N_("{period} is not over yet: the figures stand as of {when}.")
+WITH_GROUP = N_("{kind} ({group})")  # a meeting of one party group; Chinese uses full-width brackets
+LABELLED = N_("{label}: {value}")  # Chinese uses the full-width colon
 ABSENCE = {
     AttendanceStatus.ON_LEAVE: N_("on leave"),
     AttendanceStatus.ABSENT: N_("absent"),
@@ -49,7 +51,7 @@ def _day(moment: datetime, timezone: str) -> str:
 def activity_label(t: Gettext, activity: ActivityFigures, timezone: str) -> str:
     """"11-06 Theme Party Day", "11-12 Party group meeting (第一党小组)": what the chart and lists call it."""
     label = f"{_day(activity.starts_at, timezone)} {t(KIND[activity.kind])}"
-    return f"{label} ({activity.audience_group})" if activity.audience_group else label
+    return t(WITH_GROUP).format(kind=label, group=activity.audience_group) if activity.audience_group else label
 
 
 def _window(c: Compliance) -> str:
@@ -63,7 +65,7 @@ def _window(c: Compliance) -> str:
 def compliance_line(t: Gettext, c: Compliance) -> str:
     kind = t(KIND[c.kind])
     if c.group:
-        kind = t(N_("{kind}, Party group {group}")).format(kind=kind, group=c.group)
+        kind = t(WITH_GROUP).format(kind=kind, group=c.group)
     if c.met:
         return t(N_("✓ {kind} ({window}): held {n}")).format(kind=kind, window=_window(c), n=c.held)
     if c.complete:
@@ -97,7 +99,7 @@ def group_text(t: Gettext, summary: Summary) -> str:
     lines = _header(t, GROUP_TITLE, summary)
     m = summary.meetings
     lines += ["", t(N_("Activities held: {n}")).format(n=m.held)]
-    lines += [f"· {t(KIND[kind])}: {n}" for kind, n in m.held_by_kind.items() if n]
+    lines += ["· " + t(LABELLED).format(label=t(KIND[kind]), value=n) for kind, n in m.held_by_kind.items() if n]
     if m.compliance:
         lines += ["", t(N_("三会一课 and the yearly meetings:"))]
         lines += [compliance_line(t, c) for c in m.compliance]
@@ -111,7 +113,7 @@ def group_text(t: Gettext, summary: Summary) -> str:
 def _absence(t: Gettext, absence: Absence, with_reasons: bool) -> str:
     what = t(ABSENCE.get(absence.status, N_("absent")))
     if with_reasons and absence.reason:
-        what = f"{what}: {absence.reason}"
+        what = t(LABELLED).format(label=what, value=absence.reason)
     return t(N_("{name} ({detail})")).format(name=absence.name, detail=what)
 
 
@@ -139,7 +141,7 @@ def detail_text(t: Gettext, summary: Summary, *, with_reasons: bool = True) -> s
         lines += ["", t(N_("Not there, and why:"))]
         for activity_id, missed in by_activity.items():
             label = activity_label(t, summary.activity(activity_id), tz)
-            lines.append(f"{label}: " + sep.join(_absence(t, x, with_reasons) for x in missed))
+            lines.append(t(LABELLED).format(label=label, value=sep.join(_absence(t, x, with_reasons) for x in missed)))
     owed = a.makeups_owed
     if owed:
         lines += ["", t(N_("Catch-up (补课) still owed:"))]
@@ -175,8 +177,9 @@ def own_text(t: Gettext, summary: Summary, member_id: int, name: str) -> str:
         for x in missed:
             what = t(ABSENCE.get(x.status, N_("absent")))
             if x.reason:
-                what = f"{what}: {x.reason}"
-            lines.append(f"· {activity_label(t, summary.activity(x.activity_id), summary.timezone)} ({what})")
+                what = t(LABELLED).format(label=what, value=x.reason)
+            lines.append("· " + t(N_("{name} ({detail})")).format(
+                name=activity_label(t, summary.activity(x.activity_id), summary.timezone), detail=what))
     owed = [x for x in missed if x.owes_makeup]
     if owed:
         lines += ["", t(N_("Catch-up (补课) you still owe: {activities}. Ask the secretary for the materials.")).format(
