@@ -172,3 +172,25 @@ async def test_a_quarter_checks_each_month_and_a_period_in_progress_is_not_final
     committee = [c for c in quarter.meetings.compliance if c.kind == ActivityKind.COMMITTEE_MEETING]
     assert [c.held for c in committee] == [1, 1, 0]
     assert all(a.audience != Audience.COMMITTEE or a.expected == 2 for a in quarter.attendance.activities)
+
+
+async def test_the_chart_of_a_month_in_chinese_has_every_glyph(db):
+    import warnings
+
+    from bot.i18n import Catalogs
+    from handlers.kit import charts
+    from handlers.summary import chart, chart_note
+
+    async with db.session() as session:
+        gen, ledger, who = await november(session)
+        branch = await session.get(Branch, ledger.branch_id)
+        summary = await summaries.compute(session, branch, periods.month(2026, 11), local("2026-12-01 09:00"))
+    t = Catalogs("zh_CN").gettext("zh_CN")
+    title, panels = chart(t, summary)
+    text = title + chart_note(t) + "".join(p.title + "".join(p.labels) for p in panels)
+    assert "主题党日" in text and "出勤率" in text and "第一党小组" in text
+    assert charts.missing(text) == set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a box instead of a glyph would warn "Glyph ... missing from font(s)"
+        png = charts.render(title, panels, chart_note(t))
+    assert png.startswith(b"\x89PNG")
