@@ -21,6 +21,7 @@ from handlers.kit.api import Request
 from handlers.kit.context import Env
 from handlers.kit.pipeline import handle
 from handlers.service import Notices as ServiceNotices
+from handlers.summary import Summaries
 from schedules.engine import Calendar
 from schedules.leader import Leadership
 from schedules.ticker import Ticker
@@ -77,7 +78,9 @@ class BotCore:
         self.performer = Performer(transport, db, clock, limits=shared, on_queued=self.sender.wake,
                                    redraw=self.renderers.for_env(self.env))
         self.reminders = Reminders(self.catalogs, clock)
-        self.calendar = Calendar(db, self.reminders, clock, grace=grace, service=ServiceNotices(self.catalogs))
+        self.summaries = Summaries(self.catalogs, clock)
+        self.calendar = Calendar(db, self.reminders, clock, grace=grace, service=ServiceNotices(self.catalogs),
+                                 summaries=self.summaries)
         self.leadership = Leadership(db)
         self.ticker = Ticker()
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from handlers import activities, branch, broadcasts, calendar, committee, leave, ledgers, network, roster, service
+from handlers import (
+    activities,
+    branch,
+    broadcasts,
+    calendar,
+    committee,
+    leave,
+    ledgers,
+    network,
+    roster,
+    service,
+    summary,
+)
 from handlers.kit import dialog
 from handlers.kit.events import ServiceReported, Subscribers
 from handlers.kit.renderers import Renderers
@@ -16,7 +28,7 @@ def build_router() -> Router:
     # The household file is taken only in its own dialog (a file route with dialog=), so it goes first.
     # Volunteer service before the roster too: a file sent during its photo step is answered, not imported.
     for feature in (dialog, network, branch, broadcasts, service, roster, activities, leave, calendar, ledgers,
-                    committee):
+                    committee, summary):
         root.include(feature.router)
     return root
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -90,6 +90,12 @@ class ServiceNotifier(Protocol):
     async def recognition(self, session: AsyncSession, branch: Branch, span: Period, key: str, now: datetime) -> bool: ...
 
 
+class SummaryNotifier(Protocol):
+    """The monthly summary, posted by the bot (handlers.summary) on the day the branch set."""
+
+    async def monthly_summary(self, session: AsyncSession, branch: Branch, span: Period, key: str) -> None: ...
+
+
 class Calendar:
     def __init__(
         self,
@@ -100,10 +106,12 @@ class Calendar:
         grace: timedelta = timedelta(minutes=60),
         horizon: timedelta = timedelta(days=14),
         service: ServiceNotifier | None = None,
+        summaries: SummaryNotifier | None = None,
     ) -> None:
         self.db = db
         self.notifier = notifier
         self.service = service
+        self.summaries = summaries
         self.clock = clock
         self.grace = grace
         self.horizon = horizon  # scheduled activities are created and announced this far ahead
@@ -133,6 +141,7 @@ class Calendar:
         await self._unvisited(session, branch, now)
         await self._follow_ups(session, branch, now)
         await self._service(session, branch, now)
+        await self._summary(session, branch, now)
 
     async def _service(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
         """Volunteer service: reports waiting too long are reminded to their reviewers, once per report and
@@ -178,6 +187,32 @@ class Calendar:
         if local.hour >= UNVISITED_HOUR and await events.claim_event(
                 session, f"unvisited-month:{branch.id}:{local:%Y-%m}", due_at=now, now=now, branch_id=branch.id):
             await self.notifier.unvisited(session, branch)
+
+    async def _summary(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """Last month's summary, once, from the day and hour the branch set (the 1st, 09:00).
+
+        After downtime it still goes out up to ``FOLLOW_UP_LATE`` late; later it is only recorded
+        as missed (``/summary`` gives it on demand). A branch set up after the moment gets its
+        first one the month after.
+        """
+        if self.summaries is None:
+            return
+        settings = BranchSettings.of(branch)
+        zone = ZoneInfo(branch.timezone)
+        today = now.astimezone(zone).date()
+        due = datetime.combine(today.replace(day=settings.summary_day), time(settings.summary_hour), zone)
+        if now < due or branch.created_at > due:
+            return
+        span = last_month(today)
+        key = f"summary:{branch.id}:{span.label}"
+        late = now - due > FOLLOW_UP_LATE
+        if await events.claim_event(session, key, due_at=due, now=now, branch_id=branch.id,
+                                    outcome="missed" if late else "done"):
+            if late:
+                log.warning("branch %s: the summary of %s was due at %s, during downtime: not sent", branch.id,
+                            span.label, due)
+            else:
+                await self.summaries.monthly_summary(session, branch, span, key)
 
     async def _rule(self, session: AsyncSession, rule: ScheduleRule, now: datetime) -> None:
         branch = await session.get(Branch, rule.branch_id)

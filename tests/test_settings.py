@@ -25,7 +25,8 @@ def test_every_entry_is_whole_and_names_are_unique():
     assert [e.name for e in REGISTRY] == ["checkin_before_minutes", "checkin_after_minutes", "invite_days",
                                           "nudge_after_hours", "nudge_max", "leave_before_minutes",
                                           "proxy_checkin_hours", "household_target", "visit_interval_days",
-                                          "service_max_age_days", "review_reminder_days", "publicity"]
+                                          "service_max_age_days", "review_reminder_days", "publicity",
+                                          "summary_day", "summary_hour"]
     assert REGISTRY.lookup("签到提前") is REGISTRY.lookup("CHECKIN_BEFORE") is REGISTRY.lookup("checkin_before_minutes")
     with pytest.raises(ValueError):
         REGISTRY.with_entry(Setting("other", "nudge_max", 1, 0, 2, "x", "y", "z"))
@@ -35,7 +36,8 @@ def test_every_entry_is_whole_and_names_are_unique():
     assert Registry(REGISTRY).values(stored) == {
         "checkin_before_minutes": 30, "checkin_after_minutes": 0, "invite_days": 30, "nudge_after_hours": 24,
         "nudge_max": 2, "leave_before_minutes": 0, "proxy_checkin_hours": 72, "household_target": 5,
-        "visit_interval_days": 90, "service_max_age_days": 60, "review_reminder_days": 3, "publicity": 0}
+        "visit_interval_days": 90, "service_max_age_days": 60, "review_reminder_days": 3, "publicity": 0,
+        "summary_day": 1, "summary_hour": 9}
 
 
 async def stored_settings(bot) -> dict:

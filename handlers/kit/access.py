@@ -32,6 +32,7 @@ class Can(StrEnum):
     MANAGE_SERVICE = "manage_service"  # the branch's kinds of volunteer service (志愿服务)
     REVIEW_SERVICE = "review_service"  # volunteer-service reports; a 党小组长 only their own group's
     VIEW_SERVICE_TOTALS = "view_service_totals"  # per member, group and category; a 党小组长 their group
+    VIEW_SUMMARY = "view_summary"  # the branch's detailed summary: names, reasons, lapses
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -57,6 +58,7 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.MANAGE_SERVICE: _LEADERS,
     Can.REVIEW_SERVICE: frozenset({Role.SECRETARY, Role.ORGANIZER, Role.GROUP_LEADER}),
     Can.VIEW_SERVICE_TOTALS: _OFFICERS,
+    Can.VIEW_SUMMARY: _KEEPERS,
 }
 
 NOT_IN_ROSTER = N_(

@@ -84,6 +84,10 @@ def year(year: int) -> Period:
     return Period(Span.YEAR, year, 1)
 
 
+def quarter(year: int, quarter: int) -> Period:
+    return Period(Span.QUARTER, year, quarter)
+
+
 def year_of(day: date) -> Period:
     return year(day.year)
 

@@ -158,4 +158,16 @@ REGISTRY = Registry([
            "default) posts only the branch's totals. Personal figures are otherwise only shown privately."),
         N_("on (1) or off (0)"), ("党务公开", "公开"),
     ),
+    Setting(
+        "summary_day", "summary_day", 1, 1, 28,
+        N_("the monthly summary is posted on day"),
+        N_("The day of the month the summary of the month before goes to the group and, in detail, to the officers."),
+        N_("of the month"), ("小结日期",),
+    ),
+    Setting(
+        "summary_hour", "summary_hour", 9, 0, 23,
+        N_("the monthly summary is posted at"),
+        N_("The hour (branch time, 0–23) the monthly summary is posted on its day."),
+        N_("o'clock"), ("小结时间",),
+    ),
 ])
