@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import activities, branch, broadcasts, calendar, leave, roster
+from handlers import activities, branch, broadcasts, calendar, dues, leave, roster
 from handlers.kit import dialog
 from handlers.kit.events import Subscribers
 from handlers.kit.renderers import Renderers
@@ -13,7 +13,7 @@ def build_router() -> Router:
     root = Router()
     # Order matters only for plain text and files: each dialog looks for its own conversation.
     # Notices before the roster: a file sent while composing a notice is the notice, not a roster.
-    for feature in (dialog, branch, broadcasts, roster, activities, leave, calendar):
+    for feature in (dialog, branch, broadcasts, roster, activities, leave, calendar, dues):
         root.include(feature.router)
     return root
 

@@ -72,6 +72,8 @@ class Notifier(Protocol):
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None: ...
 
+    async def dues_daily(self, session: AsyncSession, branch: Branch) -> None: ...
+
 
 class Calendar:
     def __init__(
@@ -111,6 +113,7 @@ class Calendar:
         await self._open(session, branch, now)
         await self._compliance(session, branch, now)
         await self._lapses(session, branch, now)
+        await self._dues(session, branch, now)
         await self._follow_ups(session, branch, now)
 
     async def _open(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
@@ -125,6 +128,13 @@ class Calendar:
         if await events.claim_event(session, f"lapses:{branch.id}:{today.isoformat()}", due_at=now, now=now,
                                     branch_id=branch.id):
             await self.notifier.lapses(session, branch)
+
+    async def _dues(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """Once a day per branch: dues in arrears (2, 4, 6 months) and, in its month, the yearly basis question."""
+        today = now.astimezone(ZoneInfo(branch.timezone)).date()
+        if await events.claim_event(session, f"dues:{branch.id}:{today.isoformat()}", due_at=now, now=now,
+                                    branch_id=branch.id):
+            await self.notifier.dues_daily(session, branch)
 
     async def _rule(self, session: AsyncSession, rule: ScheduleRule, now: datetime) -> None:
         branch = await session.get(Branch, rule.branch_id)

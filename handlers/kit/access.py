@@ -26,6 +26,7 @@ class Can(StrEnum):
     CHECK_IN_OTHERS = "check_in_others"
     VIEW_RECORDS = "view_records"
     BROADCAST = "broadcast"
+    MANAGE_DUES = "manage_dues"  # personal dues figures: the secretary and the 组织委员 who keeps the dues
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -43,6 +44,7 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.CHECK_IN_OTHERS: _OFFICERS,
     Can.VIEW_RECORDS: _OFFICERS,
     Can.BROADCAST: _OFFICERS,
+    Can.MANAGE_DUES: frozenset({Role.SECRETARY, Role.ORGANIZER}),
 }
 
 NOT_IN_ROSTER = N_(
