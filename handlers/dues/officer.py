@@ -138,7 +138,7 @@ async def _payment_here(ctx: Context, payment_id: int) -> DuesPayment | None:
     return payment
 
 
-async def _tell_member(ctx: Context, payment: DuesPayment, render) -> None:
+async def _tell_member(ctx: Context, branch: Branch, payment: DuesPayment, render) -> None:
     """The member (and who paid for them) hear privately what became of a payment."""
     rows = await dues_ledger.allocations(ctx.session, payment.id)
     months = [r.month for r in rows]
@@ -146,7 +146,7 @@ async def _tell_member(ctx: Context, payment: DuesPayment, render) -> None:
         member = await member_store.get(ctx.session, member_id)
         if member is None or member.telegram_user_id is None:
             continue
-        mt = await ctx.t_user(member.telegram_user_id, ctx.branch)
+        mt = await ctx.t_user(member.telegram_user_id, branch)
         ctx.send(member.telegram_user_id, render(mt, months))
 
 
@@ -172,7 +172,7 @@ async def confirm(ctx: Context, pressed: DuesConfirm) -> None:
     if ctx.request.message_id:
         ctx.edit(ctx.request.message_id, f"{member.name}: " + payment_line(ctx.t, payment, rows) + "\n" + verdict)
     ctx.toast(verdict)
-    await _tell_member(ctx, payment, lambda t, months: t(N_(
+    await _tell_member(ctx, ctx.branch, payment, lambda t, months: t(N_(
         "Your Party dues payment #{number} for {months} ({amount}) is confirmed. Thank you!")).format(
         number=payment.id, months=months_text(t, months), amount=amount_text(t, dues_payments.total(payment))))
 
@@ -218,7 +218,7 @@ async def reject_reason(ctx: Context) -> None:
         return
     await access.log(ctx, officer, "dues.reject", target=f"#{payment.id}", member=payment.member_id, reason=reason)
     ctx.reply(ctx.t(N_("#{number} is rejected; the member is told why.")).format(number=payment.id))
-    await _tell_member(ctx, payment, lambda t, months: t(N_(
+    await _tell_member(ctx, branch, payment, lambda t, months: t(N_(
         "Your Party dues report #{number} for {months} was not confirmed: {reason}. Please talk to {officer}, "
         "or report it again with /paid.")).format(
         number=payment.id, months=months_text(t, months), reason=reason, officer=officer.name))
@@ -298,7 +298,7 @@ async def dues_pay(ctx: Context) -> None:
             limit=rules.BACKPAY_MONTHS, reason=override))
     ctx.reply("\n".join(lines))
     for _member, payment in recorded:
-        await _tell_member(ctx, payment, lambda mt, ms, p=payment: mt(N_(
+        await _tell_member(ctx, branch, payment, lambda mt, ms, p=payment: mt(N_(
             "The 组织委员 recorded your Party dues payment #{number} for {months} ({amount}). Thank you!")).format(
             number=p.id, months=months_text(mt, ms), amount=amount_text(mt, dues_payments.total(p))))
 
@@ -412,7 +412,7 @@ async def dues_fix(ctx: Context) -> None:
     member = await member_store.get(ctx.session, payment.member_id)
     ctx.reply(ctx.t(N_("#{number} is reversed by #{entry} ({reason}). {name}'s months are owed again until the right "
                        "payment is recorded.")).format(number=payment.id, entry=entry.id, reason=reason, name=member.name))
-    await _tell_member(ctx, payment, lambda t, months: t(N_(
+    await _tell_member(ctx, ctx.branch, payment, lambda t, months: t(N_(
         "The 组织委员 corrected your Party dues payment #{number} for {months}: {reason}. /dues shows what you owe now.")
         ).format(number=payment.id, months=months_text(t, months), reason=reason))
 
