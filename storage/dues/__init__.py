@@ -16,7 +16,7 @@ A ``Line`` (one member, one month) has ``owing`` (a Party member on the roster t
 ``pending`` (self-reports not confirmed yet), and ``settled``. Whenever ``owed`` is known:
 ``owed == paid + waived + outstanding``. ``Totals`` adds lines up (known amounts; ``unknown``
 counts the member-months without an amount, ``owing`` and ``settled`` count member-months).
-Five queries per call, whatever the number of members or months.
+A fixed handful of queries per call, whatever the number of members or months.
 
 Other reads: ``holding(session, member, month)``, ``first_owed(session, member)``,
 ``owed_months(session, member, first, last)``, ``payments_of(session, member_id)``,

@@ -1,9 +1,9 @@
 """Reading the dues ledger: per member and month, what was owed, paid, waived and is outstanding.
 
 ``ledger(session, branch_id, first, last)`` is the one read every view, reminder, summary and
-export builds on. It runs five queries whatever the size of the branch (members, their history,
-amounts, allocations summed per member/month/status, waivers) and does the rest in memory, so
-500 members over 12 months is one quick call (bench/dues.py measures it).
+export builds on. It runs a fixed handful of queries whatever the size of the branch or the
+range (the members, their history, amounts, allocations summed per member/month/status in SQL,
+waivers) and does the rest in memory, so 500 members over 12 months is one quick call.
 
 For every member-month the member owed (by membership history) it holds a ``Line`` where
 
