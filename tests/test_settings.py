@@ -24,7 +24,8 @@ def test_whole_numbers_are_read_in_ascii_or_full_width_digits_only():
 def test_every_entry_is_whole_and_names_are_unique():
     assert [e.name for e in REGISTRY] == ["checkin_before_minutes", "checkin_after_minutes", "invite_days",
                                           "nudge_after_hours", "nudge_max", "leave_before_minutes",
-                                          "proxy_checkin_hours"]
+                                          "proxy_checkin_hours", "dues_cap_yuan", "dues_rural_fen", "dues_rounding",
+                                          "dues_ahead_months", "dues_basis_month", "dues_public"]
     assert REGISTRY.lookup("签到提前") is REGISTRY.lookup("CHECKIN_BEFORE") is REGISTRY.lookup("checkin_before_minutes")
     with pytest.raises(ValueError):
         REGISTRY.with_entry(Setting("other", "nudge_max", 1, 0, 2, "x", "y", "z"))
@@ -33,7 +34,8 @@ def test_every_entry_is_whole_and_names_are_unique():
     stored = {"invite_days": 30, "nudge_max": 99, "checkin_after_minutes": "5", "gone": 1}
     assert Registry(REGISTRY).values(stored) == {
         "checkin_before_minutes": 30, "checkin_after_minutes": 0, "invite_days": 30, "nudge_after_hours": 24,
-        "nudge_max": 2, "leave_before_minutes": 0, "proxy_checkin_hours": 72}
+        "nudge_max": 2, "leave_before_minutes": 0, "proxy_checkin_hours": 72, "dues_cap_yuan": 1000,
+        "dues_rural_fen": 20, "dues_rounding": 0, "dues_ahead_months": 12, "dues_basis_month": 1, "dues_public": 0}
 
 
 async def stored_settings(bot) -> dict:

@@ -31,7 +31,7 @@ from storage.models import Branch, Member
 from storage.roster import members as member_store
 from storage.rules import dues as rules
 from storage.rules.dues import ZERO, yuan
-from storage.rules.numbers import looks_like_number
+from storage.rules.numbers import FULL_WIDTH_DIGITS, looks_like_number
 from storage.rules.vocabulary import DuesCategory
 
 router = Router()
@@ -131,6 +131,11 @@ async def paid(ctx: Context) -> None:
             member = other
         elif (found := rules.parse_months(word)) is not None:
             months += [m for m in found if m not in months]
+        elif word[:1].translate(FULL_WIDTH_DIGITS).isdigit() and (
+                any(c in word for c in "-－/年月") or rules.parse_month(f"{word}-01") is not None):
+            # a month mistyped, or a year alone (2026 元 is written 2026元)
+            ctx.reply(t(N_("Write the month like /paid {month}, or just /paid for this month.")).format(month=current))
+            return
         elif method_of(word):
             method = method_of(word)
         elif looks_like_number(word) or word[0] in "¥￥-" or word[-1] in "元千万":
