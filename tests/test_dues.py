@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select, update
 
+from handlers.kit.api import Chat, ChatType, Event, Request
 from storage.dues import ledger as dues_ledger
 from storage.dues import payments as dues_payments
 from storage.models import AuditEntry, DuesAllocation, DuesAmount, DuesPayment, Member, MembershipChange
 from storage.roster import members
 from storage.roster.members import MemberData
 from storage.rules.vocabulary import PartyStatus
+from tests.conftest import RACING
 from tests.memory import GROUP
 from tests.test_activities import linked
 from tests.test_calendar import at
@@ -257,3 +261,97 @@ async def test_migrated_marks_are_confirmed_at_what_was_owed(bot):
     await bot.press(sec, pending, pending.button("Confirm"))
     ledger, names = await book(bot, "2026-11", "2026-11")
     assert ledger.line(names["张三"], "2026-11").paid == Decimal("45.00")
+
+
+async def test_the_deadline_reminder_goes_to_those_who_owe_with_the_amount(bot):
+    sec, zhang, wang = await branch_of_three(bot)
+    await bot.say(sec, DUES)
+    await bot.say(zhang, "/basis 4500")
+    await bot.say(wang, "/basis 学生")
+    await bot.say(sec, "/duesset Secretary Li | 在职 8000")
+    await bot.say(sec, "/duespay 张三 | 2026-11")
+    bot.clock.now = at("2026-11-17 09:01")
+    sent = await bot.tick()
+    [group] = [s for s in sent if s.chat_id == GROUP.id]
+    assert "Party dues for 2026-11 are due by 2026-11-20 18:00: 1 of 3 have paid." in group.text
+    assert "王五" not in group.text and "元" not in group.text
+    private = {s.chat_id: s.text for s in sent if s.chat_id > 0}
+    assert sorted(private) == [sec.id, wang.id]
+    assert "due by 2026-11-20 18:00: 0.20 元" in private[wang.id] and "120.00 元" in private[sec.id]
+    assert await bot.tick() == []
+
+
+async def test_with_publicity_on_the_group_hears_who_has_not_paid_but_no_amounts(bot):
+    sec, zhang, wang = await branch_of_three(bot)
+    await bot.say(sec, "/set dues_public 1")
+    await bot.say(sec, DUES)
+    await bot.say(zhang, "/basis 4500")
+    await bot.say(sec, "/duespay 张三 | 2026-11")
+    bot.clock.now = at("2026-11-17 09:01")
+    [group] = [s for s in await bot.tick() if s.chat_id == GROUP.id]
+    assert "Not paid yet (党务公开): Secretary Li, 王五" in group.text and "元" not in group.text
+
+
+async def test_arrears_warn_at_two_and_four_months_and_flag_at_six_once_each(bot):
+    sec, zhang, wang = await branch_of_three(bot)
+    for name in ("张三", "王五"):
+        await backdate(bot, name, "2026-01-01")
+    await bot.say(sec, "/duesset 张三 | 在职 4500 | 2026-01")
+    await bot.say(sec, "/duesset 王五 | 在职 4500 | 2026-01")
+    await bot.say(sec, "/duesset Secretary Li | 学生")
+    await bot.say(sec, "/duespay Secretary Li | 2026-11~2027-03")
+    await bot.say(sec, "/duespay 张三、王五 | 2026-05~2026-08")
+    await bot.say(sec, "/dueswaive 王五 | 2026-09~2026-12 | 支委会决定：重病")  # waived months never count
+    bot.clock.now = at("2026-11-10 10:05")  # September and October unpaid: two months
+    sent = await bot.tick()
+    warned = [(s.chat_id, s.text) for s in sent if "Party dues" in s.text and "not paid" in s.text]
+    assert sorted(c for c, _ in warned) == [sec.id, zhang.id]
+    assert any(c == zhang.id and "2026-09~2026-10 are not paid (90.00 元)" in t for c, t in warned)
+    assert any(c == sec.id and "张三 has not paid Party dues for 2 months (2026-09~2026-10, 90.00 元)" in t
+               for c, t in warned)
+    bot.clock.advance(days=1)
+    assert not [s for s in await bot.tick() if "not paid" in s.text]  # each stage once
+    bot.clock.now = at("2027-01-04 10:05")  # four months
+    sent = [s for s in await bot.tick() if "not paid" in s.text]
+    assert sorted(s.chat_id for s in sent) == [sec.id, zhang.id] and any("for 4 months" in s.text for s in sent)
+    bot.clock.now = at("2027-03-02 10:05")  # six months: the flag
+    sent = [s for s in await bot.tick() if "six months" in s.text]
+    assert sorted(s.chat_id for s in sent) == [sec.id, zhang.id]
+    assert any("the branch has to decide about 张三 now" in s.text for s in sent if s.chat_id == sec.id)
+    assert not any(s.chat_id == wang.id for s in sent)  # 王五's months were waived, then January, February: two
+    bot.clock.advance(days=1)
+    assert not [s for s in await bot.tick() if "six months" in s.text]
+
+
+async def test_once_a_year_members_are_asked_to_confirm_their_basis(bot):
+    sec, zhang, wang = await branch_of_three(bot)
+    await bot.say(zhang, "/basis 4500")
+    bot.clock.now = at("2027-01-04 10:05")
+    sent = [s for s in await bot.tick() if "once a year" in s.text]
+    assert sorted(s.chat_id for s in sent) == [sec.id, zhang.id, wang.id]
+    ask = next(s for s in sent if s.chat_id == zhang.id)
+    assert "Now: 45.00 元 a month, basis 4500.00 元" in ask.text
+    _, toast = await bot.press(zhang, ask, ask.button("Still right"))
+    assert "Confirmed" in toast
+    assert "confirmed by the member, from 2027-01" in await last_text(bot, zhang, "/dues")
+    bot.clock.advance(days=3)
+    assert not [s for s in await bot.tick() if "once a year" in s.text]
+
+
+@pytest.mark.parametrize("db", RACING, indirect=True)
+async def test_a_confirmation_tapped_twice_at_once_confirms_once(bot):
+    sec, zhang, _ = await branch_of_three(bot)
+    await bot.say(zhang, "/basis 4500")
+    [ask] = [s for s in await bot.say(zhang, "/paid 2026-11 45") if s.chat_id == sec.id]
+    data = ask.button("Confirm")
+    mk = lambda: Request(next(bot.update_ids), Event.CALLBACK, Chat(sec.id, ChatType.PRIVATE), sec,  # noqa: E731
+                         callback_id=f"cb{next(bot.update_ids)}", callback_data=data, message_id=ask.message_id)
+    await asyncio.gather(bot.core.process(mk()), bot.core.process(mk()))
+    await bot.core.performer.flush()
+    while await bot.core.sender.drain_once():
+        pass
+    told = [s for s in bot.transport.sent if s.chat_id == zhang.id and "is confirmed" in s.text]
+    assert len(told) == 1
+    async with bot.db.read() as s:
+        confirms = await s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "dues.confirm"))
+    assert confirms == 1

@@ -81,8 +81,9 @@ async def arrears(session, branch: Branch, now: datetime, *, privately: Privatel
         key = f"duesarrears:{member.id}:{rules.month_of(found.since)}:{found.stage}"
         if not await events.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
             continue
-        owed = sum((line.outstanding or ZERO for line in lines if not line.settled), ZERO)
-        months = [line.month for line in lines if not line.settled and line.month >= rules.month_of(found.since)]
+        run = [line for line in lines if not line.settled and rules.month_of(found.since) <= line.month <= last]
+        owed = sum((line.outstanding or ZERO for line in run), ZERO)
+        months = [line.month for line in run]
         flag = found.stage >= lapse_rules.LINE_MONTHS
         await privately(session, branch, [member], f"{key}:member", lambda t, m, f=flag, ms=months, o=owed: (t(N_(
             "{name}, your Party dues for {months} are not paid ({amount}). Six months without paying and without "

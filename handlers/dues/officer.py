@@ -243,8 +243,12 @@ async def dues_pay(ctx: Context) -> None:
         return
     raw = parts[0]
     for sep in NAME_SEPARATORS:
-        raw = raw.replace(sep, " ")
-    names = list(dict.fromkeys(raw.split()))
+        raw = raw.replace(sep, "、")
+    names: list[str] = []
+    for piece in (p.strip() for p in raw.split("、") if p.strip()):  # 张三、李四; 张三 李四; Li Ming, Wang Wu
+        whole_name = await member_store.by_name(ctx.session, branch.id, " ".join(piece.split()))
+        names += [whole_name.name] if whole_name is not None else piece.split()
+    names = list(dict.fromkeys(names))
     months = rules.parse_months(parts[1])
     if months is None:
         ctx.reply(t(N_("I cannot read the months “{value}”. Write them like {month} or {month}~{next}.")).format(
