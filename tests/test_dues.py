@@ -355,3 +355,14 @@ async def test_a_confirmation_tapped_twice_at_once_confirms_once(bot):
     async with bot.db.read() as s:
         confirms = await s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "dues.confirm"))
     assert confirms == 1
+
+
+async def test_what_i_owe_for_months_already_paid_is_not_recorded_again(bot):
+    sec, zhang, _ = await branch_of_three(bot)
+    await bot.say(zhang, "/basis 4500")
+    await bot.say(sec, "/duespay 张三 | 2026-11")
+    assert "张三 owes nothing more for 2026-11" in await last_text(bot, zhang, "/paid")
+    assert "owes nothing more" in await last_text(bot, sec, "/duespay 张三 | 2026-11")
+    assert "Recorded:" in await last_text(bot, sec, "/duespay 张三 | 2026-11 | 100")  # a voluntary payment
+    ledger, names = await book(bot, "2026-11", "2026-11")
+    assert ledger.line(names["张三"], "2026-11").extra == Decimal("100.00")

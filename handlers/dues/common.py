@@ -147,3 +147,14 @@ def payment_line(t: Gettext, payment: DuesPayment, rows: list[DuesAllocation], n
     if payment.status == "rejected" and payment.reason:
         text += " " + t(N_("(reason: {reason})")).format(reason=payment.reason)
     return text
+
+
+async def nothing_outstanding(ctx: Context, member: Member, months: list[str]) -> bool:
+    """Whether ``member`` owes nothing more for ``months`` (so "what I owe" would be 0 元); says so."""
+    book = await dues_ledger.ledger(ctx.session, member.branch_id, months[0], months[-1], member_ids=[member.id])
+    lines = [book.line(member.id, m) for m in months]
+    if all(line is not None and line.settled for line in lines):
+        ctx.reply(ctx.t(N_("{name} owes nothing more for {months}. For a voluntary payment give the amount.")).format(
+            name=member.name, months=months_text(ctx.t, months)))
+        return True
+    return False

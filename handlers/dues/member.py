@@ -14,6 +14,7 @@ from handlers.dues.common import (
     current_month,
     method_of,
     months_text,
+    nothing_outstanding,
     payment_line,
     read_money,
 )
@@ -156,6 +157,8 @@ async def paid(ctx: Context) -> None:
                        "voluntary payment is recorded by the 组织委员.")).format(amount=amount_text(t, amount), count=len(months)))
         return
     if not await check_months(ctx, member, branch, months, officer=False):
+        return
+    if amount is None and await nothing_outstanding(ctx, member, months):
         return
     waiting = await dues_ledger.pending(ctx.session, branch.id, limit=500)
     for payment, rows in waiting:

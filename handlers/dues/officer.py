@@ -13,6 +13,7 @@ from handlers.dues.common import (
     current_month,
     method_of,
     months_text,
+    nothing_outstanding,
     payment_line,
     read_money,
 )
@@ -282,6 +283,8 @@ async def dues_pay(ctx: Context) -> None:
         if member is None:
             return
         if not await check_months(ctx, member, branch, months, officer=True, override=override):
+            return
+        if amount is None and await nothing_outstanding(ctx, member, months):
             return
         members.append(member)
     old = any(rules.back_payment_needs_override(m, current) for m in months)

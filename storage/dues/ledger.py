@@ -107,6 +107,7 @@ class Ledger:
     members: dict[int, Member]  # everyone with a line, by id
     lines: dict[tuple[int, str], Line] = field(default_factory=dict)
     holdings: dict[tuple[int, str], Holding] = field(default_factory=dict)  # for the months owed
+    _by: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def months(self) -> list[str]:
@@ -116,10 +117,22 @@ class Ledger:
         return self.lines.get((member_id, month))
 
     def of_member(self, member_id: int) -> list[Line]:
-        return [line for (m, _), line in sorted(self.lines.items()) if m == member_id]
+        """The member's lines, month by month."""
+        return self._index()[0].get(member_id, [])
 
     def of_month(self, month: str) -> list[Line]:
-        return [line for (_, mo), line in self.lines.items() if mo == month]
+        return self._index()[1].get(month, [])
+
+    def _index(self) -> tuple[dict[int, list[Line]], dict[str, list[Line]]]:
+        if self._by is None or self._by[2] != len(self.lines):
+            by_member: dict[int, list[Line]] = defaultdict(list)
+            by_month: dict[str, list[Line]] = defaultdict(list)
+            for key in sorted(self.lines):
+                line = self.lines[key]
+                by_member[key[0]].append(line)
+                by_month[key[1]].append(line)
+            self._by = (dict(by_member), dict(by_month), len(self.lines))
+        return self._by[0], self._by[1]
 
     def totals(self, lines: Iterable[Line] | None = None) -> Totals:
         totals = Totals()
@@ -197,10 +210,12 @@ async def ledger(session: AsyncSession, branch_id: int, first: str, last: str, *
             waived.add((waiver.member_id, month))
 
     result = Ledger(branch_id, first, last, {})
-    paid_months = {(m, mo) for m, mo, _ in money}
+    paid_months: dict[int, set[str]] = defaultdict(set)
+    for m, mo, _ in money:
+        paid_months[m].add(mo)
     for member_id, member in members.items():
         owed_months = set(rules.months_owed(_changes(history.get(member_id, []), member, zone), first, last))
-        for month in sorted(owed_months | {mo for m, mo in paid_months if m == member_id}):
+        for month in sorted(owed_months | paid_months.get(member_id, set())):
             owing = month in owed_months
             holding = holding_at(amounts.get(member_id, []), month, member, table) if owing else None
             confirmed = from_fen(money.get((member_id, month, CONFIRMED), (0, 0))[0])
