@@ -109,9 +109,10 @@ async def dues_of(ctx: Context) -> None:
     text = await statement(ctx, t, member, branch)
     history = await dues_ledger.amount_history(ctx.session, member.id)
     if history:
+        basis = t(N_("basis {basis} 元"))
         text += "\n" + t(N_("Amounts:")) + "\n" + "\n".join(
             f"{row.effective_month} {amount_text(t, rules.from_fen(row.amount_fen))}"
-            + (f" ({t(N_('basis {basis} 元')).format(basis=rules.yuan(rules.from_fen(row.basis_fen)))})"
+            + (" (" + basis.format(basis=rules.yuan(rules.from_fen(row.basis_fen))) + ")"
                if row.basis_fen is not None else "") for row in history[-12:])
     await access.log(ctx, ctx.actor, "dues.view_member", target=member.name)
     ctx.reply(text)
