@@ -63,14 +63,14 @@ async def statement(ctx: Context, t: Gettext, member: Member, branch: Branch, *,
             since=(", " + t(N_("from {month}")).format(month=holding.effective_month)) if holding.effective_month else ""))
         if holding.extra > 0:
             lines.append(t(N_("Voluntary extra: {amount} a month")).format(amount=amount_text(t, holding.extra)))
-    owed_lines = [line for line in book.of_member(member.id) if line.owing and line.month <= current]
-    through = None
-    for line in owed_lines:
-        if not line.settled:
+    through = None  # the last month of the run of settled months from the first, paid ahead included
+    for line in book.of_member(member.id):
+        if line.owing and not line.settled:
             break
-        through = line.month
-    ahead = [line.month for line in book.of_member(member.id) if line.month > current and line.received > 0]
-    lines.append(t(N_("Paid through: {month}")).format(month=max([through, *ahead], default=None, key=lambda m: m or "") or "-"))
+        if line.owing:
+            through = line.month
+    owed_lines = [line for line in book.of_member(member.id) if line.owing and line.month <= current]
+    lines.append(t(N_("Paid through: {month}")).format(month=through or "-"))
     unpaid = [line for line in owed_lines if not line.settled]
     if unpaid:
         known = sum((line.outstanding for line in unpaid if line.outstanding is not None), ZERO)

@@ -73,7 +73,9 @@ async def arrears(session, branch: Branch, now: datetime, *, privately: Privatel
     roster = {m.id: m for m in await member_store.roster(session, branch.id) if m.status in PARTY_MEMBERS}
     keepers = await member_store.officers(session, branch.id, ALLOWED[Can.MANAGE_DUES])
     for member_id, member in sorted(roster.items()):
-        lines = [line for line in book.of_member(member_id) if line.owing]
+        # A month whose amount is not known (no basis declared, nothing paid) is not counted: the
+        # branch has not put this member's dues in the ledger yet; /duesmonth lists them.
+        lines = [line for line in book.of_member(member_id) if line.owing and (line.owed is not None or line.settled)]
         found = lapse_rules.dues_arrears([(rules.first_day(line.month), line.settled) for line in lines],
                                          rules.first_day(last))
         if found is None or found.stage == 0:
@@ -106,8 +108,8 @@ async def arrears(session, branch: Branch, now: datetime, *, privately: Privatel
 async def basis_question(session, branch: Branch, now: datetime, *, privately: Privately) -> None:
     month_setting = BranchSettings.of(branch).dues_basis_month
     local = now.astimezone(ZoneInfo(branch.timezone)).date()
-    if not month_setting or local.month != month_setting:
-        return
+    if not month_setting or local.month != month_setting or not await dues_ledger.keeps_dues(session, branch.id):
+        return  # a branch that keeps no amounts here is not asked about them
     key = f"duesbasis:{branch.id}:{local.year}"
     if not await events.claim_event(session, key, due_at=now, now=now, branch_id=branch.id):
         return

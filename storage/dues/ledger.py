@@ -264,6 +264,13 @@ async def holding(session: AsyncSession, member: Member, month: str) -> Holding:
     return holding_at(rows, month, member, rules.table(BranchSettings.of(branch).values))
 
 
+async def keeps_dues(session: AsyncSession, branch_id: int) -> bool:
+    """Whether the branch keeps its dues in the ledger: some member has an amount set or declared."""
+    return await session.scalar(
+        select(DuesAmount.id).join(Member, Member.id == DuesAmount.member_id).where(Member.branch_id == branch_id)
+        .limit(1)) is not None
+
+
 async def first_owed(session: AsyncSession, member: Member) -> str | None:
     """The first month the member owed dues (their admission, or when the ledger first knew them)."""
     branch = await session.get(Branch, member.branch_id)
