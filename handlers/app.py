@@ -8,6 +8,7 @@ from handlers import (
     broadcasts,
     calendar,
     committee,
+    dues,
     leave,
     ledgers,
     network,
@@ -28,7 +29,7 @@ def build_router() -> Router:
     # The household file is taken only in its own dialog (a file route with dialog=), so it goes first.
     # Volunteer service before the roster too: a file sent during its photo step is answered, not imported.
     for feature in (dialog, network, branch, broadcasts, service, roster, activities, leave, calendar, ledgers,
-                    committee, summary):
+                    committee, summary, dues):
         root.include(feature.router)
     return root
 

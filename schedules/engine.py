@@ -78,6 +78,8 @@ class Notifier(Protocol):
 
     async def lapses(self, session: AsyncSession, branch: Branch) -> None: ...
 
+    async def dues_daily(self, session: AsyncSession, branch: Branch) -> None: ...
+
     async def unvisited(self, session: AsyncSession, branch: Branch) -> None:
         """Once a month: households (联系户) not visited lately, each mentioned to its member."""
 
@@ -139,6 +141,7 @@ class Calendar:
         await self._compliance(session, branch, now)
         await self._lapses(session, branch, now)
         await self._unvisited(session, branch, now)
+        await self._dues(session, branch, now)
         await self._follow_ups(session, branch, now)
         await self._service(session, branch, now)
         await self._summary(session, branch, now)
@@ -213,6 +216,13 @@ class Calendar:
                             span.label, due)
             else:
                 await self.summaries.monthly_summary(session, branch, span, key)
+
+    async def _dues(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """Once a day per branch: dues in arrears (2, 4, 6 months) and, in its month, the yearly basis question."""
+        today = now.astimezone(ZoneInfo(branch.timezone)).date()
+        if await events.claim_event(session, f"dues:{branch.id}:{today.isoformat()}", due_at=now, now=now,
+                                    branch_id=branch.id):
+            await self.notifier.dues_daily(session, branch)
 
     async def _rule(self, session: AsyncSession, rule: ScheduleRule, now: datetime) -> None:
         branch = await session.get(Branch, rule.branch_id)

@@ -423,16 +423,84 @@ class ScheduledEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class DuesMark(Base):
-    """A member's own mark that a month's dues are paid (/paid); the dues ledger comes later."""
+class DuesAmount(Base):
+    """A member's monthly dues from ``effective_month`` on, with its basis: the history is kept, so a
+    past month is owed at the amount that held then (the latest row from before or in that month)."""
 
-    __tablename__ = "dues_marks"
-    __table_args__ = (UniqueConstraint("member_id", "month"),)
+    __tablename__ = "dues_amounts"
+    __table_args__ = (Index("ix_dues_amounts_member_month", "member_id", "effective_month"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    effective_month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    category: Mapped[DuesCategory] = mapped_column(str_enum(DuesCategory))
+    basis_fen: Mapped[int | None] = mapped_column(BigInteger)  # income or pension, seen by the member and officers only
+    amount_fen: Mapped[int] = mapped_column(Integer)  # owed a month (分)
+    extra_fen: Mapped[int] = mapped_column(Integer, default=0)  # voluntary extra a month, never owed
+    source: Mapped[str] = mapped_column(String(16))  # declared (by the member), set (by an officer), confirmed
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DuesPayment(Base):
+    """A payment (or its reversal): for whom, who paid (代缴), how much, how, and whether it stands.
+
+    Self-reports are pending until an officer confirms or rejects them; what officers record is
+    confirmed at once. A correction is a new row reversing an earlier one (``reverses_id``, with
+    negated allocations): nothing is edited in place but the pending status.
+    """
+
+    __tablename__ = "dues_payments"
+    __table_args__ = (Index("ix_dues_payments_branch_status", "branch_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # 代缴: paid by another member
+    amount_fen: Mapped[int | None] = mapped_column(Integer)  # None: what was owed (a /paid mark), fixed when confirmed
+    method: Mapped[str] = mapped_column(String(16))  # cash, wechat, alipay, transfer, other, unknown
+    status: Mapped[str] = mapped_column(String(16))  # pending, confirmed, rejected
+    source: Mapped[str] = mapped_column(String(16))  # self, officer, migrated, reversal
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)  # why rejected, or why reversed
+    override_reason: Mapped[str | None] = mapped_column(Text)  # back-payment beyond the rule's months
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("dues_payments.id"), unique=True)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class DuesAllocation(Base):
+    """The part of a payment that goes to one month (negative for a reversal)."""
+
+    __tablename__ = "dues_allocations"
+    __table_args__ = (
+        UniqueConstraint("payment_id", "month"),
+        Index("ix_dues_allocations_member_month", "member_id", "month"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("dues_payments.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
-    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    amount_fen: Mapped[int | None] = mapped_column(Integer)  # None until a payment of unknown amount is confirmed
+
+
+class DuesWaiver(Base):
+    """The branch's decision that a member's months are settled without payment (减免), or its reversal."""
+
+    __tablename__ = "dues_waivers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    first_month: Mapped[str] = mapped_column(String(7))
+    last_month: Mapped[str] = mapped_column(String(7))
+    note: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("dues_waivers.id"), unique=True)
 
 
 # Volunteer service (志愿服务) and each member's service network (一名党员一张服务网).

@@ -88,12 +88,15 @@ async def test_dues_deadline_reminds_only_those_who_have_not_paid(bot):
     await linked(bot, sec, 2, "张三")
     await linked(bot, sec, 3, "王五")
     assert "#1 Party dues deadline" in (await bot.say(sec, "/rule 党费 | 每月20日 18:00 | 提前3天 09:00"))[-1].text
-    assert "are paid" in (await bot.say(bot.user(2, "user2", lang="en"), "/paid"))[-1].text
-    assert "already marked" in (await bot.say(bot.user(2, "user2", lang="en"), "/paid 2026-11"))[-1].text
+    zhang = bot.user(2, "user2", lang="en")
+    await bot.say(zhang, "/basis 4500")
+    report = next(s for s in await bot.say(zhang, "/paid") if s.chat_id == sec.id)
+    assert "still waiting" in (await bot.say(zhang, "/paid 2026-11"))[-1].text
+    await bot.press(sec, report, report.button("Confirm"))
     bot.clock.now = at("2026-11-17 09:01")
     sent = await bot.tick()
     group = next(s for s in sent if s.chat_id == GROUP.id)
-    assert "2 of 3 have not marked them paid" in group.text and "王五" not in group.text  # no names in the group
+    assert "1 of 3 have paid" in group.text and "王五" not in group.text  # no names in the group
     assert sorted(s.chat_id for s in sent if s.chat_id > 0) == [1, 3]
 
 

@@ -127,6 +127,6 @@ async def test_paid_takes_a_month_a_branch_can_mean_in_ascii_or_full_width_digit
     sec = await setup_branch(bot)
     for month in ("9999-12", "1999-12", "2026-13", "2026-00", "2026-1x", "٢٠٢٦-١١", "2026-²", "20261-1", "2026"):
         assert "Write the month like" in await _answers(bot, sec, f"/paid {month}"), month
-    assert "for 2026-11 are paid" in await _answers(bot, sec, "/paid ２０２６-１１")
-    assert "already marked 2026-11" in await _answers(bot, sec, "/paid 2026-11")
-    assert "for 2026-03 are paid" in await _answers(bot, sec, "/paid 2026-3")
+    assert "#1, 2026-11, amount not known yet" in await _answers(bot, sec, "/paid ２０２６-１１")
+    assert "#1 for 2026-11 is still waiting" in await _answers(bot, sec, "/paid 2026-11")
+    assert "for 2026-03: that is before their membership" in await _answers(bot, sec, "/paid 2026-3")

@@ -68,7 +68,9 @@ async def test_theme_day_and_dues_reminders(fake, tmp_path, backend):
         saved = (await say(fake, sec, sec.id, THEME, "Saved: #1"))["text"]
         assert "2026-12-04 09:00" in saved and "2027-01-01 09:00" in saved
         assert "#2 Party dues deadline" in (await say(fake, sec, sec.id, DUES, "Saved: #2"))["text"]
-        assert "are paid" in (await say(fake, zhang, zhang.id, "/paid", "2026-11"))["text"]
+        assert "45.00 元" in (await say(fake, zhang, zhang.id, "/basis 4500", "Saved"))["text"]
+        report = await say(fake, zhang, zhang.id, "/paid", "reports paying", reply_chat=sec.id)
+        assert "Confirmed" in await press(fake, sec, report, dict(fake.buttons(report))["Confirm"])
         await fake.quiet(seconds=SETTLE)
         # 18 days ahead of the theme day and before the dues reminder: nothing from the calendar yet.
         assert not messages_since(fake, 0, GROUP, "Theme Party Day")
@@ -77,8 +79,8 @@ async def test_theme_day_and_dues_reminders(fake, tmp_path, backend):
         # The dues reminder (3 days before the 20th, 09:00): the group hears the aggregate only.
         mark = fake.mark()
         set_clock(clock, "2026-11-17 09:01")
-        group = await fake.wait_message(GROUP, contains="have not marked them paid", timeout=WAIT, after=mark)
-        assert "2 of 3 have not marked them paid" in group["text"]
+        group = await fake.wait_message(GROUP, contains="have paid", timeout=WAIT, after=mark)
+        assert "1 of 3 have paid" in group["text"]
         assert "2026-11-20 18:00" in group["text"]
         for name in ("张三", "王五", "Li Secretary"):
             assert name not in group["text"]

@@ -26,6 +26,7 @@ WIRE = [
     "ba:g", "ba:m", "ba:p0", "ba:c12", "ba:a5", "bk:1", "bk:0", "bs:ok", "bs:no",
     "jb:3:4", "jn:3:f", "jn:3:p", "jr:3",
     "rk:dues", *(f"rk:{k.value}" for k in ActivityKind), "rw:全体", "rw:支委", "rw:第一党小组", "rw:a:b",
+    "dc:12", "dj:12", "dk:3",
     f"ci:{2**31 - 1}",
 ]
 

@@ -26,7 +26,8 @@ def test_every_entry_is_whole_and_names_are_unique():
                                           "nudge_after_hours", "nudge_max", "leave_before_minutes",
                                           "proxy_checkin_hours", "household_target", "visit_interval_days",
                                           "service_max_age_days", "review_reminder_days", "publicity",
-                                          "summary_day", "summary_hour"]
+                                          "summary_day", "summary_hour", "dues_cap_yuan", "dues_rural_fen",
+                                          "dues_rounding", "dues_ahead_months", "dues_basis_month"]
     assert REGISTRY.lookup("签到提前") is REGISTRY.lookup("CHECKIN_BEFORE") is REGISTRY.lookup("checkin_before_minutes")
     with pytest.raises(ValueError):
         REGISTRY.with_entry(Setting("other", "nudge_max", 1, 0, 2, "x", "y", "z"))
@@ -37,7 +38,8 @@ def test_every_entry_is_whole_and_names_are_unique():
         "checkin_before_minutes": 30, "checkin_after_minutes": 0, "invite_days": 30, "nudge_after_hours": 24,
         "nudge_max": 2, "leave_before_minutes": 0, "proxy_checkin_hours": 72, "household_target": 5,
         "visit_interval_days": 90, "service_max_age_days": 60, "review_reminder_days": 3, "publicity": 0,
-        "summary_day": 1, "summary_hour": 9}
+        "summary_day": 1, "summary_hour": 9, "dues_cap_yuan": 1000, "dues_rural_fen": 20,
+        "dues_rounding": 0, "dues_ahead_months": 12, "dues_basis_month": 1}
 
 
 async def stored_settings(bot) -> dict:

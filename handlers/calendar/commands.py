@@ -1,4 +1,4 @@
-"""The branch calendar, set by the secretary: recurring rules, moved and skipped dates, /paid."""
+"""The branch calendar, set by the secretary: recurring rules, moved and skipped dates."""
 
 from __future__ import annotations
 
@@ -20,11 +20,10 @@ from storage.activities import activities as activity_store
 from storage.branches import BranchSettings
 from storage.calendar import holidays as holiday_store
 from storage.calendar import rules as calendar
-from storage.dues import marks as dues_marks
 from storage.models import Branch, ScheduleRule
 from storage.roster import members as member_store
 from storage.rules.dates import plausible
-from storage.rules.numbers import FULL_WIDTH_DIGITS, row_id, whole
+from storage.rules.numbers import row_id, whole
 from storage.rules.recurrence import (
     Offset,
     Rule,
@@ -418,23 +417,6 @@ async def mark_holiday(ctx: Context) -> None:
                 help=N_("mark a working day (a weekend day worked in lieu, 调休): /workday {date}"))
 async def mark_workday(ctx: Context) -> None:
     await _mark_day(ctx, off=False)
-
-
-@router.command("paid", chats=PRIVATE, menu=N_("mark this month's Party dues as paid"), member=True, help=N_("you have paid this month's Party dues: /paid, or /paid {month} for a month"))
-async def paid(ctx: Context) -> None:
-    member, branch = ctx.actor, ctx.branch
-    arg = ctx.request.args.strip()
-    year, dash, number = arg.translate(FULL_WIDTH_DIGITS).partition("-")
-    parsed = (whole(year, 2000, 9999), whole(number, 1, 12)) if dash and len(year) == 4 else (None, None)
-    if arg and (None in parsed or not plausible(date(parsed[0], parsed[1], 1), ctx.now.date())):
-        ctx.reply(ctx.t(N_("Write the month like /paid {month}, or just /paid for this month.")).format(
-            month=local_time(ctx.now, branch.timezone)[:7]))
-        return
-    month = f"{parsed[0]:04d}-{parsed[1]:02d}" if arg else local_time(ctx.now, branch.timezone)[:7]
-    if await dues_marks.mark_paid(ctx.session, member.id, month, ctx.now):
-        ctx.reply(ctx.t(N_("Noted: your Party dues for {month} are paid. Thank you!")).format(month=month))
-    else:
-        ctx.reply(ctx.t(N_("You had already marked {month} as paid.")).format(month=month))
 
 
 # --- the guided dialog: one question per field, then the same checks as the one-line form -------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from handlers import dues
 from handlers.activities import ANNOUNCEMENT, AskLeave, announce, describe, render_record
 from handlers.calendar.commands import HolidayKeep, HolidayMove
 from handlers.kit.access import ALLOWED, Can
@@ -26,7 +27,6 @@ from storage import updates as update_store
 from storage.activities import activities as activity_store
 from storage.branches import BranchSettings
 from storage.calendar import events
-from storage.dues import marks as dues_marks
 from storage.models import Activity, Branch, Member, ScheduleRule
 from storage.network import households as household_store
 from storage.roster import members as member_store
@@ -117,21 +117,14 @@ class Reminders:
         )
 
     async def dues_reminder(self, session: AsyncSession, rule: ScheduleRule, deadline: datetime, key: str) -> None:
+        """Privately to those who owe for the month by the ledger, with the amount; the group hears totals."""
         branch = await session.get(Branch, rule.branch_id)
-        month = local_time(deadline, branch.timezone)[:7]
-        members = [m for m in await member_store.roster(session, branch.id) if m.status in PARTY_MEMBERS]
-        done = await dues_marks.paid(session, [m.id for m in members], month)
-        unpaid = [m for m in members if m.id not in done]
-        when = local_time(deadline, branch.timezone)
-        gt = self.catalogs.gettext(branch.locale)
-        # The group hears only the aggregate; names go privately to each person.
-        await self._queue(session, f"{key}:group", branch.chat_id, gt(N_(
-            "Party dues for {month} are due by {deadline}; {unpaid} of {total} have not marked them paid yet. "
-            "After paying, send /paid to me in a private chat.")).format(
-            month=month, deadline=when, unpaid=len(unpaid), total=len(members)))
-        await self._privately(session, branch, unpaid, key, lambda t, m: t(N_(
-            "Reminder, {name}: your Party dues for {month} are due by {deadline}. After paying, send /paid.")).format(
-            name=m.name, month=month, deadline=when))
+        await dues.deadline(session, branch, deadline, key, gt=self.catalogs.gettext(branch.locale), queue=self._queue,
+                            privately=self._privately)
+
+    async def dues_daily(self, session: AsyncSession, branch: Branch) -> None:
+        """Arrears at 2, 4 and 6 months, each once, and the yearly question about the dues basis."""
+        await dues.daily(session, branch, self.now(), privately=self._privately)
 
     async def missed(self, session: AsyncSession, rule: ScheduleRule, due_at: datetime, occurrence: datetime) -> None:
         branch = await session.get(Branch, rule.branch_id)

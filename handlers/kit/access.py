@@ -33,6 +33,7 @@ class Can(StrEnum):
     REVIEW_SERVICE = "review_service"  # volunteer-service reports; a 党小组长 only their own group's
     VIEW_SERVICE_TOTALS = "view_service_totals"  # per member, group and category; a 党小组长 their group
     VIEW_SUMMARY = "view_summary"  # the branch's detailed summary: names, reasons, lapses
+    MANAGE_DUES = "manage_dues"  # personal dues figures: the secretary and the 组织委员 who keeps the dues
 
 
 _LEADERS = frozenset({Role.SECRETARY, Role.DEPUTY})
@@ -59,6 +60,7 @@ ALLOWED: dict[Can, frozenset[Role]] = {
     Can.REVIEW_SERVICE: frozenset({Role.SECRETARY, Role.ORGANIZER, Role.GROUP_LEADER}),
     Can.VIEW_SERVICE_TOTALS: _OFFICERS,
     Can.VIEW_SUMMARY: _KEEPERS,
+    Can.MANAGE_DUES: frozenset({Role.SECRETARY, Role.ORGANIZER}),
 }
 
 NOT_IN_ROSTER = N_(

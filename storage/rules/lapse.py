@@ -51,3 +51,26 @@ def lapse(history: Iterable[tuple[date, bool]], today: date) -> Lapse | None:
     if since is None:
         return None
     return Lapse(since, months_between(since, today))
+
+
+def dues_arrears(months: Iterable[tuple[date, bool]], last: date) -> Lapse | None:
+    """The run of months without dues that ends with ``last`` (the last month already due), or None.
+
+    ``months`` holds, for each month the member owed (its first day), whether it is settled:
+    paid, or waived (减免) — a waived month is settled and never counts as arrears. A month not
+    owed (before admission, after leaving) is simply absent. ``months`` counts the months of the
+    run, so two unpaid months are stage 2.
+    """
+    settled = dict(months)
+    run: list[date] = []
+    for day in sorted(settled, reverse=True):
+        if day > last:
+            continue
+        if settled[day]:
+            break
+        if run and (run[-1].year * 12 + run[-1].month) - (day.year * 12 + day.month) != 1:
+            break  # a month not owed in between (off the roster): the run ends there
+        run.append(day)
+    if not run:
+        return None
+    return Lapse(run[-1], len(run))

@@ -154,8 +154,9 @@ REGISTRY = Registry([
     Setting(
         "publicity", "publicity", 0, 0, 1,
         N_("党务公开: name members in the group"),
-        N_("1 lets the group's monthly volunteer-service post name the members with the most approved hours; 0 (the "
-           "default) posts only the branch's totals. Personal figures are otherwise only shown privately."),
+        N_("1 lets the group see names: who has not paid this month's dues (never amounts) and the members with the "
+           "most approved volunteer-service hours; 0 (the default) posts only the branch's totals. Personal figures "
+           "are otherwise only shown privately."),
         N_("on (1) or off (0)"), ("党务公开", "公开"),
     ),
     Setting(
@@ -169,5 +170,36 @@ REGISTRY = Registry([
         N_("the monthly summary is posted at"),
         N_("The hour (branch time, 0–23) the monthly summary is posted on its day."),
         N_("o'clock"), ("小结时间",),
+    ),
+    # Party dues (storage.rules.dues): the branch's overrides of the table, and how it collects.
+    Setting(
+        "dues_cap_yuan", "dues_cap", 1000, 1, 100000,
+        N_("Party dues a month, at most"),
+        N_("The monthly cap on what the dues table asks of one member; voluntary extra payments may go beyond it."),
+        N_("yuan"), ("党费上限",),
+    ),
+    Setting(
+        "dues_rural_fen", "dues_rural", 20, 20, 100,
+        N_("Party dues of rural members"),
+        N_("The fixed monthly amount rural members pay, from 20 to 100 分 (0.2 to 1 元)."),
+        N_("fen"), ("农民党员党费",),
+    ),
+    Setting(
+        "dues_rounding", "dues_rounding", 0, 0, 2,
+        N_("rounding of Party dues to the 分"),
+        N_("How an amount from the table is rounded to the 分: 0 half up (四舍五入), 1 down (舍去), 2 up (进位)."),
+        N_("mode"), ("党费取整",),
+    ),
+    Setting(
+        "dues_ahead_months", "dues_ahead", 12, 0, 24,
+        N_("Party dues may be paid ahead for"),
+        N_("How many months after this one may be paid in advance (预交); 0 allows only this month."),
+        N_("months"), ("预交月数",),
+    ),
+    Setting(
+        "dues_basis_month", "dues_basis_month", 1, 0, 12,
+        N_("month members confirm their dues basis"),
+        N_("Once a year, in this month, members are asked to confirm or update their income basis; 0 never asks."),
+        N_("month"), ("基数确认月",),
     ),
 ])
