@@ -156,7 +156,7 @@ async def test_refusals_branch_secretaries_forged_buttons_and_a_second_committee
         assert "not an officer of this committee" in toast
     _, toast = await bot.press(chair, request, "cml:999:1")
     assert "no longer valid" in toast
-    for forged in ("cml:1:2", "cml:01:1", "cml:1", "cmc:1:del", "cmr:0:1:", "cmr:0:1:2026-13x"):
+    for forged in ("cml:1:2", "cml:01:1", "cml:1", "cmc:1:del", "cmr:0:1:2026", "cmr:1:1:", "cmr:1:1:2026-13x"):
         _, toast = await bot.press(chair, request, forged)
         assert "no longer valid" in toast or "cannot read" in toast, forged
     _, toast = await bot.press(rival, request, "cmc:1:inv")  # the rival's button for our committee

@@ -12,7 +12,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from handlers.committee.common import acting, log
-from handlers.kit.callbacks import INDEX, Callback, Flag, Text
+from handlers.kit.callbacks import Callback, Flag, Int, Text
 from handlers.kit.context import Context
 from handlers.kit.examples import examples
 from handlers.kit.i18n import N_, Gettext
@@ -33,9 +33,9 @@ PAGE_ROOM = MAX_TEXT - 400  # a page's lines; the head and the foot take the res
 
 
 class RollupPage(Callback, prefix="cmr"):
-    page: Annotated[int, INDEX]
+    page: Annotated[int, Int(1, 999)]  # from 1
     only_short: Annotated[bool, Flag()]
-    period: Annotated[str, Text(8)]  # as parse_period reads it: 2026-11, 2026Q4, 2026
+    period: Annotated[str, Text(20)]  # as parse_period reads it: 2026-11, 2026Q4, 2026
 
 
 def _members(t: Gettext, cell: Cell) -> str:
@@ -120,11 +120,11 @@ def render(t: Gettext, rollup: Rollup, page: int, only_short: bool) -> tuple[str
     label = rollup.period.label
     nav = []
     if page > 0:
-        nav.append(button(t(N_("◀ Previous")), RollupPage(page - 1, only_short, label)))
+        nav.append(button(t(N_("◀ Previous")), RollupPage(page, only_short, label)))
     if page + 1 < len(book):
-        nav.append(button(t(N_("Next ▶")), RollupPage(page + 1, only_short, label)))
+        nav.append(button(t(N_("Next ▶")), RollupPage(page + 2, only_short, label)))
     toggle = button(t(N_("All branches")) if only_short else t(N_("Only those falling short")),
-                    RollupPage(0, not only_short, label))
+                    RollupPage(1, not only_short, label))
     return f"{head}\n\n{body}\n\n{foot}", [row for row in (nav, [toggle]) if row]
 
 
@@ -161,4 +161,4 @@ async def rollup(ctx: Context) -> None:
 
 @router.callback(RollupPage)
 async def turn(ctx: Context, pressed: RollupPage) -> None:
-    await _show(ctx, pressed.period, pressed.page, pressed.only_short)
+    await _show(ctx, pressed.period, pressed.page - 1, pressed.only_short)
