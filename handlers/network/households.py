@@ -18,6 +18,7 @@ from storage.models import Household, Member
 from storage.network import households as household_store
 from storage.network import posts as post_store
 from storage.roster import members as member_store
+from storage.rules.names import normalize_name
 
 router = Router()
 
@@ -71,7 +72,7 @@ async def show(ctx: Context) -> None:
         ctx.reply(await listing(ctx, me, own=True))
         return
     if not access.may(me, Can.MANAGE_NETWORK):
-        other = await member_store.by_name(ctx.session, branch.id, name)
+        other = await member_store.by_name(ctx.session, branch.id, normalize_name(name))
         if other is None or other.id != me.id:
             await access.log(ctx, me, "refused", target=name[:50], reason="household_of_another", attempt="/households")
             ctx.reply(ctx.t(N_("You can see only your own households: send /households without a name.")))

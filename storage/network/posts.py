@@ -71,7 +71,12 @@ async def holding(session: AsyncSession, post_id: int, member_id: int) -> PostHo
 
 async def take(session: AsyncSession, post: ServicePost, member_id: int, *, by: int | None, now: datetime
                ) -> PostHolder | None:
-    """``member_id`` holds ``post`` from now (``by`` None: they volunteered); None if they hold it already."""
+    """``member_id`` holds ``post`` from now (``by`` None: they volunteered); None if they hold it already.
+
+    Two taps at once take turns on the post's row (FOR UPDATE on PostgreSQL; SQLite has one writer), so
+    the second finds the first's holding.
+    """
+    await session.execute(select(ServicePost.id).where(ServicePost.id == post.id).with_for_update())
     if await holding(session, post.id, member_id) is not None:
         return None
     holder = PostHolder(post_id=post.id, member_id=member_id, since=now, assigned_by=by)
