@@ -43,8 +43,14 @@ class LiveBot:
                 sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.environment(),
                 stdout=log, stderr=asyncio.subprocess.STDOUT,
             )
-        # deleteWebhook comes right before the first long poll, setWebhook before serving one.
-        await self.fake.wait_for(lambda c: c.method == ready, timeout=30, after=mark)
+        # deleteWebhook comes right before the first long poll, setWebhook before serving one. A busy
+        # machine can take long to import and migrate; a bot that never got ready is not left running.
+        try:
+            await self.fake.wait_for(lambda c: c.method == ready, timeout=90, after=mark)
+        except BaseException:
+            if self.process.returncode is None:
+                await self.kill()
+            raise
 
     async def stop(self) -> int:
         if self.process is None or self.process.returncode is not None:
