@@ -29,6 +29,8 @@ from storage.activities import activities as activity_store
 from storage.branches import BranchSettings
 from storage.calendar import events as timed
 from storage.models import Activity, Branch, Member, ServiceReport
+from storage.network import households as household_store
+from storage.network import posts as post_store
 from storage.roster import members as member_store
 from storage.rules import service as rules
 from storage.rules.names import normalize_name
@@ -238,8 +240,8 @@ async def _ask(ctx: Context, branch: Branch, member: Member, conv: Any) -> None:
     data = conv.data
     step = _next_step(data)
     if step == "link" and not data.get("returning"):
-        households = await reports.households_of(ctx.session, member.id)
-        posts = await reports.posts_of(ctx.session, member.id)
+        households = await household_store.of_member(ctx.session, member.id)
+        posts = await post_store.posts_of(ctx.session, member.id)
         if not households and not posts:  # nothing to link: not asked
             await dialog.advance(ctx, conv, "link", link_done=True)
             step = _next_step(conv.data)
@@ -268,9 +270,9 @@ def _photo_buttons(t: Gettext) -> Keyboard:
 async def _link_buttons(ctx: Context, member: Member) -> Keyboard:
     t = ctx.t
     rows = [[button(t(N_("Visit: {label}")).format(label=h.label[:40]), ServeLink(("h", h.id)))]
-            for h in await reports.households_of(ctx.session, member.id)]
+            for h in await household_store.of_member(ctx.session, member.id)]
     rows += [[button(t(N_("Post: {name}")).format(name=p.name[:40]), ServeLink(("p", p.id)))]
-             for p in await reports.posts_of(ctx.session, member.id)]
+             for p in await post_store.posts_of(ctx.session, member.id)]
     rows.append([button(t(N_("None")), ServeLink("none"))])
     return rows
 
@@ -299,11 +301,11 @@ async def summary(ctx: Context, t: Gettext, branch: Branch, data: dict, member: 
         lines.append(t(N_("Teammates: {names}")).format(names="、".join(names)))
     owner = member.id if member else None
     if data.get("household") and owner:
-        household = await reports.household_of(ctx.session, owner, data["household"])
+        household = await household_store.visitable(ctx.session, owner, data["household"])
         if household:
             lines.append(t(N_("Visit to: {label}")).format(label=household.label))
     if data.get("post") and owner:
-        post = await reports.post_of(ctx.session, owner, data["post"])
+        post = await post_store.post_of(ctx.session, owner, data["post"])
         if post:
             lines.append(t(N_("For the post: {name}")).format(name=post.name))
     return "\n".join(lines)
@@ -503,14 +505,14 @@ async def link(ctx: Context, pressed: ServeLink) -> None:
     if pressed.pick != "none":
         kind, number = pressed.pick
         if kind == "h":
-            if await reports.household_of(ctx.session, member.id, number) is None:
+            if await household_store.visitable(ctx.session, member.id, number) is None:
                 await access.log(ctx, member, "refused", target=f"household {number}", reason="not_yours")
                 ctx.toast(ctx.t(N_("That household is not one of yours: a visit is reported by the member it is linked to.")),
                           alert=True)
                 return
             choice["household"] = number
         else:
-            if await reports.post_of(ctx.session, member.id, number) is None:
+            if await post_store.post_of(ctx.session, member.id, number) is None:
                 ctx.toast(ctx.t(N_("You do not hold that post.")), alert=True)
                 return
             choice["post"] = number
@@ -584,7 +586,7 @@ async def _problem_at_submit(ctx: Context, branch: Branch, member: Member, data:
     category = await categories.get(ctx.session, branch.id, data["category"])
     if category is None or category.retired_at is not None:
         return t(N_("The kind of service chosen is no longer in use: tap Change and choose another."))
-    if data.get("household") and await reports.household_of(ctx.session, member.id, data["household"]) is None:
+    if data.get("household") and await household_store.visitable(ctx.session, member.id, data["household"]) is None:
         return t(N_("That household is not one of yours: a visit is reported by the member it is linked to."))
     others = await reports.minutes_on(ctx.session, member.id, day, besides=data.get("edit"))
     if rules.over_the_day(data["minutes"], others):

@@ -111,6 +111,16 @@ async def held_by(session: AsyncSession, member_id: int) -> list[tuple[PostHolde
     return [(holder, post) for holder, post in rows]
 
 
+async def posts_of(session: AsyncSession, member_id: int) -> list[ServicePost]:
+    """The posts a member holds now (what a report may name)."""
+    return [post for _holder, post in await held_by(session, member_id)]
+
+
+async def post_of(session: AsyncSession, member_id: int, post_id: int) -> ServicePost | None:
+    """The post, only when the member holds it now: a report names only a post its member holds."""
+    return next((p for p in await posts_of(session, member_id) if p.id == post_id), None)
+
+
 async def tasks(session: AsyncSession, holder_ids: list[int]) -> dict[int, list[PostTask]]:
     """holder id -> their tasks, open ones first, each in the order added."""
     if not holder_ids:

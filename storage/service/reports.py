@@ -21,11 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     Attendance,
-    Household,
     Member,
-    PostHolder,
     ServicePhoto,
-    ServicePost,
     ServiceReport,
     ServiceTeammate,
 )
@@ -241,35 +238,6 @@ async def of_member(session: AsyncSession, member_id: int, statuses: tuple[Servi
 
 
 # --- the service network, read straight from its tables (the network feature keeps them) ----------
-
-
-async def households_of(session: AsyncSession, member_id: int) -> list[Household]:
-    """The households (联系户) a member keeps in touch with now."""
-    return list(await session.scalars(
-        select(Household).where(Household.member_id == member_id, Household.removed_at.is_(None)).order_by(Household.id)))
-
-
-async def household_of(session: AsyncSession, member_id: int, household_id: int) -> Household | None:
-    """The household, only when it is this member's now: a visit is reported on one's own households."""
-    household = await session.get(Household, household_id)
-    if household is None or household.member_id != member_id or household.removed_at is not None:
-        return None
-    return household
-
-
-async def posts_of(session: AsyncSession, member_id: int) -> list[ServicePost]:
-    """The posts (设岗定责) a member holds now."""
-    return list(await session.scalars(
-        select(ServicePost)
-        .join(PostHolder, PostHolder.post_id == ServicePost.id)
-        .where(PostHolder.member_id == member_id, PostHolder.until.is_(None), ServicePost.retired_at.is_(None))
-        .order_by(ServicePost.id)
-        .distinct()
-    ))
-
-
-async def post_of(session: AsyncSession, member_id: int, post_id: int) -> ServicePost | None:
-    return next((p for p in await posts_of(session, member_id) if p.id == post_id), None)
 
 
 async def present_at(session: AsyncSession, activity_id: int) -> list[Member]:
