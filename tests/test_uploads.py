@@ -59,3 +59,20 @@ async def test_a_bomb_is_refused_quickly_while_check_ins_go_on(bot):
     assert refused_after < 10
     assert pressed < 3
     assert worst < 0.5
+
+
+async def test_a_roster_file_is_read_before_the_updates_transaction(bot, monkeypatch):
+    """The notice and report dialogs take files only while they are open, so a roster file reaches the
+    roster's read-ahead: it is parsed outside the writer's turn, never inside the transaction."""
+    import handlers.roster.members as roster_members
+
+    from tests.test_flow import CSV, setup_branch
+
+    sec = await setup_branch(bot)
+
+    async def inside(*_):
+        raise AssertionError("the roster file was read inside the transaction")
+
+    monkeypatch.setattr(roster_members, "read_roster_upload", inside)
+    report = await bot.upload(sec, "roster.csv", CSV)
+    assert "3 added" in report[-1].text

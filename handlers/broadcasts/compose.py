@@ -116,7 +116,7 @@ async def _content(ctx: Context) -> None:
 
 
 router.text(_content)
-router.document(_content)
+router.document(_content, dialog="broadcast")
 
 
 def _audience_choice(conv_data: dict, code: str | tuple[str, int]) -> tuple[Audience, str | None] | None:

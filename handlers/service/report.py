@@ -415,7 +415,7 @@ async def answer(ctx: Context) -> None:
     await _ask(ctx, branch, member, conv)
 
 
-@router.document(chats=PRIVATE)
+@router.document(chats=PRIVATE, dialog=KIND)
 async def file_sent(ctx: Context) -> None:
     found = await _mine(ctx)
     if found is None:
