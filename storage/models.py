@@ -717,6 +717,11 @@ class CommitteeInvite(Base):
     used_by_user_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
+# Links that stand (asked for, or approved): the partial unique index's predicate, which an ON CONFLICT
+# must repeat in literal form for PostgreSQL to match the index.
+OPEN_LINK = "status IN ('pending', 'approved')"
+
+
 class CommitteeLink(Base):
     """A branch under a committee: asked by the branch secretary, decided by a committee officer, maybe ended."""
 
@@ -727,8 +732,8 @@ class CommitteeLink(Base):
             "uq_committee_links_open",
             "branch_id",
             unique=True,
-            sqlite_where=text("status IN ('pending', 'approved')"),
-            postgresql_where=text("status IN ('pending', 'approved')"),
+            sqlite_where=text(OPEN_LINK),
+            postgresql_where=text(OPEN_LINK),
         ),
     )
 

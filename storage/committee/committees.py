@@ -6,10 +6,19 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Branch, Committee, CommitteeInvite, CommitteeLink, CommitteeOfficer, Member, MemberRole
+from storage.models import (
+    OPEN_LINK,
+    Branch,
+    Committee,
+    CommitteeInvite,
+    CommitteeLink,
+    CommitteeOfficer,
+    Member,
+    MemberRole,
+)
 from storage.rules.vocabulary import Role
 from storage.upsert import insert_for
 
@@ -181,7 +190,7 @@ async def request_link(session: AsyncSession, committee_id: int, branch_id: int,
     stmt = insert_for(session, CommitteeLink).values(
         committee_id=committee_id, branch_id=branch_id, status=LinkStatus.PENDING.value,
         requested_by_user_id=user_id, requested_at=now,
-    ).on_conflict_do_nothing(index_elements=["branch_id"], index_where=CommitteeLink.status.in_(OPEN))
+    ).on_conflict_do_nothing(index_elements=["branch_id"], index_where=text(OPEN_LINK))
     created = (await session.execute(stmt)).rowcount == 1
     found = await open_link(session, branch_id)
     assert found is not None
