@@ -234,7 +234,7 @@ async def test_the_post_gives_dues_and_service_totals_and_names_only_with_public
     group = [s for s in sent if s.chat_id == GROUP.id and "activity summary" in s.text]
     assert len(group) == 1
     text = group[0].text
-    assert "Volunteer service (approved hours only): 2 hours by 1 members, 6 people served." in text
+    assert "Approved volunteer hours: 2 hours by 1 members, 6 people served." in text
     assert "Party dues: 25% of what was owed collected (paid or waived); 1 of 4 member-months settled." in text
     assert "3 members still owe dues for the period." in text
     assert "30.00" not in text and "元" not in text and "Travelling" not in text  # never an amount or a reason

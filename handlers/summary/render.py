@@ -123,9 +123,8 @@ def _top(t: Gettext, service: ServiceSection) -> str:
 
 
 def _service_line(t: Gettext, service: ServiceSection) -> str:
-    return t(N_("Volunteer service (approved hours only): {hours} hours by {members} members, "
-                "{people} people served.")).format(hours=hours(service.minutes), members=len(service.by_member),
-                                                    people=service.people_served)
+    return t(N_("Approved volunteer hours: {hours} hours by {members} members, {people} people served.")).format(
+        hours=hours(service.minutes), members=len(service.by_member), people=service.people_served)
 
 
 def _dues_line(t: Gettext, dues: DuesSection) -> str:

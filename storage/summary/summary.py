@@ -11,7 +11,8 @@ The summary is a value in sections, each computed by one function from the same 
 - ``attendance``: per activity, in total, per member; absentees with reasons, 补课 owed;
 - ``lapses``: members near the 2/4/6-month line (storage.rules.lapse) at the period's end, by attendance;
 - ``dues``: the collection rate, who owes what, self-reports awaiting confirmation and dues arrears
-  at the 2/4/6-month line, from ``storage.dues.ledger.ledger`` (None: the branch keeps no dues here);
+  at the 2/4/6-month line, from ``storage.dues.ledger.ledger`` (None: the branch keeps no dues here;
+  the year before is read only for those who have not settled the last month due);
 - ``service``: approved volunteer hours and people served, by member and category, and the reports
   still waiting for review, from ``storage.service.totals.branch_totals`` (None: no service recorded).
 
@@ -549,16 +550,23 @@ ARREARS_LOOKBACK = 12
 async def _dues(session: AsyncSession, branch_id: int, span: Span, history: _History, as_of: datetime,
                 zone: ZoneInfo) -> DuesSection | None:
     """The ledger over the period's months, and the arrears as the daily check counts them at ``as_of``:
-    the run of unsettled months up to the last month already due (the one before ``as_of``'s)."""
+    the run of unsettled months up to the last month already due (the one before ``as_of``'s).
+
+    A run of arrears ends with that month, so only the members who have not settled it can be in
+    arrears: their year is read in a second call of the ledger, for them alone (the whole branch's
+    year would cost ten times the month's)."""
     if not await dues_ledger.keeps_dues(session, branch_id):
         return None
     first = dues_rules.month_of(span.start)
     last = dues_rules.month_of(span.end - timedelta(days=1))
     due = dues_rules.add_months(dues_rules.month_of(as_of.astimezone(zone).date()), -1)
-    since = min(first, dues_rules.add_months(due, -ARREARS_LOOKBACK + 1))
-    book = await dues_ledger.ledger(session, branch_id, since, max(last, due))
-    names = await _names(session, book.members, history.names)
+    book = await dues_ledger.ledger(session, branch_id, min(first, due), max(last, due))
     in_span = [line for line in book.lines.values() if first <= line.month <= last]
+    party = history.party_members(as_of)
+    candidates = [mid for mid in party if (line := book.line(mid, due)) is None or not line.settled]
+    year = (await dues_ledger.ledger(session, branch_id, dues_rules.add_months(due, -ARREARS_LOOKBACK + 1), due,
+                                     member_ids=candidates) if candidates else None)
+    names = await _names(session, [*book.members, *(year.members if year else ())], history.names)
     totals = book.totals(in_span)
     per_member: dict[int, list] = {}
     for line in in_span:
@@ -571,10 +579,9 @@ async def _dues(session: AsyncSession, branch_id: int, span: Span, history: _His
                                   tuple(sorted(line.month for line in lines if line.owing and not line.settled))))
     members.sort(key=lambda m: (m.name, m.member_id))
     arrears = []
-    for member_id in history.party_members(as_of):
+    for member_id in candidates:
         # A month whose amount is not known and nothing paid is not counted, as the daily check does.
-        lines = [line for line in book.of_member(member_id)
-                 if line.owing and line.month <= due and (line.owed is not None or line.settled)]
+        lines = [line for line in year.of_member(member_id) if line.owing and (line.owed is not None or line.settled)]
         found = lapse_rules.dues_arrears([(dues_rules.first_day(line.month), line.settled) for line in lines],
                                          dues_rules.first_day(due))
         if found is None or found.stage == 0:
