@@ -25,7 +25,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, insert, select
 
 from storage.db import Database
-from storage.models import Activity, Attendance, Branch, Member, MemberRole, MembershipChange
+from storage.models import (
+    Activity,
+    Attendance,
+    Branch,
+    DuesAllocation,
+    DuesAmount,
+    DuesPayment,
+    Member,
+    MemberRole,
+    MembershipChange,
+    ServiceCategory,
+    ServiceReport,
+)
 from storage.rules import periods
 from storage.rules.vocabulary import ActivityKind, AttendanceStatus, Audience, MembershipEvent, PartyStatus, Role
 from storage.summary import summary as summaries
@@ -111,7 +123,39 @@ async def populate(db: Database, members: int, seed: int = 1) -> tuple[int, int]
                     makeup_done_at=starts if status == AttendanceStatus.ON_LEAVE and rng.random() < 0.5 else None))
             await s.execute(insert(Attendance), attendance)
             count += len(attendance)
+        await dues_and_service(s, branch.id, ids, start, rng)
         return branch.id, count
+
+
+async def dues_and_service(s, branch_id: int, ids: list[int], start: datetime, rng: random.Random) -> None:
+    """30 元 a month for everyone from December 2025, one payment a member covering the months paid
+    (most pay every month, one in ten stopped some months ago), and about three volunteer reports a
+    member in 2026 (most approved, some pending)."""
+    months = ["2025-12", *(f"2026-{m:02d}" for m in range(1, 12))]
+    await s.execute(insert(DuesAmount), [dict(member_id=mid, effective_month="2025-12", category="employed",
+                                              basis_fen=300000, amount_fen=3000, extra_fen=0, source="set",
+                                              created_at=start) for mid in ids])
+    paid = {mid: months if i % 10 else months[: rng.randint(3, 10)] for i, mid in enumerate(ids)}
+    payments = [DuesPayment(branch_id=branch_id, member_id=mid, amount_fen=3000 * len(paid[mid]), method="cash",
+                            status="confirmed", source="officer", created_at=start, decided_at=start)
+                for mid in ids]
+    s.add_all(payments)
+    await s.flush()
+    await s.execute(insert(DuesAllocation), [dict(payment_id=p.id, member_id=p.member_id, month=month, amount_fen=3000)
+                                             for p in payments for month in paid[p.member_id]])
+    category = ServiceCategory(branch_id=branch_id, name="关爱空巢老人", position=0, created_at=start)
+    other = ServiceCategory(branch_id=branch_id, name="社区环境整治", position=1, created_at=start)
+    s.add_all([category, other])
+    await s.flush()
+    reports = []
+    for mid in ids:
+        for _ in range(3):
+            day = date(2026, rng.randint(1, 11), rng.randint(1, 28))
+            reports.append(dict(branch_id=branch_id, member_id=mid, served_on=day, minutes=rng.choice((60, 90, 120)),
+                                category_id=rng.choice((category.id, other.id)), place="社区", people_served=rng.randint(1, 5),
+                                description="志愿服务", status="approved" if rng.random() < 0.9 else "pending",
+                                created_at=start, updated_at=start))
+    await s.execute(insert(ServiceReport), reports)
 
 
 async def plain(db: Database, branch_id: int, since: datetime, until: datetime) -> list:
@@ -160,6 +204,8 @@ async def main(argv: list[str] | None = None) -> int:
             month = periods.month(2026, 11)
             summary = await compute(db, branch_id, month, now)
             assert len(summary.attendance.members) >= args.members * 0.9, "the month has its members"
+            assert summary.dues is not None and summary.dues.arrears and summary.service is not None
+            assert summary.service.minutes and summary.service.pending, "with its dues and volunteer sections"
             # The summary of November reads the year from January (the yearly requirements).
             window = (at(date(2026, 1, 1), 0), at(date(2026, 12, 1), 0))
             results = {

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -14,11 +15,24 @@ from sqlalchemy import update
 from storage import branches as branch_store
 from storage.activities import activities as activity_store
 from storage.activities.activities import ActivityPlan
+from storage.dues import payments as dues_payments
 from storage.models import Attendance, Member
 from storage.roster import history
 from storage.roster import members as member_store
 from storage.roster.members import MemberData
-from storage.rules.vocabulary import ActivityKind, AttendanceStatus, Audience, MembershipEvent, PartyStatus, Role
+from storage.rules.vocabulary import (
+    ActivityKind,
+    AttendanceStatus,
+    Audience,
+    DuesCategory,
+    MembershipEvent,
+    PartyStatus,
+    Role,
+    ServiceStatus,
+)
+from storage.service import categories as service_categories
+from storage.service import reports as service_reports
+from storage.service import reviews as service_reviews
 
 ZONE = ZoneInfo("Asia/Shanghai")
 OUTCOMES = (AttendanceStatus.PRESENT,) * 5 + (AttendanceStatus.ON_LEAVE, AttendanceStatus.ON_LEAVE,
@@ -58,6 +72,14 @@ class Ledger:
     branch_id: int
     people: dict[int, Person] = field(default_factory=dict)
     made: list[Made] = field(default_factory=list)
+    # Dues as the test made them: the monthly amount from April, money confirmed or reported per
+    # member and month, the months waived.
+    amounts: dict[int, Decimal] = field(default_factory=dict)
+    paid: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+    pending: dict[tuple[int, str], Decimal] = field(default_factory=dict)
+    waived: set[tuple[int, str]] = field(default_factory=set)
+    # Volunteer reports: (report id, reporter, confirmed teammates, served on, minutes, category, people, status)
+    reports: list[tuple[int, int, tuple[int, ...], date, int, str, int, ServiceStatus]] = field(default_factory=list)
 
     def roster_expected(self, audience: Audience, group: str | None) -> dict[int, PartyStatus]:
         """Who is expected by the test's own record of the roster (not the bot's query)."""
@@ -143,6 +165,86 @@ class Generator:
         self.ledger.made.append(made)
         return made
 
+    async def pay(self, member_id: int, months: list[str], amount: Decimal, *, confirmed: bool = True) -> None:
+        """One payment spread over ``months`` in order, each month its amount while the money lasts."""
+        member = await self.session.get(Member, member_id)
+        founder = next(iter(self.ledger.people))
+        await dues_payments.record(self.session, member, months, amount, method="cash",
+                                   status="confirmed" if confirmed else "pending",
+                                   source="officer" if confirmed else "member", by=founder if confirmed else member_id,
+                                   now=local("2026-11-28 10:00"))
+        book = self.ledger.paid if confirmed else self.ledger.pending
+        left = amount
+        for index, month in enumerate(months):
+            share = left if index == len(months) - 1 else min(left, self.ledger.amounts[member_id])
+            book[member_id, month] = book.get((member_id, month), Decimal(0)) + share
+            left -= share
+
+    async def dues(self, who: dict[str, int]) -> None:
+        """Amounts from April for all but the two who came to the Party in November; November paid by
+        most, one partly, one only self-reported, one waived; 李长缺 has paid nothing since May."""
+        now = local("2026-04-01 12:00")
+        founder = next(iter(self.ledger.people))
+        without = {who["activist"], who["newcomer"], who["guest"]}
+        for person in list(self.ledger.people.values()):
+            if person.id in without or person.status == PartyStatus.ACTIVIST:
+                continue
+            amount = Decimal("30.00") if person.id % 2 else Decimal("12.50")
+            member = await self.session.get(Member, person.id)
+            dues_payments.set_amount(self.session, member, "2026-04", DuesCategory.EMPLOYED, amount, basis=amount * 100,
+                                     source="set", by=founder, now=now)
+            self.ledger.amounts[person.id] = amount
+        await self.session.flush()
+        before = [f"2026-{m:02d}" for m in range(4, 11)]
+        for member_id, amount in self.ledger.amounts.items():
+            if member_id == who["lapse6"]:
+                await self.pay(member_id, ["2026-04", "2026-05"], amount * 2)  # then nothing: six months by November
+                continue
+            await self.pay(member_id, before, amount * len(before))
+            if member_id == who["m4"]:
+                await self.pay(member_id, ["2026-11"], Decimal("5.00"))  # part of November
+            elif member_id == who["m5"]:
+                await self.pay(member_id, ["2026-11"], amount + Decimal("20.00"))  # with a voluntary extra
+            elif member_id == who["m6"]:
+                await self.pay(member_id, ["2026-11"], amount, confirmed=False)  # reported, not confirmed
+            elif member_id == who["m7"]:
+                member = await self.session.get(Member, member_id)
+                dues_payments.waive(self.session, member, "2026-11", "2026-11", "支委会 减免", founder,
+                                    local("2026-11-20 10:00"))
+                self.ledger.waived.add((member_id, "2026-11"))
+            else:
+                await self.pay(member_id, ["2026-11"], amount)
+        await self.session.flush()
+
+    async def service(self, who: dict[str, int]) -> None:
+        """Volunteer reports of November: approved, a team report with one confirmed and one silent
+        teammate, one pending, one rejected, and one approved in October (outside the month)."""
+        founder = next(iter(self.ledger.people))
+        categories = await service_categories.ensure(self.session, self.ledger.branch_id, local("2026-04-01 12:00"))
+        first, second = categories[0], categories[1]
+        plans = [  # reporter, teammates (confirmed, silent), day, minutes, category, people served, decision
+            (who["m0"], (), (), date(2026, 11, 8), 120, first, 5, ServiceStatus.APPROVED),
+            (who["m2"], (who["m4"],), (who["m6"],), date(2026, 11, 14), 90, second, 3, ServiceStatus.APPROVED),
+            (who["m1"], (), (), date(2026, 11, 21), 45, first, 2, ServiceStatus.APPROVED),
+            (who["m3"], (), (), date(2026, 11, 26), 60, second, 4, ServiceStatus.PENDING),
+            (who["m5"], (), (), date(2026, 11, 27), 240, first, 9, ServiceStatus.REJECTED),
+            (who["m0"], (), (), date(2026, 10, 30), 30, second, 1, ServiceStatus.APPROVED),
+        ]
+        for reporter, confirmed, silent, day, minutes, category, people, decision in plans:
+            at = datetime.combine(day, datetime.min.time(), ZONE).astimezone(timezone.utc) + timedelta(hours=12)
+            data = service_reports.ReportData(day, minutes, category.id, "社区", people, "志愿服务",
+                                              teammate_ids=(*confirmed, *silent))
+            submitted = await service_reports.submit(self.session, self.ledger.branch_id, reporter, data, at)
+            for row in submitted.invited:
+                if row.member_id in confirmed:
+                    await service_reports.decide_teammate(self.session, row, True, at)
+            if decision != ServiceStatus.PENDING:
+                await service_reviews.decide(self.session, submitted.report.id, founder, decision,
+                                             "重复" if decision == ServiceStatus.REJECTED else None, at)
+            self.ledger.reports.append((submitted.report.id, reporter, confirmed, day, minutes, category.name, people,
+                                        decision))
+        await self.session.flush()
+
 
 async def november(session, seed: int = 7) -> tuple[Generator, Ledger, dict[str, int]]:
     """A branch from April to November 2026: monthly theme days, and in November a bit of everything.
@@ -184,4 +286,6 @@ async def november(session, seed: int = 7) -> tuple[Generator, Ledger, dict[str,
     await gen.activity(ActivityKind.GROUP_MEETING, "2026-11-30 23:00", Audience.GROUP, "第一党小组",
                        there=(who["m1"],))  # still November
     await gen.activity(ActivityKind.THEME_DAY, "2026-12-01 00:30", there=(who["m1"],))  # December, locally
+    await gen.dues(who)
+    await gen.service(who)
     return gen, ledger, who

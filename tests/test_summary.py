@@ -195,3 +195,59 @@ async def test_after_long_downtime_the_summary_is_not_sent_weeks_late(bot):
         outcomes = dict((await s.execute(select(ScheduledEvent.key, ScheduledEvent.outcome).where(
             ScheduledEvent.key.like("summary:%")))).all())
     assert outcomes == {"summary:1:2026-11": "done", "summary:1:2026-12": "missed"}
+
+
+async def _dues_and_service(bot) -> None:
+    """November's dues (30 元 each; 张三 paid, the others not) and 张三's approved two hours of service."""
+    from datetime import date
+    from decimal import Decimal
+
+    from storage.dues import payments
+    from storage.roster import members as member_store
+    from storage.rules.vocabulary import DuesCategory, ServiceStatus
+    from storage.service import categories, reports, reviews
+
+    now = at("2026-11-25 10:00")
+    async with bot.db.session() as s:
+        roster = {m.name: m for m in await member_store.roster(s, 1)}
+        sec = next(m for name, m in roster.items() if name not in ("张三", "王五", "宣传员"))
+        for member in roster.values():
+            payments.set_amount(s, member, "2026-11", DuesCategory.EMPLOYED, Decimal("30.00"), basis=Decimal(3000),
+                                source="set", by=sec.id, now=now)
+        await s.flush()
+        await payments.record(s, roster["张三"], ["2026-11"], None, method="cash", status="confirmed", source="officer",
+                              by=sec.id, now=now)
+        category = (await categories.ensure(s, 1, now))[0]
+        report = await reports.submit(s, 1, roster["张三"].id, reports.ReportData(
+            date(2026, 11, 22), 120, category.id, "社区", 6, "探望老人"), now)
+        await reviews.decide(s, report.report.id, sec.id, ServiceStatus.APPROVED, None, now)
+
+
+@pytest.mark.parametrize("public", [False, True])
+async def test_the_post_gives_dues_and_service_totals_and_names_only_with_publicity(bot, public):
+    sec, zhang, wang, publicity = await november(bot)
+    await _dues_and_service(bot)
+    if public:
+        assert "(publicity)" in (await bot.group(sec, "/set publicity 1"))[-1].text
+    bot.clock.now = at("2026-12-01 09:00")
+    sent = await bot.tick()
+    group = [s for s in sent if s.chat_id == GROUP.id and "activity summary" in s.text]
+    assert len(group) == 1
+    text = group[0].text
+    assert "Approved volunteer hours: 2 hours by 1 members, 6 people served." in text
+    assert "Party dues: 25% of what was owed collected (paid or waived); 1 of 4 member-months settled." in text
+    assert "3 members still owe dues for the period." in text
+    assert "30.00" not in text and "元" not in text and "Travelling" not in text  # never an amount or a reason
+    if public:
+        assert "Most hours: 1. 张三 2" in text
+        assert "Not paid yet (党务公开): " in text and "王五" in text and "宣传员" in text
+    else:
+        for name in ("张三", "王五", "宣传员"):
+            assert name not in text
+    body = "".join(s.text for s in sent if s.chat_id == zhang.id)  # the detail, privately
+    assert "· 王五: 30.00 元 (2026-11)" in body and "Most hours: 1. 张三 2" in body
+    assert "Owed 120.00 元, paid 30.00 元, waived 0.00 元, outstanding 90.00 元." in body
+    bot.clock.now = at("2026-12-02 10:00")
+    mine = (await bot.say(wang, "/summary"))[-1].text
+    assert "Your Party dues: owed 30.00 元, paid 0.00 元, waived 0.00 元, outstanding 30.00 元." in mine
+    assert "Your volunteer service: 0 approved hours." in mine and "张三" not in mine

@@ -176,10 +176,12 @@ async def test_a_quarter_checks_each_month_and_a_period_in_progress_is_not_final
 
 async def test_the_chart_of_a_month_in_chinese_has_every_glyph(db):
     import warnings
+    from dataclasses import replace
 
     from bot.i18n import Catalogs
     from handlers.kit import charts
     from handlers.summary import chart, chart_note
+    from storage.rules.vocabulary import ServiceStatus
 
     async with db.session() as session:
         gen, ledger, who = await november(session)
@@ -189,8 +191,150 @@ async def test_the_chart_of_a_month_in_chinese_has_every_glyph(db):
     title, panels = chart(t, summary)
     text = title + chart_note(t) + "".join(p.title + "".join(p.labels) for p in panels)
     assert "主题党日" in text and "出勤率" in text and "第一党小组" in text
+    hours = panels[-1]  # volunteer hours per category, as the test made them
+    made = {}
+    for _rid, reporter, mates, day, minutes, category, _people, status in ledger.reports:
+        if status == ServiceStatus.APPROVED and day.month == 11:
+            made[category] = made.get(category, 0) + minutes * (1 + len(mates))
+    assert "各类志愿服务时长" in hours.title and "5.75" in hours.title
+    assert dict(zip(hours.labels, hours.values, strict=True)) == {c: round(m / 60, 2) for c, m in made.items()}
+    assert len(chart(t, replace(summary, service=None))[1]) == len(panels) - 1  # no hours: no panel
     assert charts.missing(text) == set()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a box instead of a glyph would warn "Glyph ... missing from font(s)"
         png = charts.render(title, panels, chart_note(t))
     assert png.startswith(b"\x89PNG")
+
+
+async def test_dues_and_volunteer_service_of_the_month(db):
+    from decimal import Decimal
+
+    from storage.rules.vocabulary import ServiceStatus
+    from storage.service import totals as service_totals
+
+    async with db.session() as session:
+        gen, ledger, who = await november(session)
+        branch = await session.get(Branch, ledger.branch_id)
+        summary = await summaries.compute(session, branch, periods.month(2026, 11), local("2026-12-01 09:00"))
+        own_minutes = {mid: await service_totals.member_minutes(session, branch.id, mid, date(2026, 11, 1),
+                                                                date(2026, 12, 1)) for mid in ledger.people}
+    names = {p.id: p.name for p in ledger.people.values()}
+    nov, zero = "2026-11", Decimal(0)
+
+    # Dues: everyone who was a Party member on the roster on some day of November owes it; the two
+    # who came to the Party in November have no amount yet.
+    owing = {p.id for p in ledger.people.values() if p.status != PartyStatus.ACTIVIST}
+    assert who["leaves"] in owing and who["activist"] in owing and who["guest"] not in owing
+    known = {mid: ledger.amounts[mid] for mid in owing if mid in ledger.amounts}
+    paid = {mid: min(ledger.paid.get((mid, nov), zero), a) for mid, a in known.items()}
+    waived = {mid: a - paid[mid] if (mid, nov) in ledger.waived else zero for mid, a in known.items()}
+    outstanding = {mid: a - paid[mid] - waived[mid] for mid, a in known.items()}
+    dues = summary.dues
+    assert dues is not None and (dues.first, dues.last) == (nov, nov)
+    assert dues.owed == sum(known.values()) and dues.paid == sum(paid.values())
+    assert dues.waived == sum(waived.values()) == ledger.amounts[who["m7"]]
+    assert dues.outstanding == sum(outstanding.values())
+    assert dues.rate == Fraction(sum(paid.values()) + sum(waived.values())) / Fraction(sum(known.values()))
+    assert (dues.owing, dues.unknown) == (len(owing), len(owing) - len(known)) and dues.unknown == 2
+    assert dues.settled == sum(1 for v in outstanding.values() if v == 0)
+    assert dues.pending == ledger.pending[who["m6"], nov] == ledger.amounts[who["m6"]]
+    assert [m.name for m in dues.pending_members] == [names[who["m6"]]]
+    still = {mid for mid, v in outstanding.items() if v} | (owing - set(known))
+    assert {m.member_id for m in dues.owing_members} == still
+    assert {who["m4"], who["m6"], who["lapse6"]} <= still and who["m7"] not in still
+    for m in dues.members:
+        if m.member_id in known:
+            assert (m.owed, m.paid, m.waived, m.outstanding) == (
+                known[m.member_id], paid[m.member_id], waived[m.member_id], outstanding[m.member_id])
+    assert dues.of(who["m4"]).outstanding == ledger.amounts[who["m4"]] - Decimal("5.00")
+    # Arrears at the month's end, counted by hand: the run of unpaid months up to November.
+    arrears = {}
+    for mid, amount in ledger.amounts.items():
+        if not ledger.people[mid].active:
+            continue
+        run = []
+        for month in [f"2026-{m:02d}" for m in range(11, 3, -1)]:
+            if ledger.paid.get((mid, month), zero) >= amount or (mid, month) in ledger.waived:
+                break
+            run.append(month)
+        if len(run) >= 2:
+            arrears[mid] = (run[-1], len(run), amount * len(run) - sum(ledger.paid.get((mid, m), zero) for m in run))
+    assert {a.member_id: (a.since, a.months, a.outstanding) for a in dues.arrears} == arrears
+    assert arrears == {who["lapse6"]: ("2026-06", 6, ledger.amounts[who["lapse6"]] * 6)}
+    assert dues.arrears[0].stage == 6
+
+    # Volunteer service: only approved reports of November, a team report for each confirmed teammate.
+    credited: dict[int, int] = {}
+    by_category: dict[str, int] = {}
+    people = 0
+    for _rid, reporter, mates, day, minutes, category, served, status in ledger.reports:
+        if status != ServiceStatus.APPROVED or not date(2026, 11, 1) <= day < date(2026, 12, 1):
+            continue
+        people += served
+        for mid in (reporter, *mates):
+            credited[mid] = credited.get(mid, 0) + minutes
+            by_category[category] = by_category.get(category, 0) + minutes
+    service = summary.service
+    assert service is not None
+    assert service.minutes == sum(credited.values()) == 120 + 90 * 2 + 45
+    assert service.people_served == people == 10
+    assert {mid: m for mid, _name, m in service.by_member} == credited
+    assert who["m6"] not in credited and who["m3"] not in credited and who["m5"] not in credited
+    assert [m for _mid, _name, m in service.by_member] == sorted(credited.values(), reverse=True)
+    assert dict(service.by_category) == by_category
+    assert [r.report_id for r in service.pending] == [
+        r[0] for r in ledger.reports if r[7] == ServiceStatus.PENDING]
+    assert {mid: service.minutes_of(mid) for mid in ledger.people} == own_minutes
+
+
+async def test_the_texts_show_dues_and_service_to_whom_they_belong(db):
+    from bot.i18n import Catalogs
+    from handlers.summary import detail_text, group_text, own_text
+
+    async with db.session() as session:
+        gen, ledger, who = await november(session)
+        branch = await session.get(Branch, ledger.branch_id)
+        summary = await summaries.compute(session, branch, periods.month(2026, 11), local("2026-12-01 09:00"))
+    t = Catalogs("en").gettext("en")
+    names = {p.id: p.name for p in ledger.people.values()}
+    amounts = {f"{a:.2f}" for a in ledger.amounts.values()} | {"5.00", "元"}
+    rate = percent_of(summary.dues.rate)
+
+    group = group_text(t, summary)
+    assert f"Party dues: {rate} of what was owed collected" in group
+    assert "345" not in group and "5.75 hours" in group and "10 people served" in group
+    for name in names.values():
+        assert name not in group
+    for text in amounts:
+        assert text not in group
+    public = group_text(t, summary, named=True)  # the branch's 党务公开 on: names, still no amounts
+    assert names[who["m0"]] in public and names[who["lapse6"]] in public
+    assert "Not paid yet (党务公开)" in public and "Most hours: 1. " in public
+    for text in amounts:
+        assert text not in public
+
+    detail = detail_text(t, summary)
+    lapse6, m4, m6, m3 = (names[who[k]] for k in ("lapse6", "m4", "m6", "m3"))
+    assert f"· {m4}: {ledger.amounts[who['m4']] - 5:.2f} 元 (2026-11)" in detail
+    assert f"· {m6}: {ledger.amounts[who['m6']]:.2f} 元" in detail  # waiting for confirmation
+    assert "Near the six-month line (自行脱党) by attendance" in detail
+    assert (f"· {lapse6}: unpaid since 2026-06 (6 months, {ledger.amounts[who['lapse6']] * 6:.2f} 元): "
+            "the branch has to decide now") in detail
+    pending = next(r for r in ledger.reports if r[1] == who["m3"])
+    assert f"#{pending[0]} {m3}, 2026-11-26, 1 hours" in detail
+    top = sorted(((m, names[mid]) for mid, _n, m in summary.service.by_member), key=lambda x: (-x[0], x[1]))
+    assert "Most hours: " + " · ".join(f"{i}. {n} {m / 60:g}" for i, (m, n) in enumerate(top, start=1)) in detail
+    assert f"Most hours: 1. {names[who['m0']]} 2 · " in detail
+
+    mine = own_text(t, summary, who["m4"], names[who["m4"]])
+    assert f"outstanding {ledger.amounts[who['m4']] - 5:.2f} 元" in mine
+    assert "Your volunteer service: 1.5 approved hours." in mine
+    for other in (lapse6, m6, m3, names[who["m0"]]):
+        assert other not in mine
+    assert "Most hours" not in mine and f"{summary.dues.owed:.2f}" not in mine
+
+
+def percent_of(value) -> str:
+    from handlers.summary.render import percent
+
+    return percent(value)

@@ -16,7 +16,7 @@ from handlers.kit.access import ALLOWED, Can
 from handlers.kit.api import Upload
 from handlers.kit.context import AsyncSession, Outgoing, queue_messages, readers_gettext
 from handlers.kit.i18n import Catalogs, Gettext
-from handlers.summary.render import chart, chart_note, detail_text, group_text
+from handlers.summary.render import chart, chart_note, detail_text, group_text, publicity
 from storage import updates as update_store
 from storage.models import Branch
 from storage.roster import members as member_store
@@ -49,7 +49,8 @@ class Summaries:
         summary = await summaries.compute(session, branch, span, now)
         gt = self.catalogs.gettext(branch.locale)
         picture = await draw(gt, summary, f"summary-{branch.id}-{span.label}.png")
-        messages = [Outgoing(f"{key}:group", branch.chat_id, group_text(gt, summary), photo=picture)]
+        messages = [Outgoing(f"{key}:group", branch.chat_id, group_text(gt, summary, named=publicity(branch)),
+                                photo=picture)]
         officers = await member_store.officers(session, branch.id, ALLOWED[Can.VIEW_SUMMARY])
         ids = [o.telegram_user_id for o in officers if o.telegram_user_id]
         reachable = await update_store.private_chat_open(session, ids)

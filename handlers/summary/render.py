@@ -6,16 +6,20 @@ a section that is not there (no data of that kind yet) is left out, never shown 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from handlers.kit import charts
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import KIND, LIST_SEPARATOR
+from storage.branches import BranchSettings
+from storage.models import Branch
 from storage.rules import periods
+from storage.rules.dues import yuan
 from storage.rules.meetings import Period, period_containing
 from storage.rules.vocabulary import ActivityKind, AttendanceStatus, PartyStatus
-from storage.summary.summary import Absence, ActivityFigures, Compliance, Summary
+from storage.summary.summary import Absence, ActivityFigures, Compliance, DuesSection, ServiceSection, Summary
 
 PERIOD_TITLE = {
     periods.Span.MONTH: N_("the month {label}"),
@@ -35,6 +39,24 @@ ABSENCE = {
     AttendanceStatus.LEAVE_REFUSED: N_("absent, leave refused"),
     AttendanceStatus.LEAVE_REQUESTED: N_("absent, leave asked but not decided"),
 }
+
+
+TOP = 5  # members named for their hours (in the group only when the branch's publicity is on)
+
+
+def hours(minutes: int) -> str:
+    """Minutes as hours people read: 3, 2.5 (as volunteer service writes them)."""
+    return f"{minutes / 60:g}"
+
+
+def amount(t: Gettext, value: Decimal) -> str:
+    return t(N_("{amount} 元")).format(amount=yuan(value))
+
+
+def publicity(branch: Branch) -> bool:
+    """The branch's 党务公开 setting: names (never amounts) of who has not paid and who served most
+    may appear in the group, as the dues deadline and the service recognition post do."""
+    return bool(BranchSettings.of(branch).publicity)
 
 
 def percent(value: Fraction | None) -> str:
@@ -95,8 +117,24 @@ def _header(t: Gettext, title: str, summary: Summary, **names) -> list[str]:
     return lines
 
 
-def group_text(t: Gettext, summary: Summary) -> str:
-    """Aggregates only: no name, no reason, nothing personal."""
+def _top(t: Gettext, service: ServiceSection) -> str:
+    return t(N_("Most hours: {list}")).format(list=" · ".join(
+        f"{i}. {name} {hours(m)}" for i, (_mid, name, m) in enumerate(service.by_member[:TOP], start=1)))
+
+
+def _service_line(t: Gettext, service: ServiceSection) -> str:
+    return t(N_("Approved volunteer hours: {hours} hours by {members} members, {people} people served.")).format(
+        hours=hours(service.minutes), members=len(service.by_member), people=service.people_served)
+
+
+def _dues_line(t: Gettext, dues: DuesSection) -> str:
+    return t(N_("Party dues: {rate} of what was owed collected (paid or waived); {settled} of {owing} "
+                "member-months settled.")).format(rate=percent(dues.rate), settled=dues.settled, owing=dues.owing)
+
+
+def group_text(t: Gettext, summary: Summary, *, named: bool = False) -> str:
+    """Aggregates only: no reason, no amount of anyone's, nothing personal. With ``named`` (the
+    branch's 党务公开 setting) it names who served most and who has not paid, never amounts."""
     lines = _header(t, GROUP_TITLE, summary)
     m = summary.meetings
     lines += ["", t(N_("Activities held: {n}")).format(n=m.held)]
@@ -108,6 +146,18 @@ def group_text(t: Gettext, summary: Summary) -> str:
     counts = summary.membership.by_status
     lines.append(t(N_("On the roster at the end: {full} full members, {prob} probationary, {act} activists.")).format(
         full=counts[PartyStatus.FULL], prob=counts[PartyStatus.PROBATIONARY], act=counts[PartyStatus.ACTIVIST]))
+    if summary.service is not None:
+        lines += ["", _service_line(t, summary.service)]
+        if named and summary.service.by_member:
+            lines.append(_top(t, summary.service))
+    if summary.dues is not None:
+        lines += ["", _dues_line(t, summary.dues)]
+        owing = summary.dues.owing_members
+        if owing:
+            lines.append(t(N_("{n} members still owe dues for the period.")).format(n=len(owing)))
+            if named:
+                lines.append(t(N_("Not paid yet (党务公开): {names}")).format(
+                    names=t(LIST_SEPARATOR).join(m.name for m in owing)))
     return "\n".join(lines)
 
 
@@ -148,11 +198,19 @@ def detail_text(t: Gettext, summary: Summary, *, with_reasons: bool = True) -> s
         lines += ["", t(N_("Catch-up (补课) still owed:"))]
         lines += [f"· {x.name} — {activity_label(t, summary.activity(x.activity_id), tz)}" for x in owed]
     if summary.lapses:
-        lines += ["", t(N_("Near the six-month line (自行脱党), taking part in nothing:"))]
+        lines += ["", t(N_("Near the six-month line (自行脱党) by attendance, taking part in nothing:"))]
         for lapse in summary.lapses:
             message = (N_("{name}: since {since} ({months} months): the branch has to decide now")
                        if lapse.stage >= 6 else N_("{name}: since {since} ({months} months): please talk with them"))
             lines.append("· " + t(message).format(name=lapse.name, since=lapse.since.isoformat(), months=lapse.months))
+    if summary.dues is not None and summary.dues.arrears:
+        lines += ["", t(N_("Near the six-month line (自行脱党) by dues, paying nothing:"))]
+        for arrears in summary.dues.arrears:
+            message = (N_("{name}: unpaid since {since} ({months} months, {amount}): the branch has to decide now")
+                       if arrears.stage >= 6 else
+                       N_("{name}: unpaid since {since} ({months} months, {amount}): please talk with them"))
+            lines.append("· " + t(message).format(name=arrears.name, since=arrears.since, months=arrears.months,
+                                                  amount=amount(t, arrears.outstanding)))
     missing = [c for c in summary.meetings.missing if c.period in (Period.QUARTER, Period.YEAR) or c.complete]
     if missing:
         lines += ["", t(N_("三会一课 meetings still missing:"))]
@@ -160,16 +218,75 @@ def detail_text(t: Gettext, summary: Summary, *, with_reasons: bool = True) -> s
     if summary.meetings.unrecorded:
         lines += ["", t(N_("Ended with nobody checked in (not counted as held): {activities}")).format(
             activities=sep.join(activity_label(t, x, tz) for x in summary.meetings.unrecorded))]
+    if summary.dues is not None:
+        lines += ["", _dues_detail(t, summary.dues)]
+    if summary.service is not None:
+        lines += ["", _service_detail(t, summary.service)]
+    return "\n".join(lines)
+
+
+def _dues_detail(t: Gettext, dues: DuesSection) -> str:
+    lines = [_dues_line(t, dues), t(N_("Owed {owed}, paid {paid}, waived {waived}, outstanding {outstanding}.")).format(
+        owed=amount(t, dues.owed), paid=amount(t, dues.paid), waived=amount(t, dues.waived),
+        outstanding=amount(t, dues.outstanding))]
+    if dues.unknown:
+        lines.append(t(N_("{n} member-months owed with no amount known yet (no basis declared): not counted.")).format(
+            n=dues.unknown))
+    owing = dues.owing_members
+    if owing:
+        lines.append(t(N_("Dues outstanding:")))
+        lines += ["· " + t(N_("{name}: {amount} ({months})")).format(
+            name=m.name, amount=amount(t, m.outstanding) if m.outstanding else t(N_("amount not known yet")),
+            months=t(LIST_SEPARATOR).join(m.unpaid) or "-") for m in owing]
+    waiting = dues.pending_members
+    if waiting:
+        lines.append(t(N_("Payments reported, waiting for confirmation (/duespending):")))
+        lines += ["· " + t(LABELLED).format(
+            label=m.name, value=amount(t, m.pending) if m.pending else t(N_("amount not known yet"))) for m in waiting]
+    return "\n".join(lines)
+
+
+def _service_detail(t: Gettext, service: ServiceSection) -> str:
+    lines = [_service_line(t, service)]
+    if service.by_category:
+        lines.append(t(N_("By category: {list}")).format(
+            list=" · ".join(t(N_("{name} {hours}h")).format(name=name, hours=hours(m)) for name, m in service.by_category)))
+    if service.by_member:
+        lines.append(_top(t, service))
+    if service.pending:
+        lines.append(t(N_("Waiting for review, not counted (/reviews):")))
+        lines += ["· " + t(N_("#{number} {name}, {date}, {hours} hours")).format(
+            number=r.report_id, name=r.name, date=r.served_on.isoformat(), hours=hours(r.minutes))
+            for r in service.pending]
     return "\n".join(lines)
 
 
 def own_text(t: Gettext, summary: Summary, member_id: int, name: str) -> str:
     """A member's own figures, and nothing of anyone else's."""
     lines = _header(t, OWN_TITLE, summary, name=name)
+    lines += _own_attendance(t, summary, member_id)
+    dues = summary.dues.of(member_id) if summary.dues is not None else None
+    if dues is not None:
+        lines += ["", t(N_("Your Party dues: owed {owed}, paid {paid}, waived {waived}, outstanding {outstanding}.")).format(
+            owed=amount(t, dues.owed), paid=amount(t, dues.paid), waived=amount(t, dues.waived),
+            outstanding=amount(t, dues.outstanding))]
+        if dues.unpaid:
+            lines.append(t(N_("Not settled yet: {months}. /dues shows your account.")).format(
+                months=t(LIST_SEPARATOR).join(dues.unpaid)))
+        if dues.pending or dues.pending_unknown:
+            lines.append(t(N_("Reported by you, waiting for confirmation: {amount}.")).format(
+                amount=amount(t, dues.pending) if dues.pending else t(N_("amount not known yet"))))
+    if summary.service is not None:
+        lines += ["", t(N_("Your volunteer service: {hours} approved hours.")).format(
+            hours=hours(summary.service.minutes_of(member_id)))]
+    return "\n".join(lines)
+
+
+def _own_attendance(t: Gettext, summary: Summary, member_id: int) -> list[str]:
+    lines: list[str] = []
     mine = summary.member(member_id)
     if mine is None:
-        lines += ["", t(N_("You were not expected at any activity held in this period."))]
-        return "\n".join(lines)
+        return ["", t(N_("You were not expected at any activity held in this period."))]
     lines += ["", t(N_("Expected at {expected} activities: present {present}, on leave {leave}, absent {absent} ({rate}).")).format(
         expected=mine.expected, present=mine.present, leave=mine.on_leave, absent=mine.absent, rate=percent(mine.rate))]
     missed = summary.absences_of(member_id)
@@ -186,16 +303,16 @@ def own_text(t: Gettext, summary: Summary, member_id: int, name: str) -> str:
         lines += ["", t(N_("Catch-up (补课) you still owe: {activities}. Ask the secretary for the materials.")).format(
             activities=t(LIST_SEPARATOR).join(activity_label(t, summary.activity(x.activity_id), summary.timezone)
                                              for x in owed))]
-    return "\n".join(lines)
+    return lines
 
 
 # --- the chart ------------------------------------------------------------------------------------
 
 def chart(t: Gettext, summary: Summary) -> tuple[str, list[charts.Bars]]:
-    """What ``charts.render`` draws for a summary: attendance per activity held (aggregates only).
+    """What ``charts.render`` draws for a summary (aggregates only): attendance per activity held,
+    activities by kind, and volunteer hours per category when there are any.
 
-    Returns the arguments of ``charts.render(title, panels)``; sections with figures of their own
-    (hours per category) add a panel here.
+    Returns the arguments of ``charts.render(title, panels)``.
     """
     a = summary.attendance
     title = f"{summary.branch_name} · {period_name(t, summary.span)}"
@@ -210,6 +327,13 @@ def chart(t: Gettext, summary: Summary) -> tuple[str, list[charts.Bars]]:
     panels.append(charts.Bars(t(N_("Activities held by kind")), tuple(t(KIND[k]) for k, _ in kinds),
                               tuple(float(n) for _, n in kinds),
                               short=tuple(_short(summary, k) for k, _ in kinds)))
+    service = summary.service
+    if service is not None and service.minutes:
+        panels.append(charts.Bars(
+            t(N_("Volunteer hours per category ({hours} hours, {people} people served)")).format(
+                hours=hours(service.minutes), people=service.people_served),
+            tuple(name for name, _m in service.by_category), tuple(round(m / 60, 2) for _n, m in service.by_category),
+            unit=" h"))
     return title, panels
 
 

@@ -9,7 +9,12 @@ The summary is a value in sections, each computed by one function from the same 
 - ``membership``: Party members and activists on the roster at the period's end, by status;
 - ``meetings``: activities held by kind, and each 三会一课 requirement met or missing;
 - ``attendance``: per activity, in total, per member; absentees with reasons, 补课 owed;
-- ``lapses``: members near the 2/4/6-month line (storage.rules.lapse) at the period's end.
+- ``lapses``: members near the 2/4/6-month line (storage.rules.lapse) at the period's end, by attendance;
+- ``dues``: the collection rate, who owes what, self-reports awaiting confirmation and dues arrears
+  at the 2/4/6-month line, from ``storage.dues.ledger.ledger`` (None: the branch keeps no dues here;
+  the year before is read only for those who have not settled the last month due);
+- ``service``: approved volunteer hours and people served, by member and category, and the reports
+  still waiting for review, from ``storage.service.totals.branch_totals`` (None: no service recorded).
 
 A feature with figures of its own (dues, volunteer service) adds one field holding its section,
 computed in ``compute`` by one call of its own storage function; texts show a section only when
@@ -22,19 +27,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dues import ledger as dues_ledger
 from storage.models import Activity, Attendance, Branch, Member, MembershipChange
 from storage.rules import attendance as attendance_rules
+from storage.rules import dues as dues_rules
 from storage.rules import lapse as lapse_rules
 from storage.rules import meetings
 from storage.rules.meetings import Period, Requirement
 from storage.rules.periods import Period as Span
 from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind, AttendanceStatus, Audience, PartyStatus
+from storage.service import reviews as service_reviews
+from storage.service import totals as service_totals
 
 TOOK_PART = tuple(s.value for s in attendance_rules.TOOK_PART | attendance_rules.EXCUSED)
 LAPSE_LOOKBACK = timedelta(days=31 * (lapse_rules.LINE_MONTHS + 6))  # as the calendar's daily check
@@ -187,6 +197,93 @@ class LapseLine:
 
 
 @dataclass(frozen=True)
+class MemberDues:
+    """One member's dues over the period's months (known amounts; ``unknown``: months owed with no amount)."""
+
+    member_id: int
+    name: str
+    owed: Decimal
+    paid: Decimal
+    waived: Decimal
+    outstanding: Decimal
+    pending: Decimal  # in self-reports awaiting confirmation
+    pending_unknown: bool  # a self-report of "what I owe" whose amount is not known yet
+    unknown: int
+    unpaid: tuple[str, ...]  # months not settled
+
+
+@dataclass(frozen=True)
+class DuesArrearsLine:
+    """A Party member at the 2/4/6-month line of unpaid dues, counted to the last month already due."""
+
+    member_id: int
+    name: str
+    since: str  # the first unpaid month of the run, "YYYY-MM"
+    months: int
+    stage: int  # 2, 4 or 6
+    outstanding: Decimal
+
+
+@dataclass(frozen=True)
+class DuesSection:
+    """The dues ledger over the period's months: owed against paid or waived (减免)."""
+
+    first: str
+    last: str
+    owed: Decimal  # known amounts only
+    paid: Decimal
+    waived: Decimal
+    outstanding: Decimal
+    pending: Decimal
+    unknown: int  # member-months owed with no amount known (no basis declared)
+    owing: int  # member-months owed
+    settled: int
+    members: tuple[MemberDues, ...]  # everyone who owed or paid in the period, by name
+    arrears: tuple[DuesArrearsLine, ...]  # longest first
+
+    @property
+    def rate(self) -> Fraction | None:
+        """Collected (paid or waived) of what was owed, known amounts only."""
+        return Fraction(self.paid + self.waived) / Fraction(self.owed) if self.owed else None
+
+    @property
+    def owing_members(self) -> list[MemberDues]:
+        return [m for m in self.members if m.outstanding > 0 or m.unpaid]
+
+    @property
+    def pending_members(self) -> list[MemberDues]:
+        return [m for m in self.members if m.pending > 0 or m.pending_unknown]
+
+    def of(self, member_id: int) -> MemberDues | None:
+        return next((m for m in self.members if m.member_id == member_id), None)
+
+
+@dataclass(frozen=True)
+class PendingReport:
+    report_id: int
+    member_id: int
+    name: str
+    served_on: date
+    minutes: int
+
+
+@dataclass(frozen=True)
+class ServiceSection:
+    """Approved volunteer service in the period (only approved hours count), and what waits for review."""
+
+    minutes: int  # person-minutes: a team report counts for the reporter and each confirmed teammate
+    people_served: int
+    reports: int
+    by_member: tuple[tuple[int, str, int], ...]  # (member id, name, minutes), most first
+    by_category: tuple[tuple[str, int], ...]  # most first
+    by_group: tuple[tuple[str, int], ...]  # party group ("" none) as on the day of the service
+    pending: tuple[PendingReport, ...]  # reports of the period or before still waiting for review
+
+    def minutes_of(self, member_id: int) -> int:
+        return next((m for mid, _name, m in self.by_member if mid == member_id), 0)
+
+
+@dataclass(frozen=True)
 class Summary:
     branch_id: int
     branch_name: str
@@ -197,6 +294,8 @@ class Summary:
     meetings: MeetingsSection
     attendance: AttendanceSection
     lapses: tuple[LapseLine, ...]
+    dues: DuesSection | None = None
+    service: ServiceSection | None = None
 
     def member(self, member_id: int) -> MemberFigures | None:
         return next((m for m in self.attendance.members if m.member_id == member_id), None)
@@ -242,6 +341,8 @@ async def compute(session: AsyncSession, branch: Branch, span: Span, now: dateti
                            branch.created_at.astimezone(zone).date()),
         attendance=await _attendance(session, [a.figures for a in in_span], history.names),
         lapses=await _lapses(session, branch.id, history, as_of, zone),
+        dues=await _dues(session, branch.id, span, history, as_of, zone),
+        service=await _service(session, branch.id, span, history.names),
     )
 
 
@@ -433,3 +534,82 @@ async def _lapses(session: AsyncSession, branch_id: int, history: _History, as_o
         if found is not None and found.stage:
             lines.append(LapseLine(member_id, history.names[member_id], found.since, found.months, found.stage))
     return tuple(sorted(lines, key=lambda line: (-line.months, line.name)))
+
+
+async def _names(session: AsyncSession, ids: Iterable[int], names: dict[int, str]) -> dict[int, str]:
+    unnamed = {mid for mid in ids if mid not in names}
+    if unnamed:  # on no history (an entry older than the history): today's name
+        names = {**names, **dict((await session.execute(select(Member.id, Member.name).where(Member.id.in_(unnamed)))).all())}
+    return names
+
+
+# Arrears are counted over the year before the last month already due, as the daily dues check does.
+ARREARS_LOOKBACK = 12
+
+
+async def _dues(session: AsyncSession, branch_id: int, span: Span, history: _History, as_of: datetime,
+                zone: ZoneInfo) -> DuesSection | None:
+    """The ledger over the period's months, and the arrears as the daily check counts them at ``as_of``:
+    the run of unsettled months up to the last month already due (the one before ``as_of``'s).
+
+    A run of arrears ends with that month, so only the members who have not settled it can be in
+    arrears: their year is read in a second call of the ledger, for them alone (the whole branch's
+    year would cost ten times the month's)."""
+    if not await dues_ledger.keeps_dues(session, branch_id):
+        return None
+    first = dues_rules.month_of(span.start)
+    last = dues_rules.month_of(span.end - timedelta(days=1))
+    due = dues_rules.add_months(dues_rules.month_of(as_of.astimezone(zone).date()), -1)
+    book = await dues_ledger.ledger(session, branch_id, min(first, due), max(last, due))
+    in_span = [line for line in book.lines.values() if first <= line.month <= last]
+    party = history.party_members(as_of)
+    candidates = [mid for mid in party if (line := book.line(mid, due)) is None or not line.settled]
+    year = (await dues_ledger.ledger(session, branch_id, dues_rules.add_months(due, -ARREARS_LOOKBACK + 1), due,
+                                     member_ids=candidates) if candidates else None)
+    names = await _names(session, [*book.members, *(year.members if year else ())], history.names)
+    totals = book.totals(in_span)
+    per_member: dict[int, list] = {}
+    for line in in_span:
+        per_member.setdefault(line.member_id, []).append(line)
+    members = []
+    for member_id, lines in per_member.items():
+        own = book.totals(lines)
+        members.append(MemberDues(member_id, names[member_id], own.owed, own.paid, own.waived, own.outstanding,
+                                  own.pending, any(line.pending_unknown for line in lines), own.unknown,
+                                  tuple(sorted(line.month for line in lines if line.owing and not line.settled))))
+    members.sort(key=lambda m: (m.name, m.member_id))
+    arrears = []
+    for member_id in candidates:
+        # A month whose amount is not known and nothing paid is not counted, as the daily check does.
+        lines = [line for line in year.of_member(member_id) if line.owing and (line.owed is not None or line.settled)]
+        found = lapse_rules.dues_arrears([(dues_rules.first_day(line.month), line.settled) for line in lines],
+                                         dues_rules.first_day(due))
+        if found is None or found.stage == 0:
+            continue
+        start = dues_rules.month_of(found.since)
+        owed = sum((line.outstanding or Decimal(0) for line in lines if line.month >= start and not line.settled),
+                   Decimal(0))
+        arrears.append(DuesArrearsLine(member_id, names[member_id], start, found.months, found.stage, owed))
+    arrears.sort(key=lambda line: (-line.months, line.name))
+    return DuesSection(first, last, totals.owed, totals.paid, totals.waived, totals.outstanding, totals.pending,
+                       totals.unknown, totals.owing, totals.settled, tuple(members), tuple(arrears))
+
+
+def _most(amounts: dict) -> list:
+    return sorted(amounts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+async def _service(session: AsyncSession, branch_id: int, span: Span, names: dict[int, str]) -> ServiceSection | None:
+    """Approved service in the period; the reports served by its end still waiting for review.
+    None when there is neither: the branch recorded no service for the period."""
+    totals = await service_totals.branch_totals(session, branch_id, span.start, span.end)
+    waiting = [r for r in await service_reviews.pending(session, branch_id) if r.served_on < span.end]
+    if not totals.reports and not waiting:
+        return None
+    names = await _names(session, [*totals.by_member, *(r.member_id for r in waiting)], names)
+    by_member = sorted(((mid, names[mid], m) for mid, m in totals.by_member.items()),
+                       key=lambda row: (-row[2], row[1], row[0]))
+    pending = tuple(PendingReport(r.id, r.member_id, names[r.member_id], r.served_on, r.minutes)
+                    for r in sorted(waiting, key=lambda r: (r.served_on, r.id)))
+    return ServiceSection(totals.minutes, totals.people_served, totals.reports, tuple(by_member),
+                          tuple(_most(totals.by_category)), tuple(_most(totals.by_group)), pending)
