@@ -66,12 +66,25 @@ def _attendance(t: Gettext, cell: Cell) -> str:
     return t(N_("attendance {rate}% ({present}/{expected})")).format(**v)
 
 
+def _dues(t: Gettext, cell: Cell) -> str:
+    v = cell.values
+    if v["rate"] is None:
+        return t(N_("dues —"))
+    return t(N_("dues {rate}%")).format(rate=v["rate"])
+
+
+def _service(t: Gettext, cell: Cell) -> str:
+    return t(N_("volunteering {hours} h, {people_served} served")).format(**cell.values)
+
+
 #: How each indicator reads in a branch's line; one without an entry shows its label and headline figure.
 WORDING: dict[str, Callable[[Gettext, Cell], str]] = {
     rules.MEMBERS.key: _members,
     rules.ACTIVITIES.key: _activities,
     rules.MEETINGS.key: _meetings,
     rules.ATTENDANCE.key: _attendance,
+    rules.DUES.key: _dues,
+    rules.SERVICE.key: _service,
 }
 
 
@@ -153,7 +166,8 @@ async def _show(ctx: Context, label: str, page: int, only_short: bool) -> None:
 
 
 @router.command("rollup", chats=PRIVATE, menu=N_("committee: one line per branch"),
-                help=N_("committee officers: one line per linked branch (members, activities, 三会一课, attendance) "
+                help=N_("committee officers: one line per linked branch (members, activities, 三会一课, attendance, dues, "
+                        "volunteering) "
                         "for a month, quarter or year: /rollup {month}, /rollup {quarter}, /rollup {year}"))
 async def rollup(ctx: Context) -> None:
     await _show(ctx, ctx.request.args.strip(), 0, False)
