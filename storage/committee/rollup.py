@@ -270,13 +270,13 @@ async def dues(session: AsyncSession, scope: Scope) -> dict[int, Cell]:
             .order_by(DuesAmount.member_id, DuesAmount.effective_month, DuesAmount.id)):
         amounts.setdefault(row.member_id, []).append(row)
     confirmed: dict[tuple[int, str], int] = {}
-    for member_id, month, fen in await connection.execute(
-            select(DuesAllocation.member_id, DuesAllocation.month, func.coalesce(func.sum(DuesAllocation.amount_fen), 0))
+    for member_id, month, fen in await connection.execute(  # summed here: a GROUP BY would sort them all first
+            select(DuesAllocation.member_id, DuesAllocation.month, DuesAllocation.amount_fen)
             .join(DuesPayment, DuesPayment.id == DuesAllocation.payment_id)
             .where(DuesPayment.branch_id.in_(keeping), DuesPayment.status == dues_ledger.CONFIRMED,
-                   DuesAllocation.month >= first, DuesAllocation.month <= last)
-            .group_by(DuesAllocation.member_id, DuesAllocation.month)):
-        confirmed[member_id, month] = int(fen)
+                   DuesAllocation.month >= first, DuesAllocation.month <= last)):
+        if fen is not None:
+            confirmed[member_id, month] = confirmed.get((member_id, month), 0) + fen
     reversed_ids = select(DuesWaiver.reverses_id).where(DuesWaiver.reverses_id.is_not(None))
     waived: set[tuple[int, str]] = set()
     for member_id, lo, hi in await connection.execute(
@@ -289,22 +289,39 @@ async def dues(session: AsyncSession, scope: Scope) -> dict[int, Cell]:
     tables = {b: dues_rules.table(BranchSettings.of(by_id[b]).values) for b in keeping if b in by_id}
     zones = {b: ZoneInfo(by_id[b].timezone) for b in tables}
     sums: dict[int, list[int]] = {b: [0, 0, 0] for b in tables}  # owed, paid, waived (分)
+    every = list(dues_rules.months_from(first, last))
+    begins = dues_rules.first_day(first)
+    owed_by: dict[tuple, list[str]] = {}  # months owed, by history (many members share one)
+    fixed: dict[tuple[int, object], int | None] = {}  # the table's amount by branch and category (分)
     for member in members:
         if member.branch_id not in tables:
             continue
         table, total = tables[member.branch_id], sums[member.branch_id]
-        own = amounts.get(member.id, [])
-        for month in dues_rules.months_owed(dues_ledger._changes(history.get(member.id, []), member,
-                                                                  zones[member.branch_id]), first, last):
-            owed = dues_ledger.holding_at(own, month, member, table).amount
-            if owed is None:
+        changes = tuple(dues_ledger._changes(history.get(member.id, []), member, zones[member.branch_id]))
+        if all(day < begins for day, _party in changes):  # nothing changed in the period: every month or none
+            months = every if changes[-1][1] else []
+        else:
+            if changes not in owed_by:
+                owed_by[changes] = dues_rules.months_owed(changes, first, last)
+            months = owed_by[changes]
+        if not months:
+            continue
+        key = (member.branch_id, member.dues_category)
+        if key not in fixed:
+            amount = dues_ledger.holding_at([], first, member, table).amount  # a category's fixed amount, or None
+            fixed[key] = None if amount is None else int(amount * 100)
+        own, step, held = amounts.get(member.id, []), 0, fixed[key]  # the amount that holds, month by month
+        for month in months:
+            while step < len(own) and own[step].effective_month <= month:
+                held = own[step].amount_fen
+                step += 1
+            if held is None:
                 continue
-            owed_fen = int(owed * 100)
-            paid = min(max(confirmed.get((member.id, month), 0), 0), owed_fen)
-            total[0] += owed_fen
+            paid = min(max(confirmed.get((member.id, month), 0), 0), held)
+            total[0] += held
             total[1] += paid
             if (member.id, month) in waived:
-                total[2] += owed_fen - paid
+                total[2] += held - paid
     return {b.id: rules.dues_cell(*sums[b.id], settings=scope.settings) if b.id in sums
             else rules.dues_cell(None, settings=scope.settings) for b in scope.branches}
 
