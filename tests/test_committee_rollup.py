@@ -17,10 +17,34 @@ import pytest
 
 from storage.committee import committees as store
 from storage.committee import rollup as rollup_store
-from storage.models import Activity, Attendance, Branch, Member, MembershipChange
+from storage.dues import ledger as dues_ledger
+from storage.models import (
+    Activity,
+    Attendance,
+    Branch,
+    DuesAllocation,
+    DuesAmount,
+    DuesPayment,
+    DuesWaiver,
+    Member,
+    MembershipChange,
+    ServiceCategory,
+    ServiceReport,
+    ServiceTeammate,
+)
 from storage.rules import rollup as rules
 from storage.rules.periods import parse_period
-from storage.rules.vocabulary import ActivityKind, AttendanceStatus, Audience, MembershipEvent, PartyStatus
+from storage.rules.vocabulary import (
+    ActivityKind,
+    AttendanceStatus,
+    Audience,
+    DuesCategory,
+    MembershipEvent,
+    PartyStatus,
+    ServiceStatus,
+    TeammateStatus,
+)
+from storage.service import totals as service_totals
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=timezone.utc)
@@ -73,6 +97,9 @@ async def generate(session, rng) -> tuple[World, object, list[Branch]]:
             await _member(session, rng, world, branch, m)
         for _ in range(rng.randint(25, 45)):
             await _activity(session, rng, world, branch)
+        if i != 2:  # branch 2 keeps no dues here
+            await _dues(session, rng, world, branch)
+        await _service(session, rng, world, branch)
     await session.flush()
     return world, committee, branches
 
@@ -134,6 +161,63 @@ async def _activity(session, rng, world, branch) -> None:
     world.activities.append(dict(id=activity.id, branch=branch.id, kind=kind, audience=audience, group=group,
                                  starts=starts, ends=ends, cancelled=cancelled, frozen=frozen is not None))
     world.attendance[activity.id] = rows
+
+
+MONTHS = [f"2025-{m:02d}" for m in range(10, 13)] + [f"2026-{m:02d}" for m in range(1, 13)]
+
+
+async def _dues(session, rng, world, branch) -> None:
+    """Amounts with their history (some members only a category), payments of every status with
+    allocations short of, equal to and beyond what was owed, reversals, waivers and a reversed one."""
+    members = [mid for mid, b in world.member_branch.items() if b == branch.id]
+    for mid in members:
+        member = await session.get(Member, mid)
+        member.dues_category = rng.choice([DuesCategory.STUDENT, DuesCategory.EMPLOYED, DuesCategory.OTHER, None])
+        for month in sorted(rng.sample(MONTHS, rng.randint(0, 3))):
+            session.add(DuesAmount(member_id=mid, effective_month=month, category=DuesCategory.EMPLOYED,
+                                   basis_fen=rng.randint(100000, 900000), amount_fen=rng.choice([500, 1250, 3000, 0]),
+                                   extra_fen=0, source="set", created_at=NOW))
+        for _ in range(rng.randint(0, 6)):
+            status = rng.choice(["confirmed", "confirmed", "pending", "rejected"])
+            payment = DuesPayment(branch_id=branch.id, member_id=mid, amount_fen=None, method="cash", status=status,
+                                  source="officer", created_at=NOW)
+            session.add(payment)
+            await session.flush()
+            for month in rng.sample(MONTHS, rng.randint(1, 3)):
+                session.add(DuesAllocation(payment_id=payment.id, member_id=mid, month=month,
+                                           amount_fen=rng.choice([200, 500, 1250, 4000, -500])))
+        if rng.random() < 0.3:
+            lo = rng.randrange(len(MONTHS))
+            waiver = DuesWaiver(branch_id=branch.id, member_id=mid, first_month=MONTHS[lo],
+                                last_month=MONTHS[min(lo + rng.randint(0, 4), len(MONTHS) - 1)], note="困难",
+                                created_at=NOW)
+            session.add(waiver)
+            await session.flush()
+            if rng.random() < 0.3:
+                session.add(DuesWaiver(branch_id=branch.id, member_id=mid, first_month=waiver.first_month,
+                                       last_month=waiver.last_month, note="撤销", created_at=NOW,
+                                       reverses_id=waiver.id))
+    await session.flush()
+
+
+async def _service(session, rng, world, branch) -> None:
+    members = [mid for mid, b in world.member_branch.items() if b == branch.id]
+    category = ServiceCategory(branch_id=branch.id, name="关爱空巢老人", created_at=NOW)
+    session.add(category)
+    await session.flush()
+    for _ in range(rng.randint(0, 12)):
+        reporter = rng.choice(members)
+        report = ServiceReport(branch_id=branch.id, member_id=reporter, served_on=random_day(rng),
+                               minutes=rng.choice([30, 60, 90, 150]), category_id=category.id, place="社区",
+                               people_served=rng.randint(0, 9), description="服务",
+                               status=rng.choice([ServiceStatus.APPROVED, ServiceStatus.APPROVED, ServiceStatus.PENDING,
+                                                  ServiceStatus.REJECTED, ServiceStatus.WITHDRAWN]),
+                               created_at=NOW, updated_at=NOW)
+        session.add(report)
+        await session.flush()
+        for mate in rng.sample(members, rng.randint(0, 3)):
+            session.add(ServiceTeammate(report_id=report.id, member_id=mate, status=rng.choice(list(TeammateStatus))))
+    await session.flush()
 
 
 # --- the answers, computed independently -----------------------------------------------------------
@@ -227,7 +311,10 @@ async def check(db, world, committee, branches, label):
         result = await rollup_store.compute(session, committee, period, NOW)
     linked = [b for i, b in enumerate(branches) if i not in (5, 6)]
     assert [r.branch_id for r in result.rows] == [b.id for b in sorted(linked, key=lambda b: b.name)]
-    assert [i.key for i in result.indicators] == ["members", "activities", "meetings", "attendance"]
+    assert [i.key for i in result.indicators] == ["members", "activities", "meetings", "attendance", "dues", "service"]
+    first = f"{period.start.year:04d}-{period.start.month:02d}"
+    last_day = min(period.last, TODAY)
+    last = f"{last_day.year:04d}-{last_day.month:02d}"
     for row in result.rows:
         branch = next(b for b in branches if b.id == row.branch_id)
         on_roster = states(world, branch.id, as_of)
@@ -258,7 +345,29 @@ async def check(db, world, committee, branches, label):
         assert dict(attendance.values) == {"expected": expected, "present": present, "on_leave": leave,
                                            "rate": rate(present, expected)}
         assert attendance.short == (expected > 0 and rate(present, expected) < 80)
-        assert row.short == (meetings.short or attendance.short)
+
+        dues = row.cells["dues"]
+        if branch.name == "支部2":  # keeps no dues: no rate, not 0%
+            assert all(v is None for v in dues.values.values()) and not dues.short
+        else:
+            async with db.read() as session:
+                book = await dues_ledger.ledger(session, branch.id, first, last)
+            # The rate counts the months whose amount is known: what was paid against an unknown amount is left out.
+            totals = book.totals(line for line in book.lines.values() if line.owing and line.owed is not None)
+            assert totals.owed == book.totals().owed and totals.waived == book.totals().waived
+            assert (dues.values["owed"], dues.values["paid"], dues.values["waived"]) == \
+                (totals.owed, totals.paid, totals.waived)
+            assert dues.values["outstanding"] == totals.outstanding
+            settled = totals.paid + totals.waived
+            assert dues.values["rate"] == (rate(int(settled * 100), int(totals.owed * 100)) if totals.owed else None)
+            assert dues.short == (dues.values["rate"] is not None and dues.values["rate"] < 90)
+
+        async with db.read() as session:
+            served = await service_totals.branch_totals(session, branch.id, period.start, period.end)
+        assert dict(row.cells["service"].values) == {
+            "hours": (Decimal(served.minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+            "people_served": served.people_served, "reports": served.reports}
+        assert row.short == (meetings.short or attendance.short or dues.short)
     # The same rows, as a sheet per indicator (what an .xlsx writer and a chart take).
     indicator, table = result.sheet("attendance")
     assert [c.key for c in indicator.columns] == ["expected", "present", "on_leave", "rate"]

@@ -66,6 +66,17 @@ async def test_committee_set_up_link_approve_and_rollup(live, fake):
     assert "#1 第一党支部: members 1 (full 1, probationary 0)" in text
     assert "activities 1: committee meetings 1" in text and "attendance 100.0% (1/1)" in text
     assert "⚠️ #1" in text  # the other meetings of 三会一课 were not held
+    # The same as an .xlsx, privately to the officer, through the outbox.
+    mark = fake.mark()
+    fake.send_text(chair, chair.id, f"/rollup {period.label} xlsx")
+    document = await fake.wait_for(lambda c: c.method == "sendDocument" and c.ok, timeout=60, after=mark)
+    assert int(document.params["chat_id"]) == chair.id
+    assert document.params["_file_name"].endswith(f"{period.label}.xlsx")
+    from tests.xlsx_check import open_checked, rows
+    book = open_checked(document.params["_file_bytes"])
+    attendance = rows(book["Attendance"])
+    assert attendance[0][0] == f"街道党工委 Attendance {period.label}"
+    assert attendance[3][:4] == ("第一党支部", 1, 1, 0) and attendance[3][4] == 1.0
     # The branch's secretary is no committee officer.
     refused = await say(fake, sec, sec.id, f"/rollup {period.label}", "Only officers of a committee")
     assert "第一党支部:" not in refused["text"]

@@ -11,7 +11,10 @@ from collections.abc import Callable
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from handlers.committee import files
 from handlers.committee.common import acting, log
+from handlers.kit import charts, offload, workbook
+from handlers.kit.api import Upload
 from handlers.kit.callbacks import Callback, Flag, Int, Text
 from handlers.kit.context import Context
 from handlers.kit.examples import examples
@@ -36,6 +39,20 @@ class RollupPage(Callback, prefix="cmr"):
     page: Annotated[int, Int(1, 999)]  # from 1
     only_short: Annotated[bool, Flag()]
     period: Annotated[str, Text(20)]  # as parse_period reads it: 2026-11, 2026Q4, 2026
+
+
+class RollupFile(Callback, prefix="cmf"):
+    """The roll-up as a file: 0 the chart, 1 the .xlsx."""
+
+    kind: Annotated[int, Int(0, 1)]
+    period: Annotated[str, Text(20)]
+
+
+CHART, XLSX = "chart", "xlsx"
+#: The last word of /rollup that asks for a file instead of the text.
+FILE_WORDS = {"chart": CHART, "png": CHART, "图表": CHART, "图": CHART,
+              "xlsx": XLSX, "excel": XLSX, "表格": XLSX, "表": XLSX}
+FILE_TIMEOUT = 60.0  # seconds to draw or write one in the worker
 
 
 def _members(t: Gettext, cell: Cell) -> str:
@@ -66,12 +83,25 @@ def _attendance(t: Gettext, cell: Cell) -> str:
     return t(N_("attendance {rate}% ({present}/{expected})")).format(**v)
 
 
+def _dues(t: Gettext, cell: Cell) -> str:
+    v = cell.values
+    if v["rate"] is None:
+        return t(N_("dues —"))
+    return t(N_("dues {rate}%")).format(rate=v["rate"])
+
+
+def _service(t: Gettext, cell: Cell) -> str:
+    return t(N_("volunteering {hours} h, {people_served} served")).format(**cell.values)
+
+
 #: How each indicator reads in a branch's line; one without an entry shows its label and headline figure.
 WORDING: dict[str, Callable[[Gettext, Cell], str]] = {
     rules.MEMBERS.key: _members,
     rules.ACTIVITIES.key: _activities,
     rules.MEETINGS.key: _meetings,
     rules.ATTENDANCE.key: _attendance,
+    rules.DUES.key: _dues,
+    rules.SERVICE.key: _service,
 }
 
 
@@ -125,10 +155,11 @@ def render(t: Gettext, rollup: Rollup, page: int, only_short: bool) -> tuple[str
         nav.append(button(t(N_("Next ▶")), RollupPage(page + 2, only_short, label)))
     toggle = button(t(N_("All branches")) if only_short else t(N_("Only those falling short")),
                     RollupPage(1, not only_short, label))
-    return f"{head}\n\n{body}\n\n{foot}", [row for row in (nav, [toggle]) if row]
+    as_files = [button(t(N_("📊 Chart")), RollupFile(0, label)), button(t(N_("📄 Excel file")), RollupFile(1, label))]
+    return f"{head}\n\n{body}\n\n{foot}", [row for row in (nav, [toggle], as_files) if row]
 
 
-async def _show(ctx: Context, label: str, page: int, only_short: bool) -> None:
+async def _show(ctx: Context, label: str, page: int, only_short: bool, as_file: str | None = None) -> None:
     found = await acting(ctx)
     if found is None:
         return
@@ -144,6 +175,9 @@ async def _show(ctx: Context, label: str, page: int, only_short: bool) -> None:
         ctx.answer(ctx.t(N_("{period} has not begun yet.")).format(period=period.label), alert=True)
         return
     result = await rollup_store.compute(ctx.session, committee, period, ctx.now)
+    if as_file is not None:
+        await _send_file(ctx, result, as_file)
+        return
     text, buttons = render(ctx.t, result, page, only_short)
     await log(ctx, committee, "committee.rollup", period=period.label, branches=len(result.rows))
     if ctx.request.callback_id and ctx.request.message_id is not None:
@@ -152,11 +186,46 @@ async def _show(ctx: Context, label: str, page: int, only_short: bool) -> None:
         ctx.reply(text, buttons or None)
 
 
+async def _send_file(ctx: Context, result: Rollup, kind: str) -> None:
+    """The chart or the .xlsx, drawn in a worker, queued privately to the asker; audited."""
+    committee = result.committee
+    try:
+        if kind == CHART:
+            title, panels, note = files.chart(ctx.t, result)
+            data = await offload.run(charts.render, title, panels, note, timeout=FILE_TIMEOUT)
+            name = files.filename(ctx.t, result, "png")
+        else:
+            data = await offload.run(workbook.write, files.book(ctx.t, result), timeout=FILE_TIMEOUT)
+            name = files.filename(ctx.t, result, "xlsx")
+    except offload.Failed:
+        ctx.answer(ctx.t(N_("The file took too long to make. Try again in a while, or a shorter period.")),
+                   alert=True)
+        return
+    await log(ctx, committee, "committee.rollup_export", period=result.period.label, branches=len(result.rows),
+              format=kind, filename=name, size=len(data))
+    caption = ctx.t(N_("Roll-up of “{committee}” for {period}: per-branch aggregates.")).format(
+        committee=committee.name, period=result.period.label)
+    upload = Upload(name, data)
+    await ctx.enqueue(f"rollup:{kind}:{ctx.user_id}:{ctx.request.update_id}", ctx.user_id, caption,
+                      purpose="export", **({"photo": upload} if kind == CHART else {"document": upload}))
+    if ctx.request.callback_id:
+        ctx.answer(ctx.t(N_("Sent to you in a moment.")))
+
+
 @router.command("rollup", chats=PRIVATE, menu=N_("committee: one line per branch"),
-                help=N_("committee officers: one line per linked branch (members, activities, 三会一课, attendance) "
-                        "for a month, quarter or year: /rollup {month}, /rollup {quarter}, /rollup {year}"))
+                help=N_("committee officers: one line per linked branch (members, activities, 三会一课, attendance, dues, "
+                        "volunteering) "
+                        "for a month, quarter or year: /rollup {month}, /rollup {quarter}, /rollup {year}; "
+                        "add chart or xlsx for a picture or an Excel file: /rollup {quarter} xlsx"))
 async def rollup(ctx: Context) -> None:
-    await _show(ctx, ctx.request.args.strip(), 0, False)
+    words = ctx.request.args.split()
+    as_file = FILE_WORDS.get(words[-1].casefold()) if words else None
+    await _show(ctx, " ".join(words[:-1] if as_file else words), 0, False, as_file)
+
+
+@router.callback(RollupFile)
+async def send_file(ctx: Context, pressed: RollupFile) -> None:
+    await _show(ctx, pressed.period, 0, False, (CHART, XLSX)[pressed.kind])
 
 
 @router.callback(RollupPage)

@@ -3,7 +3,8 @@
 Pure: no database. Each indicator is a key, a label, its columns (what a chart plots and an
 .xlsx sheet has as columns, one row per branch) and a rule for falling short. Storage fills
 the values (storage/committee/rollup.py); handlers word them. A new indicator (the dues
-collection rate, volunteer hours) is one more ``Indicator`` here and one compute function there.
+collection rate and volunteer hours were added so) is one more ``Indicator`` here and one compute
+function there.
 
 三会一课 compliance counts, for each requirement (storage.rules.meetings) whose period fits in
 the period asked, every such sub-period (and party group, for a per-group meeting): met when a
@@ -72,7 +73,8 @@ def percent(part: int, whole: int) -> Decimal | None:
 # --- settings a committee may change (its settings JSON) ---------------------------------------
 
 ATTENDANCE_MIN = "attendance_min_percent"
-DEFAULTS: dict[str, object] = {ATTENDANCE_MIN: 80}
+DUES_MIN = "dues_min_percent"
+DEFAULTS: dict[str, object] = {ATTENDANCE_MIN: 80, DUES_MIN: 90}
 
 
 def setting(settings: Mapping[str, object] | None, key: str) -> object:
@@ -125,8 +127,28 @@ ATTENDANCE = Indicator(
     and values["rate"] < Decimal(str(setting(settings, ATTENDANCE_MIN))),
 )
 
-#: In the order the roll-up shows them. The dues collection rate and volunteer hours join here.
-INDICATORS: tuple[Indicator, ...] = (MEMBERS, ACTIVITIES, MEETINGS, ATTENDANCE)
+#: Owed against settled (paid + waived) over the period's months, known amounts only; a branch that
+#: keeps no dues in the ledger has no rate (shown "—", never 0%).
+DUES = Indicator(
+    "dues", N_("Dues collection"),
+    (Column("owed", N_("Dues owed"), "yuan"), Column("paid", N_("Dues paid"), "yuan"),
+     Column("waived", N_("Dues waived"), "yuan"), Column("outstanding", N_("Dues outstanding"), "yuan"),
+     Column("rate", N_("Collection rate"), "percent")),
+    headline="rate",
+    falls_short=lambda values, settings: values.get("rate") is not None
+    and values["rate"] < Decimal(str(setting(settings, DUES_MIN))),
+)
+
+#: Approved volunteer hours (the reporter and every confirmed teammate) and the people served.
+SERVICE = Indicator(
+    "service", N_("Volunteer service"),
+    (Column("hours", N_("Volunteer hours"), "hours"), Column("people_served", N_("People served")),
+     Column("reports", N_("Approved reports"))),
+    headline="hours",
+)
+
+#: In the order the roll-up shows them.
+INDICATORS: tuple[Indicator, ...] = (MEMBERS, ACTIVITIES, MEETINGS, ATTENDANCE, DUES, SERVICE)
 
 
 def cell(indicator: Indicator, values: Mapping[str, Value], settings: Mapping[str, object] | None,
@@ -149,6 +171,26 @@ def activities_cell(counts: Mapping[ActivityKind, int], settings: Mapping[str, o
 def attendance_cell(expected: int, present: int, on_leave: int, settings: Mapping[str, object] | None = None) -> Cell:
     return cell(ATTENDANCE, {"expected": expected, "present": present, "on_leave": on_leave,
                              "rate": percent(present, expected)}, settings)
+
+
+def dues_cell(owed_fen: int | None, paid_fen: int = 0, waived_fen: int = 0,
+              settings: Mapping[str, object] | None = None) -> Cell:
+    """``owed_fen`` None: the branch keeps no dues here (every figure None)."""
+    if owed_fen is None:
+        return cell(DUES, {c.key: None for c in DUES.columns}, settings)
+    def yuan(fen: int) -> Decimal:
+        return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+    return cell(DUES, {"owed": yuan(owed_fen), "paid": yuan(paid_fen), "waived": yuan(waived_fen),
+                       "outstanding": yuan(owed_fen - paid_fen - waived_fen),
+                       "rate": percent(paid_fen + waived_fen, owed_fen)}, settings)
+
+
+def hours(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def service_cell(minutes: int, people_served: int, reports: int, settings: Mapping[str, object] | None = None) -> Cell:
+    return cell(SERVICE, {"hours": hours(minutes), "people_served": people_served, "reports": reports}, settings)
 
 
 # --- 三会一课 compliance ---------------------------------------------------------------------------
