@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import ServicePhoto, ServiceReport
+from storage.models import ServicePhoto, ServiceReport, ServiceTeammate
 from tests.conftest import BACKENDS, database_url
 from tests.live import LiveBot
-from tests.test_e2e import press, say, set_up
+from tests.test_e2e import press, say, set_up, token_of
 
 pytestmark = pytest.mark.e2e
 
@@ -55,6 +55,34 @@ async def test_a_report_with_an_album_of_three_photos(live, fake):
     await fake.wait_message(sec.id, contains="Submitted as report #1", after=mark)
     reports, photos = await stored(live)
     assert [r[:3] for r in reports] == [(180, "幸福村", "pending")] and photos == 3
+
+
+async def test_a_team_report_with_two_confirmations(live, fake):
+    sec = await set_up(fake)
+    mark = fake.mark()
+    fake.send_document(sec, sec.id, "roster.csv", "姓名,政治面貌\n张三,正式\n李四,正式\n".encode())
+    await fake.wait_message(sec.id, contains="Roster imported", after=mark)
+    links = (await say(fake, sec, sec.id, "/invites", "Personal invite links"))["text"]
+    team = [fake.user(2, "San", last_name="Zhang", language_code="en"),
+            fake.user(3, "Si", last_name="Li", language_code="en")]
+    for user, name in zip(team, ("张三", "李四")):
+        await say(fake, user, user.id, f"/start {token_of(links, name)}", f"Welcome, {name}")
+    preview = await say(fake, sec, sec.id, LINE + " | 张三、李四", "Your report, as it stands")
+    mark = fake.mark()
+    await press(fake, sec, preview, data_of(fake, preview, "Submit"))
+    await fake.wait_message(sec.id, contains="teammates are asked to confirm", after=mark)
+    for user, name in zip(team, ("张三", "李四")):
+        asked = await fake.wait_message(user.id, contains="reported volunteer service with you", after=mark)
+        told = fake.mark()
+        await press(fake, user, asked, data_of(fake, asked, "Confirm"))
+        await fake.wait_message(sec.id, contains=f"{name} confirmed", after=told)
+    db = Database(live.database_url)
+    try:
+        async with db.read() as s:
+            statuses = sorted(t.status for t in await s.scalars(select(ServiceTeammate)))
+    finally:
+        await db.dispose()
+    assert statuses == ["confirmed", "confirmed"]
 
 
 async def restarted(live, fake, tmp_path, name):
