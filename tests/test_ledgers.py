@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from handlers.kit.api import Chat, ChatType, Event, Request
-from storage.models import AuditEntry, Member
+from storage.models import AuditEntry, Household, Member, ServicePost, ServiceReport
 from storage.roster import members
 from storage.roster.members import MemberData
-from storage.rules.vocabulary import PartyStatus
+from storage.rules.vocabulary import HouseholdKind, PartyStatus, ServiceStatus, TeammateStatus
 from tests.memory import GROUP
+from tests.service_helpers import make_report, submitted
 from tests.test_activities import announce, linked
 from tests.test_calendar import at
+from tests.test_service_review import card_of
 from tests.xlsx_check import open_checked, rows
 
 MEETING = "/new 支部党员大会 | 十一月党员大会 | 2026-11-27 09:00 | 11:00 | Room 3 | 全体"
@@ -427,3 +429,100 @@ async def test_the_dues_ledger_is_for_the_secretary_and_the_organizer_only(bot):
     refusals = [(r.target, r.details.get("reason")) for r in await audit(bot, "refused")]
     assert refusals[-3:] == [("export", "role"), ("export", "role"), ("manage_dues", "role")]
     assert [e.target for e in await audit(bot, "export")] == ["roster", "dues"]
+
+
+# --- 志愿服务台账 ------------------------------------------------------------------------------
+
+
+async def service_month(bot):
+    """November: 张三's team report with 李四 (confirmed) and 孙七 (invited only) on a visit to his household
+    王奶奶; 王五's report at his post; 张三's own hour; all three approved by the secretary. 孙七's report
+    waits for review, 李四's is rejected, 王五's October report is approved but outside the month."""
+    bot.clock.now = at("2026-11-20 10:00")
+    sec = await chinese_branch(bot)
+    await linked(bot, sec, 2, "张三", extra="第一党小组")
+    await linked(bot, sec, 3, "李四", extra="第一党小组")
+    await linked(bot, sec, 4, "王五", extra="第二党小组")
+    await linked(bot, sec, 5, "孙七", extra="第二党小组")
+    team = await make_report(bot, "张三", served_on=date(2026, 11, 5), minutes=120, people=8,
+                             teammates={"李四": TeammateStatus.CONFIRMED, "孙七": TeammateStatus.INVITED})
+    post = await make_report(bot, "王五", served_on=date(2026, 11, 12), minutes=90, people=30, category="宣传政策法规",
+                             description="讲解医保新政策")
+    own = await make_report(bot, "张三", served_on=date(2026, 11, 15), minutes=60, people=3, category="宣传政策法规",
+                            description="发放宣传册")
+    await make_report(bot, "孙七", served_on=date(2026, 11, 16), minutes=240, description="待审核的服务")
+    await make_report(bot, "李四", served_on=date(2026, 11, 17), minutes=180, status=ServiceStatus.REJECTED,
+                      description="未通过的服务")
+    await make_report(bot, "王五", served_on=date(2026, 10, 20), minutes=30, status=ServiceStatus.APPROVED,
+                      description="十月的服务")
+    async with bot.db.session() as s:
+        people = {m.name: m for m in await s.scalars(select(Member))}
+        household = Household(branch_id=1, member_id=people["张三"].id, label="王奶奶（空巢）", kind=HouseholdKind.EMPTY_NEST,
+                              address="幸福村3号", phone="13800001234", created_at=bot.clock())
+        station = ServicePost(branch_id=1, name="政策宣传员", created_at=bot.clock())
+        s.add_all([household, station])
+        await s.flush()
+        (await s.get(ServiceReport, team)).household_id = household.id
+        (await s.get(ServiceReport, post)).post_id = station.id
+    for rid in (team, post, own):
+        card = card_of(await submitted(bot, rid), sec.id)
+        bot.clock.advance(minutes=10)
+        await bot.press(sec, card, card.button("Approve"))
+    return sec
+
+
+async def test_service_ledger_cell_by_cell(bot):
+    sec = await service_month(bot)
+    (doc, book), _ = await export(bot, sec, "志愿服务 2026-11")
+    assert doc.filename == "志愿服务台账-第一党支部-2026-11.xlsx"
+    assert book.sheetnames == ["服务记录", "个人分类汇总"]
+    reports, totals = book.worksheets
+    assert reports["A1"].value == "第一党支部志愿服务台账（2026年11月）"
+    assert totals["A1"].value == "第一党支部志愿服务台账 · 个人分类汇总（2026年11月）"
+    approved_only = "只列入并统计已审核通过的记录；待审核、退回修改、未通过和已撤回的记录不在其中。"
+    assert reports["A2"].value == "制表人：李书记　制表时间：2026-11-20 10:30　数据截至：2026-11-20"
+    assert reports["A3"].value == approved_only and totals["A3"].value == approved_only
+    assert totals["A4"].value.startswith("时长按人计算")
+    assert reports.freeze_panes == "A5" and totals.freeze_panes == "A7"
+    description = "打扫卫生、陪老人聊天"
+    assert rows(reports, 4) == [
+        ("序号", "日期", "姓名", "同行队友（已确认）", "服务时长（小时）", "类别", "地点", "服务人数", "服务内容", "联系户", "岗位",
+         "审核人", "审核时间"),
+        (1, datetime(2026, 11, 5), "张三", "李四", 2, "关爱空巢老人", "幸福村", 8, description, "王奶奶（空巢）", None,
+         "李书记", datetime(2026, 11, 20, 10, 10)),
+        (2, datetime(2026, 11, 12), "王五", None, 1.5, "宣传政策法规", "幸福村", 30, "讲解医保新政策", None, "政策宣传员",
+         "李书记", datetime(2026, 11, 20, 10, 20)),
+        (3, datetime(2026, 11, 15), "张三", None, 1, "宣传政策法规", "幸福村", 3, "发放宣传册", None, None,
+         "李书记", datetime(2026, 11, 20, 10, 30)),
+        ("合计", None, None, None, None, None, None, 41, None, None, None, None, None),
+    ]
+    assert reports["E5"].number_format == "0.0" and reports["B5"].is_date
+    assert rows(totals, 5) == [
+        ("序号", "姓名", "党小组", "关爱空巢老人", None, "宣传政策法规", None, "合计", None),
+        (None, None, None, *("服务时长（小时）", "记录数") * 3),
+        (1, "张三", "第一党小组", 2, 1, 1, 1, 3, 2),
+        (2, "李四", "第一党小组", 2, 1, None, None, 2, 1),
+        (3, "王五", "第二党小组", None, None, 1.5, 1, 1.5, 1),
+        ("合计", None, None, 4, 1, 2.5, 2, 6.5, 3),  # each report once in the counts; hours per person
+    ]
+    assert totals["D7"].number_format == "0.0"
+    cells = {str(cell) for sheet in book.worksheets for row in rows(sheet) for cell in row if cell is not None}
+    text = " ".join(cells)
+    assert "幸福村3号" not in text and "13800001234" not in text  # the household by its label only
+    assert not {"待审核的服务", "未通过的服务", "十月的服务", "孙七"} & cells
+    [entry] = await audit(bot, "export")
+    assert (entry.target, entry.details["period"]) == ("service", "2026-11")
+    # Outside the month nothing of it; the quarter has October's report too.
+    (_, quarter), _ = await export(bot, sec, "service 2026Q4")
+    assert [r[2] for r in rows(quarter.worksheets[0], 5)] == ["王五", "张三", "王五", "张三", None]  # and the total row
+
+
+async def test_the_service_ledger_is_for_the_keepers_of_the_ledgers(bot):
+    sec = await service_month(bot)
+    leader = bot.user(3, "user3", lang="en")  # 李四
+    await bot.say(sec, "/grant 李四 党小组长")
+    assert (await bot.say(leader, "/export service"))[-1].text == (
+        "Only the secretary, deputy secretary, organisation committee member can do this.")
+    await bot.say(sec, "/grant 李四 组织委员")
+    (doc, _), _ = await export(bot, leader, "志愿")
+    assert doc.chat_id == leader.id and doc.filename == "志愿服务台账-第一党支部-2026.xlsx"

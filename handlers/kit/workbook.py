@@ -45,7 +45,7 @@ class Kind(StrEnum):
     INTEGER = "integer"
     MONEY = "money"  # Decimal, rounded half up to the 分 (0.01)
     PERCENT = "percent"  # a fraction: 0.875 shows as 87.5%
-    DECIMAL1 = "decimal1"  # a number rounded half up to one decimal (hours: 2.5)
+    DECIMAL1 = "decimal1"  # Decimal or int, rounded half up to one decimal (hours: 2.5)
 
 
 TEXT, DATE, DATETIME, INTEGER, MONEY, PERCENT = Kind.TEXT, Kind.DATE, Kind.DATETIME, Kind.INTEGER, Kind.MONEY, Kind.PERCENT
@@ -128,8 +128,8 @@ def money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _tenths(value: Decimal | int | float) -> Decimal:
-    return Decimal(str(value) if isinstance(value, float) else value).quantize(TENTH, rounding=ROUND_HALF_UP)
+def _tenths(value: Decimal | int) -> Decimal:
+    return Decimal(value).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
 def _shown(kind: Kind, value: Any) -> str:
@@ -150,7 +150,7 @@ def _check(kind: Kind, value: Any) -> Any:
         return value
     if kind == Kind.MONEY and isinstance(value, (Decimal, int)) and not isinstance(value, bool):
         return float(money(value))  # a double holds every amount to the 分 exactly enough to read back
-    if kind == Kind.DECIMAL1 and isinstance(value, (Decimal, float, int)) and not isinstance(value, bool):
+    if kind == Kind.DECIMAL1 and isinstance(value, (Decimal, int)) and not isinstance(value, bool):
         return float(_tenths(value))
     if kind == Kind.PERCENT and isinstance(value, (Decimal, float, int)) and not isinstance(value, bool):
         return float(value)

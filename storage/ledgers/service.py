@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Branch, Household, Member, ServiceCategory, ServicePost, ServiceReport, ServiceTeammate
 from storage.rules.periods import Period
@@ -55,15 +56,16 @@ class ServiceRecord:
 
 async def service_record(session: AsyncSession, branch: Branch, period: Period) -> ServiceRecord:
     zone = ZoneInfo(branch.timezone)
-    reviewer = select(Member.name).where(Member.id == ServiceReport.reviewed_by).scalar_subquery()
+    reviewer = aliased(Member)
     rows = (await session.execute(
         select(ServiceReport.id, ServiceReport.served_on, Member.name, ServiceReport.minutes, ServiceCategory.name,
                ServiceReport.place, ServiceReport.people_served, ServiceReport.description, Household.label,
-               ServicePost.name, reviewer, ServiceReport.reviewed_at)
+               ServicePost.name, reviewer.name, ServiceReport.reviewed_at)
         .join(Member, Member.id == ServiceReport.member_id)
         .join(ServiceCategory, ServiceCategory.id == ServiceReport.category_id)
         .outerjoin(Household, Household.id == ServiceReport.household_id)
         .outerjoin(ServicePost, ServicePost.id == ServiceReport.post_id)
+        .outerjoin(reviewer, reviewer.id == ServiceReport.reviewed_by)
         .where(ServiceReport.branch_id == branch.id, ServiceReport.status == ServiceStatus.APPROVED,
                ServiceReport.served_on >= period.start, ServiceReport.served_on < period.end)
         .order_by(ServiceReport.served_on, ServiceReport.id))).all()
