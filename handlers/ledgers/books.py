@@ -309,9 +309,9 @@ def dues_book(t: Gettext, h: Heading, record: DuesRecord) -> Book:
     for i, member in enumerate(record.members, 1):
         row = [i, member.name, member.party_group]
         for month in months:
-            line = book.line(member.id, month)
+            line = book.line(member.member_id, month)
             row += [line.owed, line.paid, line.waived] if line is not None and line.owing else [None, None, None]
-        sums = book.member_totals(member.id)
+        sums = book.member_totals(member.member_id)
         known = sums.unknown < sums.owing  # some amount known (the sums are of the known ones)
         row += [sums.owed if known else None, sums.paid, sums.waived, sums.outstanding if known else None]
         rows.append(row)

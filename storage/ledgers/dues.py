@@ -22,6 +22,13 @@ from storage.rules.dues import from_fen
 
 
 @dataclass(frozen=True)
+class Person:
+    member_id: int
+    name: str
+    party_group: str | None
+
+
+@dataclass(frozen=True)
 class Payment:
     payment_id: int
     at: datetime  # local wall-clock time it was entered
@@ -53,7 +60,7 @@ class DuesRecord:
     first: str
     last: str
     book: Ledger
-    members: list[Member]  # those with a line, by party group then name
+    members: list[Person]  # those with a line, by party group then name
     payments: list[Payment]
     waivers: list[Waiver]
 
@@ -66,15 +73,18 @@ async def dues_record(session: AsyncSession, branch: Branch, first: str, last: s
     """The branch's dues from month ``first`` to ``last`` (both included)."""
     zone = ZoneInfo(branch.timezone)
     book = await ledger(session, branch.id, first, last)
-    ids = select(DuesAllocation.payment_id).where(DuesAllocation.month >= first, DuesAllocation.month <= last)
-    found = list(await session.scalars(select(DuesPayment).where(DuesPayment.branch_id == branch.id,
-                                                                 DuesPayment.id.in_(ids))
-                                       .order_by(DuesPayment.created_at, DuesPayment.id)))
+    ids = select(DuesAllocation.payment_id).join(DuesPayment, DuesPayment.id == DuesAllocation.payment_id).where(
+        DuesPayment.branch_id == branch.id, DuesAllocation.month >= first, DuesAllocation.month <= last)
+    found = (await session.execute(
+        select(DuesPayment.id, DuesPayment.created_at, DuesPayment.member_id, DuesPayment.amount_fen,
+               DuesPayment.method, DuesPayment.payer_id, DuesPayment.status, DuesPayment.reverses_id,
+               DuesPayment.reason, DuesPayment.note)
+        .where(DuesPayment.id.in_(ids)).order_by(DuesPayment.created_at, DuesPayment.id))).all()
     months: dict[int, list[str]] = defaultdict(list)
-    if found:
+    if found:  # every month each payment covers, also those outside the period
         for payment_id, month in await session.execute(
                 select(DuesAllocation.payment_id, DuesAllocation.month)
-                .where(DuesAllocation.payment_id.in_([p.id for p in found])).order_by(DuesAllocation.month)):
+                .where(DuesAllocation.payment_id.in_(ids)).order_by(DuesAllocation.month)):
             months[payment_id].append(month)
     waivers = list(await session.scalars(select(DuesWaiver).where(
         DuesWaiver.branch_id == branch.id, DuesWaiver.first_month <= last, DuesWaiver.last_month >= first)
@@ -86,13 +96,14 @@ async def dues_record(session: AsyncSession, branch: Branch, first: str, last: s
     missing = people - set(names)
     if missing:
         names.update((m.id, m.name) for m in await session.scalars(select(Member).where(Member.id.in_(missing))))
-    payments = [Payment(p.id, _local(p.created_at, zone), names[p.member_id], tuple(months[p.id]),
-                        from_fen(p.amount_fen) if p.amount_fen is not None else None, p.method,
-                        names.get(p.payer_id) if p.payer_id else None, p.status, p.reverses_id, p.reason, p.note)
-                for p in found]
+    payments = [Payment(pid, _local(at, zone), names[member_id], tuple(months[pid]),
+                        from_fen(fen) if fen is not None else None, method, names.get(payer) if payer else None,
+                        status, reverses, reason, note)
+                for pid, at, member_id, fen, method, payer, status, reverses, reason, note in found]
     kept = [Waiver(w.id, names[w.member_id], w.first_month, w.last_month, w.note,
                    names.get(w.recorded_by) if w.recorded_by else None, _local(w.created_at, zone),
                    _local(reversed_at[w.id], zone) if w.id in reversed_at else None)
             for w in waivers if w.reverses_id is None]
-    members = sorted(book.members.values(), key=lambda m: (m.party_group or "\uffff", m.name, m.id))
+    members = sorted((Person(m.id, m.name, m.party_group) for m in book.members.values()),
+                     key=lambda p: (p.party_group or "\uffff", p.name, p.member_id))
     return DuesRecord(first, last, book, members, payments, kept)
