@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from handlers.kit import workbook
-from handlers.kit.workbook import DATE, DATETIME, INTEGER, MONEY, PERCENT, Book, Column, Sheet, write
+from handlers.kit.workbook import DATE, DATETIME, DECIMAL1, INTEGER, MONEY, PERCENT, Book, Column, Sheet, write
 from tests.xlsx_check import open_checked, rows
 
 
@@ -43,6 +43,14 @@ def test_values_come_back_typed_to_the_fen():
     assert sheet.freeze_panes == "A4"  # the title, the note and the header stay in view
     assert sheet.auto_filter.ref == "A3:F7"
     assert sheet.print_title_rows == "$3:$3"
+
+
+def test_hours_to_one_decimal_rounded_half_up():
+    data = [[Decimal(150) / 60], [Decimal("0.25")], [3], [Decimal(10) / 60]]
+    sheet = open_checked(write(one([Column("时长", DECIMAL1)], data, totals=[Decimal("6.1")]))).active
+    assert rows(sheet, 3) == [(2.5,), (0.3,), (3,), (0.2,), (6.1,)]
+    assert {sheet.cell(r, 1).number_format for r in range(3, 8)} == {"0.0"}
+    assert [sheet.cell(r, 1).data_type for r in range(3, 8)] == ["n"] * 5
 
 
 def test_widths_fit_the_longest_value_and_cjk_counts_double():
@@ -90,7 +98,8 @@ def test_one_sheet_per_indicator_one_row_per_branch():
 
 def test_values_of_the_wrong_kind_are_refused():
     for kind, value in ((MONEY, 1.5), (INTEGER, "3"), (DATE, datetime(2026, 1, 1)), (INTEGER, True),
-                        (DATETIME, datetime(2026, 1, 1, tzinfo=timezone.utc)), (PERCENT, "50%")):
+                        (DATETIME, datetime(2026, 1, 1, tzinfo=timezone.utc)), (PERCENT, "50%"), (DECIMAL1, 1.5),
+                        (DECIMAL1, "2.5")):
         with pytest.raises(TypeError):
             write(one([Column("x", kind)], [[value]]))
     with pytest.raises(ValueError):

@@ -7,7 +7,7 @@ plain values, and an optional totals row. What comes out opens cleanly in Excel 
 - values are written, never formulas (a viewer that cannot calculate would show 0); totals are
   the caller's sums, written as numbers;
 - dates are real dates (yyyy-mm-dd), money is a number rounded to the 分 with the 0.00 format,
-  percentages are fractions with the 0.0% format, integers are numbers;
+  hours and the like a number to one decimal (0.0), percentages are fractions with the 0.0% format, integers are numbers;
 - text is always written as text: "=1+1" or "0012" stay what was typed;
 - the rows above the data are frozen, the header has a filter, and printing repeats it;
 - column widths fit the longest value, CJK characters counting double;
@@ -34,7 +34,7 @@ from typing import Any
 
 import xlsxwriter
 
-__all__ = ["Book", "Column", "DATE", "DATETIME", "INTEGER", "Kind", "MONEY", "PERCENT", "Sheet", "TEXT",
+__all__ = ["Book", "Column", "DATE", "DATETIME", "DECIMAL1", "INTEGER", "Kind", "MONEY", "PERCENT", "Sheet", "TEXT",
            "display_width", "sheet_names", "write"]
 
 
@@ -45,9 +45,11 @@ class Kind(StrEnum):
     INTEGER = "integer"
     MONEY = "money"  # Decimal, rounded half up to the 分 (0.01)
     PERCENT = "percent"  # a fraction: 0.875 shows as 87.5%
+    DECIMAL1 = "decimal1"  # Decimal or int, rounded half up to one decimal (hours: 2.5)
 
 
 TEXT, DATE, DATETIME, INTEGER, MONEY, PERCENT = Kind.TEXT, Kind.DATE, Kind.DATETIME, Kind.INTEGER, Kind.MONEY, Kind.PERCENT
+DECIMAL1 = Kind.DECIMAL1
 
 FORMATS = {
     Kind.DATE: "yyyy-mm-dd",
@@ -55,6 +57,7 @@ FORMATS = {
     Kind.INTEGER: "0",
     Kind.MONEY: "0.00",
     Kind.PERCENT: "0.0%",
+    Kind.DECIMAL1: "0.0",
 }
 #: What a value of each kind takes on screen, for the column width.
 SHOWN_WIDTH = {Kind.DATE: 10, Kind.DATETIME: 16, Kind.PERCENT: 6}
@@ -62,9 +65,10 @@ MIN_WIDTH, MAX_WIDTH = 6, 60
 MAX_SHEET_NAME = 31
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 MAX_CELL_TEXT = 32767  # Excel's limit for one cell
-CENT = Decimal("0.01")
+CENT, TENTH = Decimal("0.01"), Decimal("0.1")
 _WRITE = {Kind.TEXT: "write_string", Kind.DATE: "write_datetime", Kind.DATETIME: "write_datetime",
-          Kind.INTEGER: "write_number", Kind.MONEY: "write_number", Kind.PERCENT: "write_number"}
+          Kind.INTEGER: "write_number", Kind.MONEY: "write_number", Kind.PERCENT: "write_number",
+          Kind.DECIMAL1: "write_number"}
 
 
 @dataclass(frozen=True)
@@ -124,11 +128,17 @@ def money(value: Decimal | int | str) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _tenths(value: Decimal | int) -> Decimal:
+    return Decimal(value).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
 def _shown(kind: Kind, value: Any) -> str:
     if kind in SHOWN_WIDTH:
         return "0" * SHOWN_WIDTH[kind]
     if kind == Kind.MONEY:
         return f"{money(value):.2f}"
+    if kind == Kind.DECIMAL1:
+        return f"{_tenths(value):.1f}"
     return str(value)
 
 
@@ -140,6 +150,8 @@ def _check(kind: Kind, value: Any) -> Any:
         return value
     if kind == Kind.MONEY and isinstance(value, (Decimal, int)) and not isinstance(value, bool):
         return float(money(value))  # a double holds every amount to the 分 exactly enough to read back
+    if kind == Kind.DECIMAL1 and isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        return float(_tenths(value))
     if kind == Kind.PERCENT and isinstance(value, (Decimal, float, int)) and not isinstance(value, bool):
         return float(value)
     if kind == Kind.DATETIME and isinstance(value, datetime):
@@ -240,7 +252,7 @@ def write(book: Book) -> bytes:
                     texts[c].add(text)
                 else:
                     getattr(ws, method)(row, c, _check(kind, value), fmt)
-                    if kind in (Kind.INTEGER, Kind.MONEY):
+                    if kind in (Kind.INTEGER, Kind.MONEY, Kind.DECIMAL1):
                         texts[c].add(_shown(kind, value))
             row += 1
         for c, seen in enumerate(texts):

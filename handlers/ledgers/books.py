@@ -13,8 +13,10 @@ from decimal import Decimal
 
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import AUDIENCE, KIND, LIST_SEPARATOR, ROLE, STATUS, audience_text
-from handlers.kit.workbook import DATE, DATETIME, INTEGER, PERCENT, Book, Column, Sheet
+from handlers.kit.workbook import DATE, DATETIME, DECIMAL1, INTEGER, MONEY, PERCENT, Book, Column, Sheet
+from storage.ledgers.dues import DuesRecord
 from storage.ledgers.queries import ActivityEntry, RosterEntry, Unit
+from storage.ledgers.service import ServiceRecord
 from storage.rules import periods
 from storage.rules.meetings import Period as Every
 from storage.rules.periods import Period, Span
@@ -102,8 +104,9 @@ def _notes(t: Gettext, h: Heading) -> list[str]:
 
 
 def _sheet(t: Gettext, h: Heading, name: str, columns: list[Column], rows: list[list], totals: list | None = None,
-           *, main: bool = False) -> Sheet:
-    return Sheet(t(name), _title(t, h, None if main else name), columns, rows, _notes(t, h), totals)
+           *, main: bool = False, notes: tuple[str, ...] = ()) -> Sheet:
+    return Sheet(t(name), _title(t, h, None if main else name), columns, rows, _notes(t, h) + [t(n) for n in notes],
+                 totals)
 
 
 def _rate(part: int, whole: int) -> Decimal | None:
@@ -265,4 +268,129 @@ def meetings_book(t: Gettext, h: Heading, units: list[Unit]) -> Book:
     return Book([
         _sheet(t, h, COMPLIANCE, summary, summary_rows, main=True),
         _sheet(t, h, BY_PERIOD, detail, rows),
+    ])
+
+
+# --- 党费收缴台账 ------------------------------------------------------------------------------
+
+DUES_LEDGER = N_("Party-dues ledger")
+DUES_GRID = N_("Dues by month")
+PAYMENTS = N_("Payments")
+WAIVERS = N_("Waivers")
+OWED, PAID, WAIVED, OUTSTANDING = N_("Owed"), N_("Paid"), N_("Waived"), N_("Outstanding")
+DUES_GRID_NOTE = N_("Paid counts confirmed payments only, up to what was owed; waived is settled by the branch's "
+                    "decision (减免). Blank: not owed that month (not yet a Party member, or off the roster), or no "
+                    "amount known yet.")
+PAYMENTS_NOTE = N_("Only confirmed payments count as paid; those waiting for confirmation and those rejected are "
+                   "listed here but not counted. A correction is a confirmed entry with a negative amount.")
+PAYMENT_STATUS = {"confirmed": N_("confirmed"), "pending": N_("waiting for confirmation"), "rejected": N_("rejected")}
+PAYMENT_METHOD = {"cash": N_("cash"), "wechat": N_("WeChat"), "alipay": N_("Alipay"), "transfer": N_("bank transfer"),
+                  "other": N_("other"), "unknown": N_("not said")}
+CORRECTION = N_("corrects No. {number}: {reason}")
+IN_FORCE, REVERSED_ON = N_("in force"), N_("reversed on {date}")
+
+
+def _month_heading(t: Gettext, month: str) -> str:
+    return period_text(t, periods.month(int(month[:4]), int(month[5:7])))
+
+
+def dues_book(t: Gettext, h: Heading, record: DuesRecord) -> Book:
+    book = record.book
+    months = book.months
+    columns = [Column(t(N_("No.")), INTEGER), Column(t(N_("Name"))), Column(t(N_("Party group")))]
+    for month in months:
+        group = _month_heading(t, month)
+        columns += [Column(t(OWED), MONEY, group=group), Column(t(PAID), MONEY, group=group),
+                    Column(t(WAIVED), MONEY, group=group)]
+    total = t(TOTAL)
+    columns += [Column(t(OWED), MONEY, group=total), Column(t(PAID), MONEY, group=total),
+                Column(t(WAIVED), MONEY, group=total), Column(t(OUTSTANDING), MONEY, group=total)]
+    rows = []
+    for i, member in enumerate(record.members, 1):
+        row = [i, member.name, member.party_group]
+        for month in months:
+            line = book.line(member.member_id, month)
+            row += [line.owed, line.paid, line.waived] if line is not None and line.owing else [None, None, None]
+        sums = book.member_totals(member.member_id)
+        known = sums.unknown < sums.owing  # some amount known (the sums are of the known ones)
+        row += [sums.owed if known else None, sums.paid, sums.waived, sums.outstanding if known else None]
+        rows.append(row)
+    totals = [total, None, None]
+    for month in months:
+        sums = book.month_totals(month)
+        totals += [sums.owed, sums.paid, sums.waived]
+    sums = book.totals()
+    totals += [sums.owed, sums.paid, sums.waived, sums.outstanding]
+
+    pay_columns = [Column(t(N_("No.")), INTEGER), Column(t(N_("Entered at")), DATETIME), Column(t(N_("Name"))),
+                   Column(t(N_("Months covered"))), Column(t(N_("Amount")), MONEY), Column(t(N_("Method"))),
+                   Column(t(N_("Paid by (代缴)"))), Column(t(N_("Status"))), Column(t(N_("Note")))]
+    numbers = {p.payment_id: i for i, p in enumerate(record.payments, 1)}
+    pay_rows = []
+    for i, p in enumerate(record.payments, 1):
+        if p.correction_of is not None:
+            note = t(CORRECTION).format(number=numbers.get(p.correction_of, "?"), reason=p.reason or "")
+        else:
+            note = p.reason if p.status == "rejected" else p.note
+        pay_rows.append([i, p.at, p.member, t(LIST_SEPARATOR).join(p.months), p.amount,
+                         t(PAYMENT_METHOD.get(p.method, PAYMENT_METHOD["other"])), p.payer,
+                         t(PAYMENT_STATUS.get(p.status, p.status)), note])
+    waiver_columns = [Column(t(N_("No.")), INTEGER), Column(t(N_("Name"))), Column(t(N_("From month"))),
+                      Column(t(N_("To month"))), Column(t(N_("Reason"))), Column(t(N_("Recorded by"))),
+                      Column(t(N_("Recorded at")), DATETIME), Column(t(N_("Standing")))]
+    waiver_rows = [[i, w.member, w.first_month, w.last_month, w.note, w.recorded_by, w.at,
+                    t(IN_FORCE) if w.reversed_at is None else t(REVERSED_ON).format(date=w.reversed_at.date().isoformat())]
+                   for i, w in enumerate(record.waivers, 1)]
+    return Book([
+        _sheet(t, h, DUES_GRID, columns, rows, totals, main=True, notes=(DUES_GRID_NOTE,)),
+        _sheet(t, h, PAYMENTS, pay_columns, pay_rows, notes=(PAYMENTS_NOTE,)),
+        _sheet(t, h, WAIVERS, waiver_columns, waiver_rows),
+    ])
+
+
+# --- 志愿服务台账 ------------------------------------------------------------------------------
+
+SERVICE_LEDGER = N_("Volunteer service ledger")
+APPROVED_REPORTS = N_("Approved reports")
+SERVICE_TOTALS = N_("By member and category")
+APPROVED_ONLY = N_("Only approved reports are listed and counted; those waiting for review, sent back for a change, "
+                   "rejected or withdrawn are not.")
+TOTALS_NOTE = N_("Hours are per person: a team report counts for the reporter and for each teammate who confirmed. "
+                 "In the total row each report is counted once.")
+REPORTS_COUNT = N_("Reports")
+
+
+def _hours(minutes: int) -> Decimal:
+    return Decimal(minutes) / 60
+
+
+def service_book(t: Gettext, h: Heading, record: ServiceRecord) -> Book:
+    columns = [Column(t(N_("No.")), INTEGER), Column(t(N_("Date")), DATE), Column(t(N_("Name"))),
+               Column(t(N_("Teammates (confirmed)"))), Column(t(N_("Hours served")), DECIMAL1), Column(t(N_("Category"))),
+               Column(t(N_("Place"))), Column(t(N_("People served")), INTEGER), Column(t(N_("What was done"))),
+               Column(t(N_("Household"))), Column(t(N_("Post"))), Column(t(N_("Reviewed by"))),
+               Column(t(N_("Reviewed at")), DATETIME)]
+    rows = [[i, r.served_on, r.member, t(LIST_SEPARATOR).join(r.teammates) or None, _hours(r.minutes), r.category,
+             r.place, r.people_served, r.description, r.household, r.post, r.reviewer, r.reviewed_at]
+            for i, r in enumerate(record.reports, 1)]
+    totals = [t(TOTAL), None, None, None, None, None, None, sum(r.people_served for r in record.reports),
+              None, None, None, None, None]
+    sums = [Column(t(N_("No.")), INTEGER), Column(t(N_("Name"))), Column(t(N_("Party group")))]
+    for name in [*record.categories, t(TOTAL)]:
+        sums += [Column(t(N_("Hours served")), DECIMAL1, group=name), Column(t(REPORTS_COUNT), INTEGER, group=name)]
+    sum_rows = []
+    for i, tally in enumerate(record.tallies, 1):
+        row = [i, tally.member, tally.party_group]
+        for name in record.categories:
+            row += [_hours(tally.minutes[name]), tally.reports[name]] if name in tally.minutes else [None, None]
+        row += [_hours(sum(tally.minutes.values())), sum(tally.reports.values())]
+        sum_rows.append(row)
+    sum_totals = [t(TOTAL), None, None]
+    for name in record.categories:
+        sum_totals += [_hours(sum(x.minutes.get(name, 0) for x in record.tallies)),
+                       sum(1 for r in record.reports if r.category == name)]
+    sum_totals += [_hours(sum(sum(x.minutes.values()) for x in record.tallies)), len(record.reports)]
+    return Book([
+        _sheet(t, h, APPROVED_REPORTS, columns, rows, totals, main=True, notes=(APPROVED_ONLY,)),
+        _sheet(t, h, SERVICE_TOTALS, sums, sum_rows, sum_totals, notes=(APPROVED_ONLY, TOTALS_NOTE)),
     ])

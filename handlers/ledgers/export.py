@@ -126,7 +126,8 @@ async def prepare_export(env: Env, request: Request) -> Made | None:
 
 
 @router.command("export", chats=PRIVATE, can=Can.EXPORT, prepare=prepare_export, menu=N_("a ledger (台账) as an Excel file"),
-                help=N_("/export attendance {month}: a ledger as an Excel file (roster, attendance, meetings), privately"))
+                help=N_("/export attendance {month}: a ledger as an Excel file "
+                        "(roster, attendance, meetings, dues, service), privately"))
 async def export(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
     today = ctx.now.astimezone(ZoneInfo(branch.timezone)).date()

@@ -1,6 +1,6 @@
 """The ledgers /export knows: one ``LedgerKind`` each, in ``KINDS``.
 
-A new ledger (the dues ledger 党费收缴台账, the volunteer-service ledger 志愿服务台账) is one more
+A new ledger is one more
 entry: its key, what people type for it, its name, its default period and an ``async build(job)``
 that reads its rows (through its storage package) and returns a ``workbook.Book``. /export, the
 permission check, the audit entry, the file name and the upload come with it.
@@ -18,7 +18,10 @@ from handlers.kit.i18n import Gettext
 from handlers.kit.workbook import Book
 from handlers.ledgers import books
 from storage.ledgers import queries
+from storage.ledgers.dues import dues_record
+from storage.ledgers.service import service_record
 from storage.models import Branch
+from storage.rules import dues as dues_rules
 from storage.rules import periods
 from storage.rules.periods import Period
 
@@ -62,12 +65,27 @@ async def _meetings(job: Job) -> Book:
     return books.meetings_book(job.t, job.heading, units)
 
 
+async def _dues(job: Job) -> Book:
+    last = min(job.period.last, job.heading.as_of)  # a running period: up to this month, not the months to come
+    record = await dues_record(job.session, job.branch, dues_rules.month_of(job.period.start), dues_rules.month_of(last))
+    return books.dues_book(job.t, job.heading, record)
+
+
+async def _service(job: Job) -> Book:
+    return books.service_book(job.t, job.heading, await service_record(job.session, job.branch, job.period))
+
+
 KINDS: tuple[LedgerKind, ...] = (
     LedgerKind("roster", books.ROSTER, ("花名册", "名册", "党员名册", "members"), _roster),
     LedgerKind("attendance", books.ATTENDANCE_LEDGER,
                ("会议签到台账", "签到台账", "签到", "出勤", "考勤", "checkin", "check-in", "sign-in"), _attendance),
     LedgerKind("meetings", books.MEETINGS_LEDGER,
                ("三会一课", "三会一课台账", "三会一课记录", "会议", "3+1", "meeting", "compliance"), _meetings),
+    # The dues figures are personal: for the secretary and the 组织委员 who keeps the dues only.
+    LedgerKind("dues", books.DUES_LEDGER, ("党费", "党费台账", "党费收缴台账", "党费收缴", "party dues"), _dues,
+               can=Can.MANAGE_DUES),
+    LedgerKind("service", books.SERVICE_LEDGER, ("志愿服务", "志愿", "志愿服务台账", "志愿服务记录", "volunteer", "volunteering"),
+               _service),
 )
 
 
