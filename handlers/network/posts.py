@@ -142,27 +142,27 @@ async def volunteer(ctx: Context, pressed: Volunteer) -> None:
         "/drop_post {name} | {post} ends it.")).format(name=me.name, post=post.name))
 
 
-def _member_and_post(ctx: Context, usage: str) -> list[str] | None:
+async def _member_and_post(ctx: Context, usage: str) -> tuple[Member, ServicePost] | None:
+    """The member and the post that ``/command member | post`` names, or None once the sender is told why not."""
     fields = split_fields(ctx.request.args)
     if len(fields) != 2 or blank(fields[0]) or blank(fields[1]):
         ctx.reply(usage)
         return None
-    return fields
+    member = await named(ctx, ctx.branch, fields[0])
+    if member is None:
+        return None
+    post = await _post(ctx, fields[1])
+    return None if post is None else (member, post)
 
 
 @router.command("give_post", chats=PRIVATE, can=Can.MANAGE_NETWORK,
                 help=N_("give a member a post: /give_post 张三 | 政策宣传员"))
 async def give(ctx: Context) -> None:
     officer, branch = ctx.actor, ctx.branch
-    fields = _member_and_post(ctx, ctx.t(N_("Write: /give_post member | post, for example /give_post 张三 | 政策宣传员.")))
-    if fields is None:
+    found = await _member_and_post(ctx, ctx.t(N_("Write: /give_post member | post, for example /give_post 张三 | 政策宣传员.")))
+    if found is None:
         return
-    member = await named(ctx, branch, fields[0])
-    if member is None:
-        return
-    post = await _post(ctx, fields[1])
-    if post is None:
-        return
+    member, post = found
     if await post_store.take(ctx.session, post, member.id, by=officer.id, now=ctx.now) is None:
         ctx.reply(ctx.t(N_("{name} holds “{post}” already.")).format(name=member.name, post=post.name))
         return
@@ -178,16 +178,11 @@ async def give(ctx: Context) -> None:
 @router.command("drop_post", chats=PRIVATE, can=Can.MANAGE_NETWORK,
                 help=N_("end a member's post (the record is kept): /drop_post 张三 | 政策宣传员"))
 async def drop(ctx: Context) -> None:
-    officer, branch = ctx.actor, ctx.branch
-    fields = _member_and_post(ctx, ctx.t(N_("Write: /drop_post member | post, for example /drop_post 张三 | 政策宣传员.")))
-    if fields is None:
+    officer = ctx.actor
+    found = await _member_and_post(ctx, ctx.t(N_("Write: /drop_post member | post, for example /drop_post 张三 | 政策宣传员.")))
+    if found is None:
         return
-    member = await named(ctx, branch, fields[0])
-    if member is None:
-        return
-    post = await _post(ctx, fields[1])
-    if post is None:
-        return
+    member, post = found
     holder = await post_store.holding(ctx.session, post.id, member.id)
     if holder is None:
         ctx.reply(ctx.t(N_("{name} does not hold “{post}”.")).format(name=member.name, post=post.name))
