@@ -4,7 +4,7 @@
     python3 dev.py bot           run the bot (SQLite under ./data unless DATABASE_URL says otherwise)
     python3 dev.py console       try the bot in this terminal, without Telegram
     python3 dev.py test [ARGS]   layer check, then the whole suite as CI runs it (ARGS go to pytest)
-    python3 dev.py test --quick  the same without the end-to-end tier (pytest -m "not e2e"), about 30 s
+    python3 dev.py test --quick  the same without the end-to-end tier (pytest -m "not e2e"), a few minutes
     python3 dev.py bench         the benchmarks under bench/
     python3 dev.py translations  refresh the message catalogs after changing texts
 
