@@ -190,3 +190,26 @@ async def test_the_ledger_of_500_members_over_a_year_takes_a_fixed_handful_of_qu
     assert len(book.members) == 501
     # The branch, the members (and their roles, loaded with them), history, amounts, money, waivers.
     assert len([q for q in statements if q.lstrip().upper().startswith("SELECT")]) <= 8
+
+
+def test_months_owed_agrees_with_the_day_by_day_reading():
+    """Owed when a Party member on any day of the month: checked day by day against random histories."""
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(7)
+    for _ in range(300):
+        day, steps = date(2025, 1, 1) + timedelta(days=rng.randrange(700)), []
+        for _ in range(rng.randrange(1, 6)):
+            steps.append((day, rng.random() < 0.6))
+            day += timedelta(days=rng.choice((0, 1, 3, 30, 45, 200)))
+        first, last = rules.from_index(rng.randrange(2025 * 12, 2027 * 12)), None
+        last = rules.add_months(first, rng.randrange(0, 24))
+        member_on: set[str] = set()
+        day, end = rules.first_day(first), rules.first_day(rules.add_months(last, 1))
+        while day < end:
+            state = [party for since, party in steps if since <= day]
+            if state and state[-1]:
+                member_on.add(rules.month_of(day))
+            day += timedelta(days=1)
+        assert months_owed(steps, first, last) == sorted(member_on), (steps, first, last)

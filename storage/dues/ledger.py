@@ -147,7 +147,7 @@ class Ledger:
         return self.totals(self.of_month(month))
 
 
-def holding_at(amounts: list[DuesAmount], month: str, member: Member, table: rules.Table) -> Holding:
+def holding_at(amounts: list, month: str, member: Member, table: rules.Table) -> Holding:
     """The amount for ``month`` from a member's amount rows (ordered by month, then id)."""
     found = None
     for row in amounts:
@@ -155,15 +155,20 @@ def holding_at(amounts: list[DuesAmount], month: str, member: Member, table: rul
             found = row
         else:
             break
-    if found is not None:
-        return Holding(found.category, from_fen(found.basis_fen) if found.basis_fen is not None else None,
-                       from_fen(found.amount_fen), from_fen(found.extra_fen), found.source, found.effective_month)
+    return _holding(found, member, table)
+
+
+def _holding(row, member: Member, table: rules.Table) -> Holding:
+    """What an amount row (a ``DuesAmount`` or its columns) says; no row: the table's fixed amount, if any."""
+    if row is not None:
+        return Holding(row.category, from_fen(row.basis_fen) if row.basis_fen is not None else None,
+                       from_fen(row.amount_fen), from_fen(row.extra_fen), row.source, row.effective_month)
     category = member.dues_category
     fixed = rules.monthly(table, category) if category and not rules.needs_basis(category) else None
     return Holding(category, None, fixed, ZERO, "table" if fixed is not None else "none", None)
 
 
-def _changes(rows: list[MembershipChange], member: Member, zone: ZoneInfo) -> list[tuple]:
+def _changes(rows: list, member: Member, zone: ZoneInfo) -> list[tuple]:
     if not rows:  # a member from before the history was kept: as they are, since they were added
         return [(member.created_at.astimezone(zone).date(), member.active and member.status in PARTY_MEMBERS)]
     return [(r.at.astimezone(zone).date(), r.active and r.status in PARTY_MEMBERS) for r in rows]
@@ -182,15 +187,19 @@ async def ledger(session: AsyncSession, branch_id: int, first: str, last: str, *
         return stmt.where(column.in_(wanted)) if wanted is not None else stmt
 
     members = {m.id: m for m in await session.scalars(only(select(Member).where(Member.branch_id == branch_id), Member.id))}
-    history: dict[int, list[MembershipChange]] = defaultdict(list)
-    for row in await session.scalars(only(
-            select(MembershipChange).join(Member, Member.id == MembershipChange.member_id)
+    # History and amounts are read as columns, not ORM objects: a year of a big branch is thousands of rows.
+    history: dict[int, list] = defaultdict(list)
+    for row in await session.execute(only(
+            select(MembershipChange.member_id, MembershipChange.at, MembershipChange.active, MembershipChange.status)
+            .join(Member, Member.id == MembershipChange.member_id)
             .where(Member.branch_id == branch_id), MembershipChange.member_id)
             .order_by(MembershipChange.member_id, MembershipChange.at, MembershipChange.id)):
         history[row.member_id].append(row)
-    amounts: dict[int, list[DuesAmount]] = defaultdict(list)
-    for row in await session.scalars(only(
-            select(DuesAmount).join(Member, Member.id == DuesAmount.member_id)
+    amounts: dict[int, list] = defaultdict(list)
+    for row in await session.execute(only(
+            select(DuesAmount.member_id, DuesAmount.effective_month, DuesAmount.category, DuesAmount.basis_fen,
+                   DuesAmount.amount_fen, DuesAmount.extra_fen, DuesAmount.source)
+            .join(Member, Member.id == DuesAmount.member_id)
             .where(Member.branch_id == branch_id, DuesAmount.effective_month <= last), DuesAmount.member_id)
             .order_by(DuesAmount.member_id, DuesAmount.effective_month, DuesAmount.id)):
         amounts[row.member_id].append(row)
@@ -215,16 +224,20 @@ async def ledger(session: AsyncSession, branch_id: int, first: str, last: str, *
         paid_months[m].add(mo)
     for member_id, member in members.items():
         owed_months = set(rules.months_owed(_changes(history.get(member_id, []), member, zone), first, last))
+        own, step, holding = amounts.get(member_id, []), 0, None
         for month in sorted(owed_months | paid_months.get(member_id, set())):
             owing = month in owed_months
-            holding = holding_at(amounts.get(member_id, []), month, member, table) if owing else None
+            if owing:  # the amount rows are in month order: move on to the one holding this month
+                while step < len(own) and own[step].effective_month <= month:
+                    step, holding = step + 1, None
+                if holding is None:
+                    holding = _holding(own[step - 1] if step else None, member, table)
+                result.holdings[member_id, month] = holding
             confirmed = from_fen(money.get((member_id, month, CONFIRMED), (0, 0))[0])
             pending_fen, pending_unknown = money.get((member_id, month, PENDING), (0, 0))
-            result.lines[member_id, month] = _line(member_id, month, owing, holding.amount if holding else ZERO,
+            result.lines[member_id, month] = _line(member_id, month, owing, holding.amount if owing else ZERO,
                                                    confirmed, from_fen(pending_fen), pending_unknown > 0,
                                                    (member_id, month) in waived)
-            if holding is not None:
-                result.holdings[member_id, month] = holding
             result.members[member_id] = member
     return result
 

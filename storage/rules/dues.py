@@ -124,7 +124,7 @@ def to_fen(amount: Decimal) -> int:
 
 
 def from_fen(fen: int | None) -> Decimal:
-    return (Decimal(fen or 0) / 100).quantize(FEN)
+    return (Decimal(fen) / 100).quantize(FEN) if fen else ZERO
 
 
 # --- months ("YYYY-MM") ----------------------------------------------------------------------
@@ -216,16 +216,16 @@ def months_owed(changes: Iterable[tuple[date, bool]], first: str, last: str) -> 
     and nothing after it.
     """
     steps = list(changes)
-    spans: list[tuple[date, date | None]] = []
+    lo, hi = month_index(first), month_index(last)
+    owed: set[int] = set()
     for index, (day, member) in enumerate(steps):
-        if member:
-            spans.append((day, steps[index + 1][0] if index + 1 < len(steps) else None))
-    owed = []
-    for month in months_from(first, last):
-        start, end = first_day(month), first_day(add_months(month, 1))
-        if any(a < end and (b is None or (b > start and b > a)) for a, b in spans):
-            owed.append(month)
-    return owed
+        end = steps[index + 1][0] if index + 1 < len(steps) else None
+        if not member or (end is not None and end <= day):  # not a member then, or for no day at all
+            continue
+        # Owed from the month of ``day`` through the month of the span's last day (the day before ``end``).
+        until = hi if end is None else (end.year * 12 + end.month - 1) - (end.day == 1)
+        owed.update(range(max(lo, day.year * 12 + day.month - 1), min(hi, until) + 1))
+    return [from_index(index) for index in sorted(owed)]
 
 
 def allocate(total: Decimal | None, outstanding: list[tuple[str, Decimal | None]]) -> dict[str, Decimal | None]:
