@@ -26,6 +26,7 @@ from storage.branches import BranchSettings
 from storage.calendar import events
 from storage.calendar import holidays as holiday_store
 from storage.calendar import rules as calendar
+from storage.dues import totals as dues_totals
 from storage.db import Database
 from storage.models import Activity, Branch, ScheduleRule
 from storage.roster import members as member_store
@@ -130,6 +131,10 @@ class Calendar:
                     await self._branch(session, branch_id, now)
             except Exception:
                 log.exception("the calendar of branch %s failed; nothing of it was kept, retried next tick", branch_id)
+        try:
+            await dues_totals.refresh(self.db, now)
+        except Exception:
+            log.exception("keeping the dues totals failed; retried next tick")
 
     async def _branch(self, session: AsyncSession, branch_id: int, now: datetime) -> None:
         branch = await session.get(Branch, branch_id)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 
 from storage import fit as _fit  # noqa: F401  (every flush makes values fit their columns)
+from storage.dues import versions as _dues_versions  # noqa: F401  (writes raise the branch's dues version)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _holding: ContextVar[bool] = ContextVar("holding_sqlite_session", default=False)

@@ -74,6 +74,9 @@ class Branch(Base):
     # Local practice (check-in window, invite lifetime, ...): see storage.rules.settings for the entries and defaults.
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Raised by every write that can change the branch's dues figures (storage.dues.totals), so
+    # that the stored monthly totals computed at an older version are known to be out of date.
+    dues_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Member(Base):
@@ -501,6 +504,25 @@ class DuesWaiver(Base):
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("dues_waivers.id"), unique=True)
+
+
+class DuesMonthTotal(Base):
+    """A branch's dues collection in one month, as storage.dues.ledger computes it: derived data, kept so
+    that a committee's roll-up over many branches reads one row per branch and month. It holds while
+    ``version`` equals the branch's ``dues_version``; storage.dues.totals keeps it up to date."""
+
+    __tablename__ = "dues_month_totals"
+
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    version: Mapped[int] = mapped_column(Integer)
+    # Over the member-months owed whose amount is known (what the collection rate counts):
+    owed_fen: Mapped[int] = mapped_column(BigInteger)
+    paid_fen: Mapped[int] = mapped_column(BigInteger)
+    waived_fen: Mapped[int] = mapped_column(BigInteger)
+    owing: Mapped[int] = mapped_column(Integer)  # member-months owed
+    settled: Mapped[int] = mapped_column(Integer)  # of them, settled
+    unknown: Mapped[int] = mapped_column(Integer)  # of them, amount not known
 
 
 # Volunteer service (志愿服务) and each member's service network (一名党员一张服务网).

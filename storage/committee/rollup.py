@@ -3,7 +3,8 @@
 One query per figure over all the branches at once (never one per branch), so a committee of a
 thousand branches costs about what one of ten does, per row read. Records are read as they
 were: statuses from the membership history as of the period's end, attendance from the lists
-of who was expected that were fixed when check-in opened.
+of who was expected that were fixed when check-in opened. The dues collection rate is read from
+the monthly totals kept of each branch's dues ledger (storage.dues.totals), one row per branch and month.
 
 The indicators are storage.rules.rollup's; ``SOURCES`` says how each is computed. To add one
 (as the dues collection rate and volunteer hours were): an ``Indicator`` in storage.rules.rollup, and here
@@ -23,18 +24,14 @@ from sqlalchemy import String, and_, case, func, literal, or_, select, type_coer
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.branches import BranchSettings
 from storage.committee import committees as committee_store
-from storage.dues import ledger as dues_ledger
+from storage.dues import totals as dues_totals
 from storage.models import (
     Activity,
     Attendance,
     Branch,
     Committee,
-    DuesAllocation,
     DuesAmount,
-    DuesPayment,
-    DuesWaiver,
     Member,
     MembershipChange,
     ServiceReport,
@@ -238,91 +235,17 @@ def dues_months(scope: Scope) -> tuple[str, str]:
 
 
 async def dues(session: AsyncSession, scope: Scope) -> dict[int, Cell]:
-    """Owed against paid + waived (known amounts, in 分) over the period's months, for every branch at once.
-
-    The same figures as ``storage.dues.ledger.ledger(...).totals()`` branch by branch (its rules are
-    reused: who owed which month from the membership history, the amount that held then, payments
-    counted up to what was owed, waivers settling the rest), read in six queries over all the branches
-    that keep dues here (some member has an amount). The others have no rate.
-    """
+    """Owed against paid + waived (known amounts, in 分) over the period's months: each branch's
+    ``storage.dues.ledger`` figures, read from the monthly totals kept of them (storage.dues.totals).
+    Branches that keep no dues here (no member has an amount) have no rate."""
     first, last = dues_months(scope)
     connection = await session.connection()
     keeping = {branch_id for (branch_id,) in await connection.execute(
         select(Member.branch_id).join(DuesAmount, DuesAmount.member_id == Member.id)
         .where(Member.branch_id.in_(scope.linked)).distinct())}
-    if not keeping:
-        return {b.id: rules.dues_cell(None, settings=scope.settings) for b in scope.branches}
-    members = list(await connection.execute(
-        select(Member.id, Member.branch_id, Member.created_at, Member.active, Member.status, Member.dues_category)
-        .where(Member.branch_id.in_(keeping))))
-    history: dict[int, list] = {}
-    for row in await connection.execute(
-            select(MembershipChange.member_id, MembershipChange.at, MembershipChange.active, MembershipChange.status)
-            .join(Member, Member.id == MembershipChange.member_id).where(Member.branch_id.in_(keeping))
-            .order_by(MembershipChange.member_id, MembershipChange.at, MembershipChange.id)):
-        history.setdefault(row.member_id, []).append(row)
-    amounts: dict[int, list] = {}
-    for row in await connection.execute(
-            select(DuesAmount.member_id, DuesAmount.effective_month, DuesAmount.category, DuesAmount.basis_fen,
-                   DuesAmount.amount_fen, DuesAmount.extra_fen, DuesAmount.source)
-            .join(Member, Member.id == DuesAmount.member_id)
-            .where(Member.branch_id.in_(keeping), DuesAmount.effective_month <= last)
-            .order_by(DuesAmount.member_id, DuesAmount.effective_month, DuesAmount.id)):
-        amounts.setdefault(row.member_id, []).append(row)
-    confirmed: dict[tuple[int, str], int] = {}
-    for member_id, month, fen in await connection.execute(  # summed here: a GROUP BY would sort them all first
-            select(DuesAllocation.member_id, DuesAllocation.month, DuesAllocation.amount_fen)
-            .join(DuesPayment, DuesPayment.id == DuesAllocation.payment_id)
-            .where(DuesPayment.branch_id.in_(keeping), DuesPayment.status == dues_ledger.CONFIRMED,
-                   DuesAllocation.month >= first, DuesAllocation.month <= last)):
-        if fen is not None:
-            confirmed[member_id, month] = confirmed.get((member_id, month), 0) + fen
-    reversed_ids = select(DuesWaiver.reverses_id).where(DuesWaiver.reverses_id.is_not(None))
-    waived: set[tuple[int, str]] = set()
-    for member_id, lo, hi in await connection.execute(
-            select(DuesWaiver.member_id, DuesWaiver.first_month, DuesWaiver.last_month)
-            .where(DuesWaiver.branch_id.in_(keeping), DuesWaiver.reverses_id.is_(None),
-                   DuesWaiver.id.not_in(reversed_ids), DuesWaiver.first_month <= last, DuesWaiver.last_month >= first)):
-        waived.update((member_id, m) for m in dues_rules.months_from(max(lo, first), min(hi, last)))
-
-    by_id = {b.id: b for b in scope.branches}
-    tables = {b: dues_rules.table(BranchSettings.of(by_id[b]).values) for b in keeping if b in by_id}
-    zones = {b: ZoneInfo(by_id[b].timezone) for b in tables}
-    sums: dict[int, list[int]] = {b: [0, 0, 0] for b in tables}  # owed, paid, waived (分)
-    every = list(dues_rules.months_from(first, last))
-    begins = dues_rules.first_day(first)
-    owed_by: dict[tuple, list[str]] = {}  # months owed, by history (many members share one)
-    fixed: dict[tuple[int, object], int | None] = {}  # the table's amount by branch and category (分)
-    for member in members:
-        if member.branch_id not in tables:
-            continue
-        table, total = tables[member.branch_id], sums[member.branch_id]
-        changes = tuple(dues_ledger._changes(history.get(member.id, []), member, zones[member.branch_id]))
-        if all(day < begins for day, _party in changes):  # nothing changed in the period: every month or none
-            months = every if changes[-1][1] else []
-        else:
-            if changes not in owed_by:
-                owed_by[changes] = dues_rules.months_owed(changes, first, last)
-            months = owed_by[changes]
-        if not months:
-            continue
-        key = (member.branch_id, member.dues_category)
-        if key not in fixed:
-            amount = dues_ledger.holding_at([], first, member, table).amount  # a category's fixed amount, or None
-            fixed[key] = None if amount is None else int(amount * 100)
-        own, step, held = amounts.get(member.id, []), 0, fixed[key]  # the amount that holds, month by month
-        for month in months:
-            while step < len(own) and own[step].effective_month <= month:
-                held = own[step].amount_fen
-                step += 1
-            if held is None:
-                continue
-            paid = min(max(confirmed.get((member.id, month), 0), 0), held)
-            total[0] += held
-            total[1] += paid
-            if (member.id, month) in waived:
-                total[2] += held - paid
-    return {b.id: rules.dues_cell(*sums[b.id], settings=scope.settings) if b.id in sums
+    found = await dues_totals.read(session, keeping, first, last)
+    return {b.id: rules.dues_cell(found[b.id].owed_fen, found[b.id].paid_fen, found[b.id].waived_fen,
+                                  settings=scope.settings) if b.id in found
             else rules.dues_cell(None, settings=scope.settings) for b in scope.branches}
 
 

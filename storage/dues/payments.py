@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dues.ledger import CONFIRMED, PENDING, REJECTED, ledger
+from storage.dues.versions import touch
 from storage.models import DuesAllocation, DuesAmount, DuesPayment, DuesWaiver, Member
 from storage.rules import dues as rules
 from storage.rules.dues import from_fen, to_fen
@@ -92,6 +93,7 @@ async def confirm(session: AsyncSession, payment: DuesPayment, by: int, now: dat
         .values(status=CONFIRMED, decided_by=by, decided_at=now).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return Decision.ALREADY
+    await touch(session, payment.branch_id)
     if unknown:
         for row in unknown:
             row.amount_fen = to_fen(owed[row.month])
@@ -107,6 +109,7 @@ async def reject(session: AsyncSession, payment: DuesPayment, by: int, reason: s
         .values(status=REJECTED, decided_by=by, decided_at=now, reason=reason).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         return Decision.ALREADY
+    await touch(session, payment.branch_id)
     await session.refresh(payment)
     return Decision.DONE
 

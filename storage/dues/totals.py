@@ -1,0 +1,146 @@
+"""A branch's dues collection month by month, kept so that many branches can be read at once.
+
+The figures are derived, never entered: ``figures`` says what storage.dues.ledger's lines come to in
+each month, and a stored row (``DuesMonthTotal``) holds them as computed at the branch's
+``dues_version``. Every write that can change a branch's dues figures raises that version in its own
+transaction: payments and their allocations, waivers, amounts, the membership history, a member's
+dues category or status, the branch's settings and time zone (storage.dues.versions). A row computed
+before then no longer holds and is computed again.
+
+Reading the version before the ledger makes a refresh safe next to concurrent writes: a write that
+commits after the version was read has raised it, so the rows written now are already out of date.
+
+``read`` gives the figures for many branches over some months: the stored rows where they hold, the
+ledger for the rest, so it is always what the ledger says now. ``refresh`` (the calendar runs it on
+every tick) keeps stored what committees ask for: every branch, from January of last year to the
+current month.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import Database
+from storage.dues.ledger import Line, ledger
+from storage.models import Branch, DuesMonthTotal
+from storage.rules import dues as rules
+from storage.rules.dues import to_fen
+
+REFRESH_BUDGET = 5.0  # seconds of refreshing per calendar tick; the rest waits for the next one
+
+
+@dataclass
+class Figures:
+    """The collection over some member-months: what the rate counts are those whose amount is known."""
+
+    owed_fen: int = 0
+    paid_fen: int = 0
+    waived_fen: int = 0
+    owing: int = 0  # member-months owed
+    settled: int = 0  # of them, settled (paid or waived)
+    unknown: int = 0  # of them, the amount not known (no basis declared): not in the money figures
+
+    def add(self, other: Figures) -> None:
+        self.owed_fen += other.owed_fen
+        self.paid_fen += other.paid_fen
+        self.waived_fen += other.waived_fen
+        self.owing += other.owing
+        self.settled += other.settled
+        self.unknown += other.unknown
+
+
+COLUMNS = ("owed_fen", "paid_fen", "waived_fen", "owing", "settled", "unknown")
+
+
+def figures(lines: Iterable[Line], months: Iterable[str]) -> dict[str, Figures]:
+    """The ledger's lines summed per month (every one of ``months``, zero where nothing was owed)."""
+    found = {month: Figures() for month in months}
+    for line in lines:
+        if not line.owing or line.month not in found:
+            continue
+        month = found[line.month]
+        month.owing += 1
+        month.settled += line.settled
+        if line.owed is None:
+            month.unknown += 1
+        else:
+            month.owed_fen += to_fen(line.owed)
+            month.paid_fen += to_fen(line.paid)
+            month.waived_fen += to_fen(line.waived)
+    return found
+
+
+async def read(session: AsyncSession, branch_ids: Iterable[int], first: str, last: str) -> dict[int, Figures]:
+    """Each branch's figures over the months ``first``..``last``, as its ledger says now."""
+    ids = sorted(set(branch_ids))
+    months = list(rules.months_from(first, last))
+    stored: dict[int, list[Figures]] = {}
+    for row in await session.execute(
+            select(DuesMonthTotal.branch_id, *(getattr(DuesMonthTotal, c) for c in COLUMNS))
+            .join(Branch, and_(Branch.id == DuesMonthTotal.branch_id, Branch.dues_version == DuesMonthTotal.version))
+            .where(DuesMonthTotal.branch_id.in_(ids), DuesMonthTotal.month >= first, DuesMonthTotal.month <= last)):
+        stored.setdefault(row[0], []).append(Figures(*row[1:]))
+    found = {}
+    for branch_id in ids:
+        total = Figures()
+        if len(stored.get(branch_id, ())) == len(months):
+            parts = stored[branch_id]
+        else:  # not stored yet, or out of date: the ledger itself
+            book = await ledger(session, branch_id, first, last)
+            parts = figures(book.lines.values(), months).values()
+        for part in parts:
+            total.add(part)
+        found[branch_id] = total
+    return found
+
+
+def window(now: datetime, zone: str) -> tuple[str, str]:
+    """The months ``refresh`` keeps stored for a branch: January of last year to the current month."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    return f"{today.year - 1:04d}-01", rules.month_of(today)
+
+
+async def refresh(db: Database, now: datetime, budget: float = REFRESH_BUDGET) -> int:
+    """Store again each branch's months that no longer hold (or never were), for about ``budget``
+    seconds; returns how many branches were brought up to date. Each branch is read in a read
+    session and written in a short transaction of its own."""
+    async with db.read() as session:
+        branches = list(await session.execute(select(Branch.id, Branch.timezone)))
+        windows = {branch_id: window(now, zone) for branch_id, zone in branches}
+        if not windows:
+            return 0
+        lowest, highest = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
+        fresh: dict[int, set[str]] = {}
+        for branch_id, month in await session.execute(
+                select(DuesMonthTotal.branch_id, DuesMonthTotal.month)
+                .join(Branch, and_(Branch.id == DuesMonthTotal.branch_id, Branch.dues_version == DuesMonthTotal.version))
+                .where(DuesMonthTotal.month >= lowest, DuesMonthTotal.month <= highest)):
+            fresh.setdefault(branch_id, set()).add(month)
+    stale = [b for b, (first, last) in windows.items() if not set(rules.months_from(first, last)) <= fresh.get(b, set())]
+    started, done = time.monotonic(), 0
+    for branch_id in stale:
+        if time.monotonic() - started > budget:
+            break
+        first, last = windows[branch_id]
+        months = list(rules.months_from(first, last))
+        async with db.read() as session:
+            version = await session.scalar(select(Branch.dues_version).where(Branch.id == branch_id))
+            if version is None:
+                continue
+            book = await ledger(session, branch_id, first, last)
+            found = figures(book.lines.values(), months)
+        async with db.session() as session:
+            await session.execute(delete(DuesMonthTotal).where(
+                DuesMonthTotal.branch_id == branch_id, DuesMonthTotal.month >= first, DuesMonthTotal.month <= last))
+            await session.execute(insert(DuesMonthTotal), [
+                {"branch_id": branch_id, "month": month, "version": version,
+                 **{c: getattr(f, c) for c in COLUMNS}} for month, f in found.items()])
+        done += 1
+    return done
