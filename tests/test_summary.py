@@ -227,6 +227,7 @@ async def _dues_and_service(bot) -> None:
 async def test_the_post_gives_dues_and_service_totals_and_names_only_with_publicity(bot, public):
     sec, zhang, wang, publicity = await november(bot)
     await _dues_and_service(bot)
+    await bot.say(sec, "/grant 宣传员 副书记")
     if public:
         assert "(publicity)" in (await bot.group(sec, "/set publicity 1"))[-1].text
     bot.clock.now = at("2026-12-01 09:00")
@@ -247,6 +248,11 @@ async def test_the_post_gives_dues_and_service_totals_and_names_only_with_public
     body = "".join(s.text for s in sent if s.chat_id == zhang.id)  # the detail, privately
     assert "· 王五: 30.00 元 (2026-11)" in body and "Most hours: 1. 张三 2" in body
     assert "Owed 120.00 元, paid 30.00 元, waived 0.00 元, outstanding 90.00 元." in body
+    # The deputy gets the detail with the branch's dues totals but no member's amount (not the dues' keeper).
+    deputy = "".join(s.text for s in sent if s.chat_id == publicity.id)
+    assert "Owed 120.00 元, paid 30.00 元, waived 0.00 元, outstanding 90.00 元." in deputy
+    assert "3 members still owe dues for the period." in deputy and "Most hours: 1. 张三 2" in deputy
+    assert "Dues outstanding:" not in deputy and "王五: 30.00 元" not in deputy
     bot.clock.now = at("2026-12-02 10:00")
     mine = (await bot.say(wang, "/summary"))[-1].text
     assert "Your Party dues: owed 30.00 元, paid 0.00 元, waived 0.00 元, outstanding 30.00 元." in mine

@@ -326,6 +326,15 @@ async def test_the_texts_show_dues_and_service_to_whom_they_belong(db):
     assert "Most hours: " + " · ".join(f"{i}. {n} {m / 60:g}" for i, (m, n) in enumerate(top, start=1)) in detail
     assert f"Most hours: 1. {names[who['m0']]} 2 · " in detail
 
+    # The deputy reads the detail too, but no member's dues amount: those are for the secretary and the 组织委员.
+    deputy = detail_text(t, summary, with_dues=False)
+    assert f"Party dues: {rate} of what was owed collected" in deputy
+    assert f"{len(summary.dues.owing_members)} members still owe dues for the period." in deputy
+    assert f"· {lapse6}: unpaid since 2026-06 (6 months): the branch has to decide now" in deputy
+    assert "Dues outstanding:" not in deputy and "waiting for confirmation" not in deputy
+    assert f"{ledger.amounts[who['m4']] - 5:.2f}" not in deputy and f"{ledger.amounts[who['lapse6']] * 6:.2f}" not in deputy
+    assert f"#{pending[0]} {m3}, 2026-11-26, 1 hours" in deputy  # the rest of the detail is the same
+
     mine = own_text(t, summary, who["m4"], names[who["m4"]])
     assert f"outstanding {ledger.amounts[who['m4']] - 5:.2f} 元" in mine
     assert "Your volunteer service: 1.5 approved hours." in mine

@@ -39,6 +39,7 @@ async def show_summary(ctx: Context) -> None:
     result = await summaries.compute(ctx.session, branch, span, ctx.now)
     if access.may(member, Can.VIEW_SUMMARY):
         await access.log(ctx, member, "summary.view", target=span.label)
-        ctx.reply(group_text(ctx.t, result) + "\n\n" + detail_text(ctx.t, result))
+        ctx.reply(group_text(ctx.t, result) + "\n\n" + detail_text(ctx.t, result,
+                                                                  with_dues=access.may(member, Can.MANAGE_DUES)))
     else:
         ctx.reply(own_text(ctx.t, result, member.id, member.name))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from handlers.kit import charts, offload
-from handlers.kit.access import ALLOWED, Can
+from handlers.kit.access import ALLOWED, Can, may
 from handlers.kit.api import Upload
 from handlers.kit.context import AsyncSession, Outgoing, queue_messages, readers_gettext
 from handlers.kit.i18n import Catalogs, Gettext
@@ -59,5 +59,6 @@ class Summaries:
             if officer.telegram_user_id in reachable:
                 t = readers[officer.telegram_user_id]
                 messages.append(Outgoing(f"{key}:{officer.telegram_user_id}", officer.telegram_user_id,
-                                         detail_text(t, summary), photo=picture))
+                                         detail_text(t, summary, with_dues=may(officer, Can.MANAGE_DUES)),
+                                         photo=picture))
         await queue_messages(session, now, PURPOSE, messages)

@@ -168,8 +168,11 @@ def _absence(t: Gettext, absence: Absence, with_reasons: bool) -> str:
     return t(N_("{name} ({detail})")).format(name=absence.name, detail=what)
 
 
-def detail_text(t: Gettext, summary: Summary, *, with_reasons: bool = True) -> str:
-    """For the officers entitled: names, reasons, who owes 补课, who is near the six-month line."""
+def detail_text(t: Gettext, summary: Summary, *, with_reasons: bool = True, with_dues: bool = True) -> str:
+    """For the officers entitled: names, reasons, who owes 补课, who is near the six-month line.
+
+    ``with_dues`` False (an officer not entitled to personal dues figures, e.g. the deputy): the
+    branch's dues totals and who is near the line by dues, but no member's amounts."""
     sep = t(LIST_SEPARATOR)
     a, tz = summary.attendance, summary.timezone
     lines = _header(t, DETAIL_TITLE, summary)
@@ -206,9 +209,13 @@ def detail_text(t: Gettext, summary: Summary, *, with_reasons: bool = True) -> s
     if summary.dues is not None and summary.dues.arrears:
         lines += ["", t(N_("Near the six-month line (自行脱党) by dues, paying nothing:"))]
         for arrears in summary.dues.arrears:
-            message = (N_("{name}: unpaid since {since} ({months} months, {amount}): the branch has to decide now")
-                       if arrears.stage >= 6 else
-                       N_("{name}: unpaid since {since} ({months} months, {amount}): please talk with them"))
+            if with_dues:
+                message = (N_("{name}: unpaid since {since} ({months} months, {amount}): the branch has to decide now")
+                           if arrears.stage >= 6 else
+                           N_("{name}: unpaid since {since} ({months} months, {amount}): please talk with them"))
+            else:
+                message = (N_("{name}: unpaid since {since} ({months} months): the branch has to decide now")
+                           if arrears.stage >= 6 else N_("{name}: unpaid since {since} ({months} months): please talk with them"))
             lines.append("· " + t(message).format(name=arrears.name, since=arrears.since, months=arrears.months,
                                                   amount=amount(t, arrears.outstanding)))
     missing = [c for c in summary.meetings.missing if c.period in (Period.QUARTER, Period.YEAR) or c.complete]
@@ -219,19 +226,27 @@ def detail_text(t: Gettext, summary: Summary, *, with_reasons: bool = True) -> s
         lines += ["", t(N_("Ended with nobody checked in (not counted as held): {activities}")).format(
             activities=sep.join(activity_label(t, x, tz) for x in summary.meetings.unrecorded))]
     if summary.dues is not None:
-        lines += ["", _dues_detail(t, summary.dues)]
+        lines += ["", _dues_detail(t, summary.dues) if with_dues else _dues_totals(t, summary.dues)]
     if summary.service is not None:
         lines += ["", _service_detail(t, summary.service)]
     return "\n".join(lines)
 
 
-def _dues_detail(t: Gettext, dues: DuesSection) -> str:
+def _dues_totals(t: Gettext, dues: DuesSection) -> str:
+    """The branch's dues figures: no member's amount in them."""
     lines = [_dues_line(t, dues), t(N_("Owed {owed}, paid {paid}, waived {waived}, outstanding {outstanding}.")).format(
         owed=amount(t, dues.owed), paid=amount(t, dues.paid), waived=amount(t, dues.waived),
         outstanding=amount(t, dues.outstanding))]
     if dues.unknown:
         lines.append(t(N_("{n} member-months owed with no amount known yet (no basis declared): not counted.")).format(
             n=dues.unknown))
+    if dues.owing_members:
+        lines.append(t(N_("{n} members still owe dues for the period.")).format(n=len(dues.owing_members)))
+    return "\n".join(lines)
+
+
+def _dues_detail(t: Gettext, dues: DuesSection) -> str:
+    lines = [_dues_totals(t, dues)]
     owing = dues.owing_members
     if owing:
         lines.append(t(N_("Dues outstanding:")))
