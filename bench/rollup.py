@@ -11,8 +11,10 @@ branch has its members (full, probationary, activists, in three party groups, wi
 history), a year of activities (12 theme days, 12 committee meetings, 36 party group meetings,
 4 general meetings, 4 lectures, a few called off) and an attendance row for everyone expected
 at each (present, on leave or absent). The data is written with bulk inserts and INSERT ...
-SELECT, not one row at a time. Then the roll-up is computed (storage.committee.rollup.compute,
-what /rollup does before wording it) for a month, a quarter and the year, best of three each,
+SELECT, not one row at a time. The year's roll-up is computed once before any dues totals are kept
+(each branch's dues ledger asked), then the calendar's refresh of the totals is timed. Then the
+roll-up is computed (storage.committee.rollup.compute, what /rollup does before wording it) for a
+month, a quarter and the year, best of three each,
 next to a plain aggregate query over the same attendance rows (count and sum by branch) in the
 same run: the ratio says what the roll-up costs beyond reading its rows once. See bench/README.md.
 """
@@ -34,6 +36,7 @@ from sqlalchemy import Integer, case, cast, func, insert, literal, select, text,
 from storage.committee import committees as committee_store
 from storage.committee import rollup as rollup_store
 from storage.db import Database
+from storage.dues import totals as dues_totals
 from storage.models import (
     Activity,
     Attendance,
@@ -266,6 +269,19 @@ async def measure(backend: str, branches: int, members: int, workdir: Path) -> l
               f"({counts['members']:,} members, {counts['activities']:,} activities, {counts['attendance']:,} attendance rows, "
               f"{counts['dues_allocations']:,} dues allocations, {counts['service_reports']:,} service reports)",
               flush=True)
+        # Before the calendar has kept any dues totals (a fresh install, or every branch changed since
+        # its last tick): the roll-up asks each branch's ledger. Then the calendar's refresh, then warm.
+        year = parse_period(str(YEAR), NOW.date())
+        async with db.read() as s:
+            committee = await s.get(Committee, committee_id)
+            began = time.perf_counter()
+            cold = await rollup_store.compute(s, committee, year, NOW)
+            cold_seconds = time.perf_counter() - began
+        began = time.perf_counter()
+        refreshed = await dues_totals.refresh(db, NOW, budget=float("inf"))
+        refresh_seconds = time.perf_counter() - began
+        print(f"  {backend} {members:,} members: the year's roll-up with no dues totals kept {cold_seconds:.2f} s; "
+              f"the calendar's refresh of {refreshed:,} branches x 13 months {refresh_seconds:.1f} s", flush=True)
         results = []
         for label in PERIODS:
             period = parse_period(label, NOW.date())
@@ -279,11 +295,14 @@ async def measure(backend: str, branches: int, members: int, workdir: Path) -> l
                 floor, _ = await best_of(3, lambda: plain(s, committee_id, period))
                 parts = await breakdown(s, committee, period)
             assert len(rollup.rows) == branches, len(rollup.rows)
+            if label == str(YEAR):  # the kept totals say what the ledgers said
+                assert [r.cells["dues"].values for r in rollup.rows] == [r.cells["dues"].values for r in cold.rows]
             assert all(r.cells["attendance"].values["expected"] for r in rollup.rows)
             assert sum(r.cells["dues"].values["rate"] is None for r in rollup.rows) == branches // 20
             assert all(r.cells["service"].values["hours"] for r in rollup.rows)
             results.append(dict(backend=backend, members=members, period=label, seconds=seconds, floor=floor,
-                                short=sum(r.short for r in rollup.rows), rows=counts["attendance"], parts=parts))
+                                short=sum(r.short for r in rollup.rows), rows=counts["attendance"], parts=parts,
+                                cold=cold_seconds if label == str(YEAR) else None, refresh=refresh_seconds))
         return results
     finally:
         await db.dispose()
