@@ -54,6 +54,7 @@ from storage.models import (
     ServiceReport,
     ServiceTeammate,
 )
+from storage.rules.dues import months_from
 from storage.rules.periods import parse_period
 from storage.rules.vocabulary import ActivityKind, AttendanceStatus, Audience, MembershipEvent, PartyStatus
 
@@ -281,7 +282,8 @@ async def measure(backend: str, branches: int, members: int, workdir: Path) -> l
         refreshed = await dues_totals.refresh(db, NOW, budget=float("inf"))
         refresh_seconds = time.perf_counter() - began
         print(f"  {backend} {members:,} members: the year's roll-up with no dues totals kept {cold_seconds:.2f} s; "
-              f"the calendar's refresh of {refreshed:,} branches x 13 months {refresh_seconds:.1f} s", flush=True)
+              f"the calendar's refresh of {refreshed:,} branches x {len(list(months_from(*dues_totals.window(NOW, 'Asia/Shanghai'))))} "
+              f"months {refresh_seconds:.1f} s", flush=True)
         results = []
         for label in PERIODS:
             period = parse_period(label, NOW.date())
