@@ -33,7 +33,7 @@ from storage.models import Branch, DuesMonthTotal
 from storage.rules import dues as rules
 from storage.rules.dues import to_fen
 
-REFRESH_BUDGET = 5.0  # seconds of refreshing per calendar tick; the rest waits for the next one
+REFRESH_BUDGET = 3.0  # seconds of refreshing per calendar tick (every 20 s); the rest waits for the next one
 
 
 @dataclass
