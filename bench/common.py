@@ -1,7 +1,9 @@
-"""What both contestants share: the bot process, the burst of presses and its measurement."""
+"""What both contestants share: the bot process, the burst of presses and its measurement; and what the
+in-process benches share: their options, and timing a plain query and what is measured against it in turns."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -12,9 +14,10 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from bench import statements as statement_counter
 from tests.fake_telegram import Call, FakeTelegram, FakeUser
@@ -311,3 +314,87 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.burst.ok and not self.problems
+
+
+# --- in-process benches: a plain query and what is measured against it, in turns ------------------
+
+
+def size_options(prog: str, doc: str, argv: list[str] | None) -> argparse.Namespace:
+    """--members, --runs and --postgres, as the in-process benches take them."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])
+    parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--postgres", metavar="DSN", help="run on this PostgreSQL database; its schema public is DROPPED")
+    return parser.parse_args(argv)
+
+
+class Laps:
+    """Wall and CPU seconds of the parts of one run, each part from the end of the one before.
+
+    CPU is this process's, the database driver's thread included.
+    """
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._clock, self._tick = time.perf_counter(), time.process_time()
+
+    def lap(self, part: str) -> None:
+        clock, tick = time.perf_counter(), time.process_time()
+        self.wall[part], self.cpu[part] = clock - self._clock, tick - self._tick
+        self._clock, self._tick = clock, tick
+
+    def close(self) -> None:
+        """The ``total`` of the parts; a run that marked none is one part, its total."""
+        if not self.wall:
+            self.lap("total")
+        else:
+            self.wall["total"], self.cpu["total"] = sum(self.wall.values()), sum(self.cpu.values())
+
+
+@dataclass
+class Samples:
+    """The timed runs of one contender, and what its last run returned."""
+
+    runs: list[Laps] = field(default_factory=list)
+    last: Any = None
+
+    def medians(self, cpu: bool = False) -> dict[str, float]:
+        """The median seconds of each part, wall or CPU."""
+        runs = [laps.cpu if cpu else laps.wall for laps in self.runs]
+        return {part: statistics.median(r[part] for r in runs) for part in runs[0]}
+
+
+async def in_turns(runs: int, contenders: dict[str, Callable[[Laps], Awaitable[Any]]]) -> dict[str, Samples]:
+    """Each contender once to warm up, then ``runs`` times in turns, so that a drift of the machine hits
+    all alike. A contender marks the end of each of its parts with ``laps.lap(part)``; one that marks
+    none is timed whole."""
+    for run in contenders.values():
+        await run(Laps())
+    samples = {name: Samples() for name in contenders}
+    for _ in range(runs):
+        for name, run in contenders.items():
+            laps = Laps()
+            samples[name].last = await run(laps)
+            laps.close()
+            samples[name].runs.append(laps)
+    return samples
+
+
+PARTS = (("read", 6), ("lay out", 7), ("write", 6), ("total", 6))  # a part's column and its width before "ms"
+
+
+def parts_header(width: int) -> str:
+    """The head of the table of parts, its first column ``width`` wide."""
+    return f"{'':<{width}}{'read':>8}{'lay out':>9}{'write':>8}{'total':>8}{'× plain':>9}{'rows':>8}{'KB':>7}"
+
+
+def plain_row(label: str, width: int, base: float, rows: int) -> str:
+    """The plain query's line of the table: ``base`` seconds, the whole of it."""
+    return f"{label:<{width}}{base * 1000:>6.0f}ms{'':>9}{'':>8}{base * 1000:>6.0f}ms{1:>9.1f}{rows:>8}"
+
+
+def parts_row(label: str, width: int, med: dict[str, float], base: float, rows: int, size: int) -> str:
+    """A line of the table: seconds per part, the total over the plain query's ``base``, rows and file size."""
+    return (f"{label:<{width}}" + "".join(f"{med[p] * 1000:>{w}.0f}ms" for p, w in PARTS)
+            + f"{med['total'] / base:>9.1f}{rows:>8}{size // 1024:>7}")

@@ -26,19 +26,19 @@ exit status is 1 if the median wall time is not.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
-import statistics
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 
 from bench.checkin import fresh_database
+from bench.common import Laps, in_turns, parts_header, parts_row, plain_row, size_options
 from bot.i18n import Catalogs
 from handlers.kit import workbook
 from handlers.ledgers import books
@@ -192,36 +192,25 @@ async def plain_query(db: Database, branch_id: int) -> int:
         return len(result.all())
 
 
-async def ledger(db: Database, branch_id: int, t) -> tuple[dict[str, float], dict[str, float], int, int, object]:
-    """(wall seconds per part, CPU seconds per part, data rows written, file bytes, the record) of the
-    year's 党费收缴台账. CPU is this process's (the database driver's thread included)."""
+async def ledger(db: Database, branch_id: int, t, laps: Laps) -> tuple[int, int, object]:
+    """(data rows written, file bytes, the record) of the year's 党费收缴台账, each part timed in ``laps``."""
     period = periods.year(YEAR)
-    times: dict[str, float] = {}
-    cpu: dict[str, float] = {}
-    clock, tick = time.perf_counter(), time.process_time()
     async with db.read() as session:
         branch = await session.get(Branch, branch_id)
         record = await dues_record(session, branch, MONTHS[0], MONTHS[-1])
         name = branch.name
-    times["read"], cpu["read"] = time.perf_counter() - clock, time.process_time() - tick
-    clock, tick = time.perf_counter(), time.process_time()
+    laps.lap("read")
     heading = books.Heading(name, period, books.DUES_LEDGER, "李书记", NOW.astimezone(ZONE).replace(tzinfo=None),
                             period.last)
     book = books.dues_book(t, heading, record)
-    times["lay out"], cpu["lay out"] = time.perf_counter() - clock, time.process_time() - tick
-    clock, tick = time.perf_counter(), time.process_time()
+    laps.lap("lay out")
     data = workbook.write(book)
-    times["write"], cpu["write"] = time.perf_counter() - clock, time.process_time() - tick
-    times["total"], cpu["total"] = sum(times.values()), sum(cpu.values())
-    return times, cpu, sum(len(s.rows) for s in book.sheets), len(data), record
+    laps.lap("write")
+    return sum(len(s.rows) for s in book.sheets), len(data), record
 
 
 async def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.dues_ledger", description=__doc__.split("\n")[0])
-    parser.add_argument("--members", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--postgres", metavar="DSN", help="run on this PostgreSQL database; its schema public is DROPPED")
-    args = parser.parse_args(argv)
+    args = size_options("python -m bench.dues_ledger", __doc__, argv)
     t = Catalogs().gettext("zh_CN")
     with tempfile.TemporaryDirectory(prefix="bench-dues-ledger-") as tmp:
         url = args.postgres or f"sqlite+aiosqlite:///{tmp}/bench.db"
@@ -233,30 +222,24 @@ async def main(argv: list[str] | None = None) -> int:
               f"(seeded in {time.perf_counter() - clock:.1f} s)")
         db = Database(url)
         try:
-            plain, plain_cpu, runs, cpu_runs = [], [], [], []
-            await plain_query(db, seeded["branch"])  # warm both paths once
-            await ledger(db, seeded["branch"], t)
-            for _ in range(args.runs):  # in turns, so that a drift of the machine hits both alike
-                clock, tick = time.perf_counter(), time.process_time()
+            async def plain(laps: Laps) -> int:
                 fetched = await plain_query(db, seeded["branch"])
-                plain.append(time.perf_counter() - clock)
-                plain_cpu.append(time.process_time() - tick)
+                laps.lap("query")
                 assert fetched == seeded["allocations"], (fetched, seeded)
-                times, cpu, written, size, record = await ledger(db, seeded["branch"], t)
-                runs.append(times)
-                cpu_runs.append(cpu)
+                return fetched
+
+            samples = await in_turns(args.runs, {"plain": plain, "ledger": partial(ledger, db, seeded["branch"], t)})
         finally:
             await db.dispose()
+    fetched = samples["plain"].last
+    written, size, record = samples["ledger"].last
     totals = record.book.totals()
-    print(f"{'':<26}{'read':>8}{'lay out':>9}{'write':>8}{'total':>8}{'× plain':>9}{'rows':>8}{'KB':>7}")
-    for label, plain_runs, ledger_runs in (("wall", plain, runs), ("CPU", plain_cpu, cpu_runs)):
-        base = statistics.median(plain_runs)
-        med = {part: statistics.median(r[part] for r in ledger_runs) for part in ledger_runs[0]}
-        print(f"{'plain query, ' + label:<26}{base * 1000:>6.0f}ms{'':>9}{'':>8}{base * 1000:>6.0f}ms{1:>9.1f}{fetched:>8}")
-        print(f"{'党费收缴台账 2026, ' + label:<20}" + "".join(f"{med[p] * 1000:>{w}.0f}ms" for p, w in
-                                                         (("read", 6), ("lay out", 7), ("write", 6), ("total", 6)))
-              + f"{med['total'] / base:>9.1f}{written:>8}{size // 1024:>7}")
-    med = {part: statistics.median(r[part] for r in runs) for part in runs[0]}
+    print(parts_header(26))
+    for label, cpu in (("wall", False), ("CPU", True)):
+        base = samples["plain"].medians(cpu)["total"]
+        print(plain_row("plain query, " + label, 26, base, fetched))
+        print(parts_row("党费收缴台账 2026, " + label, 20, samples["ledger"].medians(cpu), base, written, size))
+    med = samples["ledger"].medians()
     print(f"medians of {args.runs} runs; {len(record.members)} members in the grid, owed {totals.owed} 元, "
           f"paid {totals.paid} 元, waived {totals.waived} 元, outstanding {totals.outstanding} 元")
     ok = med["total"] < 2.0

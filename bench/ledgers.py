@@ -19,7 +19,6 @@ The ratio is the ledger's total time over the plain query's, both medians of the
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import statistics
@@ -28,11 +27,13 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
 from bench.checkin import fresh_database
+from bench.common import Laps, in_turns, parts_header, parts_row, plain_row, size_options
 from bot.i18n import Catalogs
 from handlers.kit import workbook
 from handlers.ledgers import books
@@ -50,6 +51,7 @@ YEAR = 2026
 GROUPS = 10
 NOW = datetime(YEAR, 12, 31, 20, 0, tzinfo=ZONE).astimezone(UTC)
 REASONS = ("出差", "生病住院", "家中有事", "单位值班", "外出学习")
+LEDGERS = ("attendance", "roster", "meetings")
 
 
 def _at(day: date, hour: int) -> datetime:
@@ -133,11 +135,9 @@ async def plain_query(db: Database, branch_id: int) -> int:
         return len(result.all())
 
 
-async def ledger(db: Database, branch_id: int, which: str, t) -> tuple[dict[str, float], int, int]:
-    """(seconds per part, data rows written, file bytes) of one ledger for the year."""
+async def ledger(db: Database, branch_id: int, which: str, t, laps: Laps) -> tuple[int, int]:
+    """(data rows written, file bytes) of one ledger for the year, each part timed in ``laps``."""
     period = periods.year(YEAR)
-    times: dict[str, float] = {}
-    clock = time.perf_counter()
     async with db.read() as session:
         branch = await session.get(Branch, branch_id)
         heading = books.Heading(branch.name, period, books.ATTENDANCE_LEDGER, "李书记",
@@ -148,16 +148,13 @@ async def ledger(db: Database, branch_id: int, which: str, t) -> tuple[dict[str,
             found = await queries.roster(session, branch, period, NOW)
         else:
             found = await queries.meetings_record(session, branch, period, NOW)
-    times["read"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    laps.lap("read")
     make = {"attendance": books.attendance_book, "roster": books.roster_book, "meetings": books.meetings_book}[which]
     book = make(t, heading, found)
-    times["lay out"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    laps.lap("lay out")
     data = workbook.write(book)
-    times["write"] = time.perf_counter() - clock
-    times["total"] = sum(times.values())
-    return times, sum(len(s.rows) for s in book.sheets), len(data)
+    laps.lap("write")
+    return sum(len(s.rows) for s in book.sheets), len(data)
 
 
 def dues_grid(count: int) -> workbook.Book:
@@ -172,11 +169,7 @@ def dues_grid(count: int) -> workbook.Book:
 
 
 async def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.ledgers", description=__doc__.split("\n")[0])
-    parser.add_argument("--members", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--postgres", metavar="DSN", help="run on this PostgreSQL database; its schema public is DROPPED")
-    args = parser.parse_args(argv)
+    args = size_options("python -m bench.ledgers", __doc__, argv)
     t = Catalogs().gettext("zh_CN")
     with tempfile.TemporaryDirectory(prefix="bench-ledgers-") as tmp:
         url = args.postgres or f"sqlite+aiosqlite:///{tmp}/bench.db"
@@ -187,31 +180,21 @@ async def main(argv: list[str] | None = None) -> int:
               f"{rows} attendance rows in {YEAR} (seeded in {time.perf_counter() - clock:.1f} s)")
         db = Database(url)
         try:
-            samples: dict[str, list[dict[str, float]]] = {"attendance": [], "roster": [], "meetings": []}
-            plain: list[float] = []
-            sizes: dict[str, tuple[int, int]] = {}
-            await plain_query(db, branch_id)  # warm both paths once
-            await ledger(db, branch_id, "attendance", t)
-            for _ in range(args.runs):  # in turns, so that a drift of the machine hits all alike
-                clock = time.perf_counter()
+            async def plain(laps: Laps) -> int:
                 fetched = await plain_query(db, branch_id)
-                plain.append(time.perf_counter() - clock)
+                laps.lap("query")
                 assert fetched == rows, (fetched, rows)
-                for which in samples:
-                    times, written, size = await ledger(db, branch_id, which, t)
-                    samples[which].append(times)
-                    sizes[which] = (written, size)
+                return fetched
+            made = {which: partial(ledger, db, branch_id, which, t) for which in LEDGERS}
+            samples = await in_turns(args.runs, {"plain": plain, **made})
         finally:
             await db.dispose()
-    base = statistics.median(plain)
-    print(f"{'':<22}{'read':>8}{'lay out':>9}{'write':>8}{'total':>8}{'× plain':>9}{'rows':>8}{'KB':>7}")
-    print(f"{'plain query':<22}{base * 1000:>7.0f}ms{'':>9}{'':>8}{base * 1000:>6.0f}ms{1:>9.1f}{rows:>8}")
-    for which, runs in samples.items():
-        med = {part: statistics.median(r[part] for r in runs) for part in runs[0]}
-        written, size = sizes[which]
-        print(f"{which + ' ledger':<22}" + "".join(f"{med[p] * 1000:>{w}.0f}ms" for p, w in
-                                                    (("read", 6), ("lay out", 7), ("write", 6), ("total", 6)))
-              + f"{med['total'] / base:>9.1f}{written:>8}{size // 1024:>7}")
+    base = samples["plain"].medians()["total"]
+    print(parts_header(22))
+    print(plain_row("plain query", 22, base, rows))
+    for which in LEDGERS:
+        written, size = samples[which].last
+        print(parts_row(which + " ledger", 22, samples[which].medians(), base, written, size))
     grid = dues_grid(args.members)
     writes = []
     for _ in range(args.runs):

@@ -77,6 +77,8 @@ async def test_a_rejected_report_asks_the_reason_and_tells_the_member(bot):
     assert "#1, 2026-11, 0.20 元" in ask.text
     _, toast = await bot.press(sec, ask, ask.button("Reject"))
     assert "Why is #1 rejected?" in toast
+    [again] = await bot.say(sec, "x" * 301)  # asked again; nothing is decided yet
+    assert again.text == "Please keep it between 1 and 300 characters; yours has 301. Try again, or send /cancel."
     sent = await bot.say(sec, "没有收到转账")
     assert "#1 is rejected" in sent[0].text
     assert [s.text for s in sent if s.chat_id == zhang.id] == [

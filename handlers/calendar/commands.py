@@ -443,15 +443,10 @@ async def dialog_kind(ctx: Context, pressed: RuleKind) -> None:
 
 @router.text
 async def dialog_answer(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "rule")
-    if conv is None or ctx.request.text is None:
+    answer = await dialog.officer_answer(ctx, "rule", Can.MANAGE_ACTIVITIES)
+    if answer is None:
         return
-    found = await access.officer(ctx, Can.MANAGE_ACTIVITIES)
-    if found is None:
-        await dialog.end(ctx)
-        return
-    officer, branch = found
-    text = " ".join(ctx.request.text.split())
+    conv, _, branch, text = answer
     dues = conv.data.get("kind") == "党费"
     step = conv.step
     if step == "when":

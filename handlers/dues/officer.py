@@ -197,19 +197,10 @@ async def reject_button(ctx: Context, pressed: DuesReject) -> None:
 
 @router.text
 async def reject_reason(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "duesreject")
-    if conv is None or ctx.request.text is None:
+    answer = await dialog.officer_answer(ctx, "duesreject", Can.MANAGE_DUES, limit=MAX_REASON)
+    if answer is None:
         return
-    found = await access.officer(ctx, Can.MANAGE_DUES)
-    if found is None:
-        await dialog.end(ctx)
-        return
-    officer, branch = found
-    reason = " ".join(ctx.request.text.split())
-    if not reason or len(reason) > MAX_REASON:
-        ctx.reply(ctx.t(N_("Please keep the reason between 1 and {limit} characters; yours has {length}.")).format(
-            limit=MAX_REASON, length=len(reason)))
-        return
+    conv, officer, branch, reason = answer
     await dialog.end(ctx)
     payment = await dues_ledger.get_payment(ctx.session, conv.data.get("payment") or 0)
     if payment is None or payment.branch_id != branch.id:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.kit import access
+from handlers.kit.access import Can
 from handlers.kit.context import Context
 from handlers.kit.i18n import N_
 from handlers.kit.router import PRIVATE, Router
 from storage import updates as update_store
-from storage.models import Conversation
+from storage.models import Branch, Conversation, Member
 
 router = Router()
 
@@ -41,6 +43,30 @@ async def end(ctx: Context) -> None:
 
 
 STOPPED = N_("Stopped. Nothing was saved.")
+OUT_OF_BOUNDS = N_("Please keep it between 1 and {limit} characters; yours has {length}. Try again, or send /cancel.")
+
+
+async def officer_answer(ctx: Context, kind: str, can: Can, *, limit: int | None = None
+                         ) -> tuple[Conversation, Member, Branch, str] | None:
+    """(dialog, officer, branch, text) when an officer answers their open dialog of ``kind`` in words,
+    the white space of the text folded; else None.
+
+    None as well when the asker may no longer ``can`` (they are told, and the dialog ends), and, with a
+    ``limit``, when the text is empty or longer than that (they are asked again; the dialog waits).
+    """
+    conv = await current(ctx, kind)
+    if conv is None or ctx.request.text is None:
+        return None
+    found = await access.officer(ctx, can)
+    if found is None:  # no longer an officer
+        await end(ctx)
+        return None
+    officer, branch = found
+    text = " ".join(ctx.request.text.split())
+    if limit is not None and not 0 < len(text) <= limit:
+        ctx.reply(ctx.t(OUT_OF_BOUNDS).format(limit=limit, length=len(text)))
+        return None
+    return conv, officer, branch, text
 
 
 def stopped(ctx: Context) -> None:

@@ -256,19 +256,10 @@ async def ask_change(ctx: Context, pressed: ChangeReport) -> None:
 
 @router.text
 async def note_text(ctx: Context) -> None:
-    conv = await dialog.current(ctx, "service-review")
-    if conv is None or ctx.request.text is None:
+    answer = await dialog.officer_answer(ctx, "service-review", Can.REVIEW_SERVICE, limit=MAX_NOTE)
+    if answer is None:
         return
-    found = await access.officer(ctx, Can.REVIEW_SERVICE)
-    if found is None:  # no longer an officer
-        await dialog.end(ctx)
-        return
-    officer, branch = found
-    note = " ".join(ctx.request.text.split())
-    if not note or len(note) > MAX_NOTE:
-        ctx.reply(ctx.t(N_("Please keep it between 1 and {limit} characters; yours has {length}. Try again, or send "
-                           "/cancel.")).format(limit=MAX_NOTE, length=len(note)))
-        return
+    conv, officer, branch, note = answer
     await dialog.end(ctx)
     reviewable = await _reviewable(ctx, officer, branch, conv.data.get("report"))
     if reviewable is None:
