@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.activities import activities as activity_store
@@ -28,13 +28,13 @@ from storage.calendar import holidays as holiday_store
 from storage.calendar import rules as calendar
 from storage.dues import totals as dues_totals
 from storage.db import Database
-from storage.models import Activity, Branch, ScheduleRule
+from storage.models import Activity, Attendance, Branch, ScheduleRule
 from storage.roster import members as member_store
 from storage.rules import holidays, meetings
 from storage.rules.meetings import Requirement
 from storage.rules.periods import Period, last_month
 from storage.rules.recurrence import Offset, Rule, occurrences
-from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
+from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind, AttendanceStatus, Audience
 from storage.service import reviews as service_reviews
 
 log = logging.getLogger(__name__)
@@ -305,6 +305,7 @@ class Calendar:
         return activity
 
     async def _compliance(self, session: AsyncSession, branch: Branch, now: datetime) -> None:
+        """Near the end of each requirement's period: the officers are told of each meeting not held in it yet."""
         zone = ZoneInfo(branch.timezone)
         today = now.astimezone(zone).date()
         try:
@@ -312,26 +313,37 @@ class Calendar:
         except ValueError as exc:  # a hand-edited setting: the Party's defaults rather than silence
             log.warning("branch %s: %s; the default meeting requirements apply", branch.id, exc)
             required = meetings.requirements()
-        groups: list[str] | None = None
-        for requirement in required:
-            if not meetings.warn_now(today, requirement.period):
+        due = {r: meetings.period_containing(today, r.period) for r in required if meetings.warn_now(today, r.period)}
+        held: list[meetings.Held] = []
+        for requirement, (start, end) in due.items():
+            held += await self._held(session, branch.id, requirement, start, end, zone, now)
+        groups: list[str] = []
+        if any(r.per_group for r in due):  # party groups with active Party members; none: nothing to hold
+            groups = sorted({m.party_group for m in await member_store.roster(session, branch.id)
+                             if m.party_group and m.status in PARTY_MEMBERS})
+        for found in meetings.standing(due, lambda r: [due[r]], groups, held):
+            if found.met:
                 continue
-            start, end = meetings.period_containing(today, requirement.period)
-            start_at = datetime.combine(start, datetime.min.time(), zone)
-            end_at = datetime.combine(end, datetime.min.time(), zone)
-            key = f"compliance:{branch.id}:{requirement.kind.value}:{start.isoformat()}"
-            if not requirement.per_group:
-                if not await activity_store.held_between(session, branch.id, requirement.kind, start_at, end_at, now,
-                                                         audience=requirement.audience):
-                    await self._tell_compliance(session, branch, requirement, now, end, key)
-                continue
-            if groups is None:  # party groups with active Party members; none: nothing to hold
-                groups = sorted({m.party_group for m in await member_store.roster(session, branch.id)
-                                 if m.party_group and m.status in PARTY_MEMBERS})
-            for group in groups:
-                if not await activity_store.held_between(session, branch.id, requirement.kind, start_at, end_at, now,
-                                                         audience=requirement.audience, group=group):
-                    await self._tell_compliance(session, branch, requirement, now, end, f"{key}:{group}", group)
+            key = f"compliance:{branch.id}:{found.requirement.kind.value}:{found.start.isoformat()}"
+            if found.group is not None:
+                key += f":{found.group}"
+            await self._tell_compliance(session, branch, found.requirement, now, found.end, key, found.group)
+
+    @staticmethod
+    async def _held(session: AsyncSession, branch_id: int, requirement: Requirement, start: date, end: date,
+                    zone: ZoneInfo, now: datetime) -> list[meetings.Held]:
+        """The meetings of the requirement's kind started in [start, end) that were held: ended by ``now``,
+        not cancelled, someone present; counted by audience and party group (each dated ``start``)."""
+        present = select(Attendance.id).where(
+            Attendance.activity_id == Activity.id, Attendance.status == AttendanceStatus.PRESENT).exists()
+        rows = await session.execute(
+            select(Activity.audience, Activity.audience_group, func.count())
+            .where(Activity.branch_id == branch_id, Activity.kind == requirement.kind, ~Activity.cancelled,
+                   Activity.starts_at >= datetime.combine(start, time.min, zone),
+                   Activity.starts_at < datetime.combine(end, time.min, zone), Activity.ends_at <= now, present)
+            .group_by(Activity.audience, Activity.audience_group))
+        return [meetings.Held(requirement.kind, Audience(audience), group, start, count)
+                for audience, group, count in rows]
 
     async def _tell_compliance(self, session: AsyncSession, branch: Branch, requirement: Requirement, now: datetime,
                                end: date, key: str, group: str | None = None) -> None:

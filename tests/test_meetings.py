@@ -1,4 +1,5 @@
-"""The meeting requirements as data: the table, the periods, the warning lead, a branch's overrides. No database."""
+"""The meeting requirements as data: the table, the periods, the warning lead, a branch's overrides,
+and what counts as holding them. No database."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import pytest
 
 from storage.rules.meetings import (
     REQUIRED,
+    Held,
     Period,
     Requirement,
     parse_overrides,
     period_containing,
     requirements,
+    standing,
     warn_now,
+    windows,
 )
 from storage.rules.vocabulary import ActivityKind, Audience
 
@@ -95,3 +99,97 @@ def test_a_bad_override_is_named(raw, message):
     with pytest.raises(ValueError, match=message):
         parse_overrides(raw)
 
+
+
+# --- what counts as holding them ------------------------------------------------------------------
+
+THEME = Requirement(ActivityKind.THEME_DAY, Period.MONTH)
+GENERAL = Requirement(ActivityKind.GENERAL_MEETING, Period.QUARTER, Audience.BRANCH)
+GROUPS = Requirement(ActivityKind.GROUP_MEETING, Period.MONTH, Audience.GROUP)
+REVIEW = Requirement(ActivityKind.DEMOCRATIC_REVIEW, Period.YEAR)
+Q4 = (date(2026, 10, 1), date(2027, 1, 1))
+
+
+def branch(kind: ActivityKind, day: date, count: int = 1) -> Held:
+    return Held(kind, Audience.BRANCH, None, day, count)
+
+
+def group(name: str, day: date, kind: ActivityKind = ActivityKind.GROUP_MEETING) -> Held:
+    return Held(kind, Audience.GROUP, name, day)
+
+
+def test_the_periods_a_requirement_is_asked_about_are_whole():
+    assert windows(*Q4, Period.MONTH) == [(date(2026, 10, 1), date(2026, 11, 1)),
+                                          (date(2026, 11, 1), date(2026, 12, 1)),
+                                          (date(2026, 12, 1), date(2027, 1, 1))]
+    # A month asked about a yearly requirement: the whole year it is in.
+    assert windows(date(2026, 11, 1), date(2026, 12, 1), Period.YEAR) == [(date(2026, 1, 1), date(2027, 1, 1))]
+    assert windows(date(2026, 11, 1), date(2026, 11, 1), Period.MONTH) == []
+
+
+def test_a_meeting_counts_in_the_period_it_was_held_in_each_period_once_at_least():
+    held = [branch(ActivityKind.THEME_DAY, date(2026, 10, 9)), branch(ActivityKind.THEME_DAY, date(2026, 10, 23), 2),
+            branch(ActivityKind.THEME_DAY, date(2026, 12, 1)), branch(ActivityKind.TALK, date(2026, 11, 5))]
+    found = standing([THEME], Q4, [], held)
+    assert [(s.start, s.end, s.held, s.required, s.met) for s in found] == [
+        (date(2026, 10, 1), date(2026, 11, 1), 3, 1, True),
+        (date(2026, 11, 1), date(2026, 12, 1), 0, 1, False),  # a talk is no theme day
+        (date(2026, 12, 1), date(2027, 1, 1), 1, 1, True),
+    ]
+    assert [s.group for s in found] == [None, None, None]
+    # One held the day before a period starts, or on the day it ends, is not in it.
+    assert not standing([THEME], (date(2026, 11, 1), date(2026, 12, 1)), [],
+                        [branch(ActivityKind.THEME_DAY, date(2026, 10, 31)),
+                         branch(ActivityKind.THEME_DAY, date(2026, 12, 1))])[0].met
+
+
+def test_a_whole_branch_requirement_is_met_only_by_a_meeting_of_the_whole_branch():
+    held = [group("第一党小组", date(2026, 11, 18), ActivityKind.GENERAL_MEETING),
+            group("第一党小组", date(2026, 11, 19), ActivityKind.THEME_DAY)]
+    general, theme = standing([GENERAL, THEME], (date(2026, 11, 1), date(2026, 12, 1)), ["第一党小组"], held)
+    assert (general.start, general.end, general.met) == (date(2026, 10, 1), date(2027, 1, 1), False)
+    assert theme.met and theme.group is None  # any audience will do for a theme day, a group's too
+    assert standing([GENERAL], Q4, [], [branch(ActivityKind.GENERAL_MEETING, date(2026, 12, 30))])[0].met
+
+
+def test_each_party_group_needs_its_own_group_meeting():
+    held = [group("第一党小组", date(2026, 11, 18)), group("第三党小组", date(2026, 11, 20)),
+            branch(ActivityKind.GROUP_MEETING, date(2026, 11, 21))]  # for the whole branch: no group's
+    november = (date(2026, 11, 1), date(2026, 12, 1))
+    found = standing([GROUPS], november, ["第二党小组", "第一党小组", "第一党小组"], held)
+    assert [(s.group, s.held, s.met) for s in found] == [("第一党小组", 1, True), ("第二党小组", 0, False)]
+    # Listing also each group that held one (第三党小组 has no Party member left but held it).
+    found = standing([GROUPS], november, ["第一党小组", "第二党小组"], held, groups_that_held=True)
+    assert [(s.group, s.met) for s in found] == [("第一党小组", True), ("第三党小组", True), ("第二党小组", False)]
+    # No party groups: nothing to hold.
+    assert standing([GROUPS], november, [], held) == []
+
+
+def test_the_groups_owing_may_differ_from_period_to_period():
+    asked = []
+
+    def groups(start: date, end: date) -> list[str]:
+        asked.append(start)
+        return ["第一党小组"] if start < date(2026, 12, 1) else ["第一党小组", "第二党小组"]
+
+    held = [group("第二党小组", date(2026, 10, 5)), group("第二党小组", date(2026, 10, 5), ActivityKind.THEME_DAY)]
+    found = standing([THEME, GROUPS], Q4, groups, held)
+    assert [(s.requirement.kind, s.start.month, s.group) for s in found] == [
+        (ActivityKind.THEME_DAY, 10, None), (ActivityKind.THEME_DAY, 11, None), (ActivityKind.THEME_DAY, 12, None),
+        (ActivityKind.GROUP_MEETING, 10, "第一党小组"), (ActivityKind.GROUP_MEETING, 11, "第一党小组"),
+        (ActivityKind.GROUP_MEETING, 12, "第一党小组"), (ActivityKind.GROUP_MEETING, 12, "第二党小组")]
+    assert found[0].met  # 第二党小组's theme day counts for the branch
+    assert not any(s.met for s in found[3:])  # but its group meeting in October is no one's it owed
+    assert asked == [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]  # asked for group meetings only
+
+
+def test_the_periods_asked_about_may_be_given_each_and_the_meetings_come_back_as_given():
+    first = Held(ActivityKind.DEMOCRATIC_REVIEW, Audience.BRANCH, None, date(2026, 3, 2), ref="first")
+    second = Held(ActivityKind.DEMOCRATIC_REVIEW, Audience.GROUP, "一组", date(2026, 11, 30), ref="second")
+    # Only the review, and only up to the end of November (a summary that stops there).
+    periods = {REVIEW: [(date(2026, 1, 1), date(2026, 12, 1))]}
+    (review,) = standing([THEME, REVIEW], lambda r: periods.get(r, []), [], [second, first])
+    assert (review.requirement, review.start, review.end) == (REVIEW, date(2026, 1, 1), date(2026, 12, 1))
+    assert [h.ref for h in review.meetings] == ["second", "first"] and review.held == 2
+    periods = {REVIEW: [(date(2026, 1, 1), date(2026, 11, 30))]}
+    assert [h.ref for h in standing([REVIEW], lambda r: periods[r], [], [second, first])[0].meetings] == ["first"]

@@ -473,31 +473,3 @@ async def participation(
         took_part = status in attendance_rules.TOOK_PART or status in attendance_rules.EXCUSED
         found.setdefault(member_id, []).append((starts_at, took_part))
     return found
-
-
-async def held_between(
-    session: AsyncSession,
-    branch_id: int,
-    kind: ActivityKind,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    *,
-    audience: Audience | None = None,
-    group: str | None = None,
-) -> bool:
-    """Whether a meeting of ``kind`` starting in [start, end) was held: it has ended, was not
-    cancelled, and someone was present. Only one for ``audience`` (and party ``group``) counts if given."""
-    present = select(Attendance.id).where(
-        Attendance.activity_id == Activity.id, Attendance.status == AttendanceStatus.PRESENT
-    ).exists()
-    stmt = select(Activity.id).where(
-        Activity.branch_id == branch_id, Activity.kind == kind, ~Activity.cancelled,
-        Activity.starts_at >= start, Activity.starts_at < end, Activity.ends_at <= now, present,
-    )
-    if audience is not None:
-        stmt = stmt.where(Activity.audience == audience)
-    if group is not None:
-        stmt = stmt.where(Activity.audience_group == group)
-    return await session.scalar(stmt.limit(1)) is not None
-

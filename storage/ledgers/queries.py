@@ -244,25 +244,15 @@ def branch_requirements(branch: Branch) -> list[Requirement]:
         return meetings.requirements()
 
 
-def _units(period: Period, requirement: Requirement) -> list[tuple[date, date]]:
-    """The requirement's months, quarters or years that overlap the ledger's period."""
-    found = []
-    day = period.start
-    while day < period.end:
-        unit = meetings.period_containing(day, requirement.period)
-        found.append(unit)
-        day = unit[1]
-    return found
-
-
 async def meetings_record(session: AsyncSession, branch: Branch, period: Period, now: datetime) -> list[Unit]:
     """For each requirement and each of its periods overlapping ``period`` (and each party group, for
-    per-group ones): the meetings that count, as the calendar's compliance check counts them."""
+    per-group ones): the meetings that count, as the calendar's compliance check counts them. A group
+    that held one is listed for that period even with no Party member on the roster then."""
     zone = ZoneInfo(branch.timezone)
     required = branch_requirements(branch)
-    spans = {r: _units(period, r) for r in required}
-    first = min((u[0] for units in spans.values() for u in units), default=period.start)
-    last = max((u[1] for units in spans.values() for u in units), default=period.end)
+    spans = [u for r in required for u in meetings.windows(period.start, period.end, r.period)]
+    first = min((u[0] for u in spans), default=period.start)
+    last = max((u[1] for u in spans), default=period.end)
     start_at = datetime.combine(first, time(), zone)
     end_at = datetime.combine(last, time(), zone)
     present = defaultdict(int)
@@ -282,23 +272,16 @@ async def meetings_record(session: AsyncSession, branch: Branch, period: Period,
         if present[a.id] > 0
     ]
     groups_at = await _party_groups(session, branch, now)
+
+    def groups(start: date, end: date) -> set[str]:
+        return groups_at(min(datetime.combine(end, time(), zone), now))
+
+    counted = [meetings.Held(h.kind, h.audience, h.audience_group, h.starts_at.date(), ref=h) for h in held]
     result = []
-    for requirement in required:
-        for unit_start, unit_end in spans[requirement]:
-            lo = datetime.combine(unit_start, time()).replace(tzinfo=None)
-            hi = datetime.combine(unit_end, time()).replace(tzinfo=None)
-            fits = [h for h in held if h.kind == requirement.kind and lo <= h.starts_at < hi
-                    and (requirement.audience is None or h.audience == requirement.audience)]
-            over = datetime.combine(unit_end, time(), zone) <= now
-            recorded = datetime.combine(unit_end, time(), zone) > branch.created_at
-            if not requirement.per_group:
-                result.append(Unit(requirement, unit_start, unit_end, None, tuple(fits), over, recorded))
-                continue
-            moment = min(datetime.combine(unit_end, time(), zone), now)
-            groups = groups_at(moment) | {h.audience_group for h in fits if h.audience_group}
-            for group in sorted(groups):
-                result.append(Unit(requirement, unit_start, unit_end, group,
-                                   tuple(h for h in fits if h.audience_group == group), over, recorded))
+    for found in meetings.standing(required, (period.start, period.end), groups, counted, groups_that_held=True):
+        ends = datetime.combine(found.end, time(), zone)
+        result.append(Unit(found.requirement, found.start, found.end, found.group,
+                           tuple(h.ref for h in found.meetings), ends <= now, ends > branch.created_at))
     return result
 
 

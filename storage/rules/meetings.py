@@ -8,11 +8,18 @@ kind's period or switch a requirement off in its settings JSON, under ``SETTINGS
 
 Keys are ``ActivityKind`` values; values are a ``Period`` value or ``"off"``. A kind that is
 not in the table and is given a period becomes a requirement for any audience.
+
+Whether a requirement was met is counted here too (``standing``), for the calendar's reminder,
+the summary, the 三会一课 ledger and the committee roll-up alike: each reads the meetings held
+(ended, not cancelled, someone present) as ``Held`` records and says which of a requirement's
+periods it asks about; a meeting counts in a period when it is of the requirement's kind,
+started in that period and was for the requirement's audience (any, for a requirement of
+none), and for a per-group requirement only for the party group it was held for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -119,3 +126,94 @@ def warn_now(day: date, period: Period) -> bool:
     """Whether ``day`` is close enough to the end of its period to tell the officers what is missing."""
     _start, end = period_containing(day, period)
     return (end - day).days <= WARN_DAYS_BEFORE_END[period]
+
+
+def windows(start: date, end: date, period: Period) -> list[tuple[date, date]]:
+    """The months, quarters or years (``period``) overlapping [start, end), in order, each whole."""
+    found, day = [], start
+    while day < end:
+        found.append(period_containing(day, period))
+        day = found[-1][1]
+    return found
+
+
+@dataclass(frozen=True)
+class Held:
+    """A meeting held (it ended, was not cancelled and someone was present), as ``standing`` counts it."""
+
+    kind: ActivityKind
+    audience: Audience
+    group: str | None  # the party group it was held for
+    on: date  # the (local) day it started, or any day of the period it is counted in (read by month or period)
+    count: int = 1  # this many alike
+    ref: object = None  # the caller's own, handed back in ``Standing.meetings``
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One requirement over one of its periods [start, end) (and one party group, for a per-group one)."""
+
+    requirement: Requirement
+    start: date
+    end: date  # exclusive
+    group: str | None
+    meetings: tuple[Held, ...]  # those that count, in the order given
+    required: int = 1  # at least once per period
+
+    @property
+    def held(self) -> int:
+        return sum(h.count for h in self.meetings)
+
+    @property
+    def met(self) -> bool:
+        return self.held >= self.required
+
+
+Windows = Callable[[Requirement], Iterable[tuple[date, date]]]
+Groups = Iterable[str] | Callable[[date, date], Iterable[str]]
+
+
+def standing(required: Iterable[Requirement], periods: tuple[date, date] | Windows, groups: Groups,
+             held: Iterable[Held], *, groups_that_held: bool = False) -> list[Standing]:
+    """For each requirement, each of its periods and (per-group ones) each party group: the meetings counted.
+
+    ``periods``: [start, end), every requirement's periods overlapping it (``windows``); or a function
+    giving a requirement's periods (none: it is not asked about), each [start, end) to count in.
+    ``groups``: the party groups that each owe their own meeting, or a function of a period giving them
+    (asked only for per-group requirements). ``groups_that_held``: a group that held one in a period is
+    listed for it as well, owing or not. In requirement order, then period order, then by group.
+    """
+    if callable(periods):
+        periods_of = periods
+    else:
+        first, last = periods
+
+        def periods_of(requirement: Requirement) -> Iterable[tuple[date, date]]:
+            return windows(first, last, requirement.period)
+
+    if callable(groups):
+        groups_of = groups
+    else:
+        fixed = tuple(groups)
+
+        def groups_of(start: date, end: date) -> Iterable[str]:
+            return fixed
+
+    by_kind: dict[ActivityKind, list[Held]] = {}
+    for h in held:
+        by_kind.setdefault(h.kind, []).append(h)
+    result: list[Standing] = []
+    for requirement in required:
+        fits = [h for h in by_kind.get(requirement.kind, ())
+                if requirement.audience is None or h.audience == requirement.audience]
+        for start, end in periods_of(requirement):
+            inside = tuple(h for h in fits if start <= h.on < end)
+            if not requirement.per_group:
+                result.append(Standing(requirement, start, end, None, inside))
+                continue
+            owing = set(groups_of(start, end))
+            if groups_that_held:
+                owing |= {h.group for h in inside if h.group}
+            result += [Standing(requirement, start, end, group, tuple(h for h in inside if h.group == group))
+                       for group in sorted(owing)]
+    return result

@@ -8,8 +8,9 @@ function there.
 
 三会一课 compliance counts, for each requirement (storage.rules.meetings) whose period fits in
 the period asked, every such sub-period (and party group, for a per-group meeting): met when a
-meeting of that kind was held in it. A sub-period not over yet counts only once met, so the
-current month is never "missing" a meeting that may still be held.
+meeting that counts for it was held in it (``storage.rules.meetings.standing``). A sub-period not
+over yet counts only once met, so the current month is never "missing" a meeting that may still
+be held.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from storage.rules import meetings
 from storage.rules.meetings import MONTHS, Requirement
 from storage.rules.meetings import Period as Length
 from storage.rules.periods import MONTHS as SPAN_MONTHS
@@ -213,39 +215,31 @@ def month_of(period: Period, day: date) -> int:
 
 
 @lru_cache(maxsize=256)
-def _pieces(period: Period, length: Length, today: date) -> tuple[bool, ...] | None:
-    """For each of ``length``'s periods in ``period``: whether it is over by ``today``; None: longer than ``period``."""
+def _pieces(period: Period, length: Length) -> tuple[tuple[date, date], ...]:
+    """``length``'s periods in ``period``, in order; none when it is longer than ``period``."""
     months, span = MONTHS[length], SPAN_MONTHS[period.span]
     if months > span:
-        return None
-    return tuple(months_after(period.start, i + months) <= today for i in range(0, span, months))
+        return ()
+    return tuple((months_after(period.start, i), months_after(period.start, i + months))
+                 for i in range(0, span, months))
 
 
 def compliance(period: Period, today: date, requirements: Iterable[Requirement], groups: Iterable[str],
                held: Iterable[Held], settings: Mapping[str, object] | None = None) -> Cell:
     """How many of the meetings due in ``period`` were held (see the module's note)."""
-    by_kind: dict[ActivityKind, list[Held]] = {}
+    firsts: dict[int, date] = {}  # each month's first day
+    counted = []
     for h in held:
-        by_kind.setdefault(h.kind, []).append(h)
-    groups = sorted(set(groups))
+        if h.month not in firsts:
+            firsts[h.month] = months_after(period.start, h.month)
+        counted.append(meetings.Held(h.kind, h.audience, h.group, firsts[h.month], h.count))
     required = met = 0
     missing: list[str] = []
-    for requirement in requirements:
-        pieces = _pieces(period, requirement.period, today)
-        if pieces is None:
-            continue
-        months = MONTHS[requirement.period]
-        done_in = {  # (which sub-period, the group or None) that a meeting held satisfies
-            (h.month // months, h.group if requirement.per_group else None)
-            for h in by_kind.get(requirement.kind, ())
-            if requirement.audience is None or h.audience == requirement.audience
-        }
-        for index, over in enumerate(pieces):
-            for group in (groups if requirement.per_group else [None]):
-                done = (index, group) in done_in
-                if done or over:
-                    required += 1
-                    met += done
-                if over and not done and requirement.kind.value not in missing:
-                    missing.append(requirement.kind.value)
+    for found in meetings.standing(requirements, lambda r: _pieces(period, r.period), groups, counted):
+        over = found.end <= today
+        if found.met or over:
+            required += 1
+            met += found.met
+        if over and not found.met and found.requirement.kind.value not in missing:
+            missing.append(found.requirement.kind.value)
     return cell(MEETINGS, {"required": required, "met": met, "rate": percent(met, required)}, settings, missing)

@@ -18,8 +18,8 @@ The summary is a value in sections, each computed by one function from the same 
 
 A feature with figures of its own (dues, volunteer service) adds one field holding its section,
 computed in ``compute`` by one call of its own storage function; texts show a section only when
-it is there. An activity counts as held as the calendar counts it (storage.activities.held_between):
-it has ended, was not cancelled, and someone was checked in.
+it is there. An activity counts as held as the calendar counts it: it has ended, was not cancelled,
+and someone was checked in; which requirement it meets is storage.rules.meetings.standing's to say.
 """
 
 from __future__ import annotations
@@ -423,16 +423,6 @@ def _membership(history: _History, as_of: datetime) -> MembershipSection:
     return MembershipSection(counts)
 
 
-def _periods(span: Span, period: Period) -> list[tuple[date, date]]:
-    """The requirement's periods overlapping the span, in order."""
-    found, day = [], span.start
-    while day < span.end:
-        start, end = meetings.period_containing(day, period)
-        found.append((start, end))
-        day = end
-    return found
-
-
 def _meetings(rows: list[_Row], required: list[Requirement], history: _History, span: Span, zone: ZoneInfo,
               start_at: datetime, end_at: datetime, as_of: datetime, founded: date) -> MeetingsSection:
     held = [row.figures for row in rows if row.present_any]
@@ -440,27 +430,24 @@ def _meetings(rows: list[_Row], required: list[Requirement], history: _History, 
     for activity in held:
         if start_at <= activity.starts_at < end_at:
             by_kind[activity.kind] += 1
-    compliance: list[Compliance] = []
-    for requirement in required:
-        for start, end in _periods(span, requirement.period):
-            if end <= founded:  # over before the branch was set up here: the bot has no record of it
-                continue
-            stop = min(end, span.end)
-            since, until = local_start(start, zone), local_start(stop, zone)
-            over = end <= span.end and local_start(end, zone) <= as_of
 
-            def counted(group: str | None = None) -> int:
-                return sum(1 for a in held if a.kind == requirement.kind and since <= a.starts_at < until
-                           and (requirement.audience is None or a.audience == requirement.audience)
-                           and (group is None or a.audience_group == group))
+    def periods(requirement: Requirement) -> list[tuple[date, date]]:
+        """The requirement's periods overlapping the span, as far as the summary reaches, but those over
+        before the branch was set up here (the bot has no record of them)."""
+        return [(start, min(end, span.end)) for start, end in meetings.windows(span.start, span.end, requirement.period)
+                if end > founded]
 
-            if not requirement.per_group:
-                compliance.append(Compliance(requirement.kind, requirement.period, start, stop, over, counted()))
-                continue
-            # Party groups with active Party members when the period (or the summary) ended.
-            groups = sorted({g for g in history.party_members(until - timedelta(microseconds=1)).values() if g})
-            compliance += [Compliance(requirement.kind, requirement.period, start, stop, over, counted(group), group)
-                           for group in groups]
+    def groups(start: date, stop: date) -> set[str]:
+        """Party groups with active Party members when the period (or the summary) ended."""
+        return {g for g in history.party_members(local_start(stop, zone) - timedelta(microseconds=1)).values() if g}
+
+    counted = [meetings.Held(a.kind, a.audience, a.audience_group, a.starts_at.astimezone(zone).date()) for a in held]
+    compliance = []
+    for found in meetings.standing(required, periods, groups, counted):
+        end = meetings.period_containing(found.start, found.requirement.period)[1]
+        over = end <= span.end and local_start(end, zone) <= as_of
+        compliance.append(Compliance(found.requirement.kind, found.requirement.period, found.start, found.end, over,
+                                     found.held, found.group))
     unrecorded = tuple(row.figures for row in rows if not row.present_any and start_at <= row.figures.starts_at < end_at)
     return MeetingsSection(by_kind, tuple(compliance), unrecorded)
 
