@@ -82,7 +82,7 @@ async def seed(url: str, count: int) -> dict[str, int]:
             branch, founder = await branch_store.create_branch(
                 session, chat_id=-100, name="第一党支部", timezone="Asia/Shanghai", locale="zh_CN",
                 founder_user_id=1, founder_name="李书记", now=before)
-            admitted = set(range(20, 40))
+            admitted = set(range(count // 25, 2 * (count // 25)))  # 4% (20 of 500), admitted in June
             rows = [MemberData(name=f"党员{i:04d}", status=PartyStatus.ACTIVIST if i in admitted else PartyStatus.FULL,
                                party_group=f"第{i % GROUPS + 1}党小组") for i in range(count - 1)]
             await member_store.import_roster(session, branch.id, rows, before)
@@ -96,7 +96,7 @@ async def seed(url: str, count: int) -> dict[str, int]:
                 m.status = PartyStatus.PROBATIONARY
                 changes.append(dict(member_id=m.id, at=june, event=MembershipEvent.ADMITTED, status=m.status,
                                     party_group=m.party_group, active=True))
-            leaving = [by_name[f"党员{i:04d}"] for i in range(100, 115)]
+            leaving = [by_name[f"党员{i:04d}"] for i in range(count // 5, count // 5 + count * 3 // 100)]  # 3%, September
             for m in leaving:
                 m.active, m.left_at = False, september
                 changes.append(dict(member_id=m.id, at=september, event=MembershipEvent.TRANSFERRED_OUT,
