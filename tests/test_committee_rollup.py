@@ -376,16 +376,16 @@ async def check(db, world, committee, branches, label):
 
 
 def test_compliance_counts_open_periods_only_once_met():
-    from storage.rules.meetings import requirements
-    from storage.rules.rollup import Held, compliance, month_of
+    from storage.rules.meetings import Held, requirements
+    from storage.rules.rollup import compliance
 
     period = parse_period("2026Q4", TODAY)
-    theme = [Held(ActivityKind.THEME_DAY, Audience.BRANCH, None, month_of(period, date(2026, 10, 9))),
-             Held(ActivityKind.THEME_DAY, Audience.BRANCH, None, 1)]
+    theme = [Held(ActivityKind.THEME_DAY, Audience.BRANCH, None, date(2026, 10, 9)),
+             Held(ActivityKind.THEME_DAY, Audience.BRANCH, None, date(2026, 11, 1))]
     cell = compliance(period, TODAY, [r for r in requirements() if r.kind == ActivityKind.THEME_DAY], [], theme)
     assert cell.values == {"required": 2, "met": 2, "rate": Decimal("100.0")} and not cell.short  # December is to come
     groups = compliance(period, TODAY, [r for r in requirements() if r.kind == ActivityKind.GROUP_MEETING], ["一组", "二组"],
-                        [Held(ActivityKind.GROUP_MEETING, Audience.GROUP, "一组", 0)])
+                        [Held(ActivityKind.GROUP_MEETING, Audience.GROUP, "一组", date(2026, 10, 1))])
     assert groups.values["required"] == 2 and groups.values["met"] == 1 and groups.short  # 二组 missed October
     assert groups.missing == ("group_meeting",)
 

@@ -41,7 +41,8 @@ from storage.rules import dues as dues_rules
 from storage.rules import meetings
 from storage.rules import rollup as rules
 from storage.rules.periods import Period, months_after
-from storage.rules.rollup import Cell, Held, Indicator
+from storage.rules.meetings import Held
+from storage.rules.rollup import Cell, Indicator
 from storage.rules.vocabulary import (
     PARTY_MEMBERS,
     ActivityKind,
@@ -137,7 +138,7 @@ async def _states(session: AsyncSession, scope: Scope) -> dict[int, list[tuple[P
 
 async def _held(session: AsyncSession, scope: Scope) -> dict[int, list[Held]]:
     """Per branch: the activities held in the period (ended, not called off, someone present), counted
-    by kind, audience, party group and month of the period.
+    by kind, audience, party group and month of the period (each ``Held`` on its month's first day).
 
     The month is found in SQL against the months' first instants in the committee's time zone, and
     the rows are read without the ORM: a year of a thousand branches is some 70,000 activities.
@@ -159,9 +160,11 @@ async def _held(session: AsyncSession, scope: Scope) -> dict[int, list[Held]]:
                Activity.starts_at < scope.end, Activity.ends_at <= scope.now, present)
     )
     kinds, audiences = {k.value: k for k in ActivityKind}, {a.value: a for a in Audience}
+    months = [months_after(scope.period.start, i) for i in range(span)]
     found: dict[int, list[Held]] = {}
     for (branch_id, kind_value, audience_value, group, index), count in Counter(tuple(row) for row in rows).items():
-        found.setdefault(branch_id, []).append(Held(kinds[kind_value], audiences[audience_value], group, index, count))
+        found.setdefault(branch_id, []).append(
+            Held(kinds[kind_value], audiences[audience_value], group, months[index], count))
     scope.cache["held"] = found
     return found
 

@@ -158,11 +158,8 @@ class Standing:
     end: date  # exclusive
     group: str | None
     meetings: tuple[Held, ...]  # those that count, in the order given
+    held: int  # how many they are
     required: int = 1  # at least once per period
-
-    @property
-    def held(self) -> int:
-        return sum(h.count for h in self.meetings)
 
     @property
     def met(self) -> bool:
@@ -209,11 +206,15 @@ def standing(required: Iterable[Requirement], periods: tuple[date, date] | Windo
         for start, end in periods_of(requirement):
             inside = tuple(h for h in fits if start <= h.on < end)
             if not requirement.per_group:
-                result.append(Standing(requirement, start, end, None, inside))
+                result.append(Standing(requirement, start, end, None, inside, sum(h.count for h in inside)))
                 continue
+            by_group: dict[str | None, list[Held]] = {}
+            for h in inside:
+                by_group.setdefault(h.group, []).append(h)
             owing = set(groups_of(start, end))
             if groups_that_held:
-                owing |= {h.group for h in inside if h.group}
-            result += [Standing(requirement, start, end, group, tuple(h for h in inside if h.group == group))
-                       for group in sorted(owing)]
+                owing |= {g for g in by_group if g}
+            for group in sorted(owing):
+                mine = tuple(by_group.get(group, ()))
+                result.append(Standing(requirement, start, end, group, mine, sum(h.count for h in mine)))
     return result

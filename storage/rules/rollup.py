@@ -198,22 +198,6 @@ def service_cell(minutes: int, people_served: int, reports: int, settings: Mappi
 # --- 三会一课 compliance ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Held:
-    """A meeting that was held: its kind, for whom, and in which month of the period (0: the first)."""
-
-    kind: ActivityKind
-    audience: Audience
-    group: str | None
-    month: int
-    count: int = 1  # how many such meetings that month
-
-
-def month_of(period: Period, day: date) -> int:
-    """Which month of ``period`` ``day`` falls in (0: the first)."""
-    return (day.year - period.start.year) * 12 + day.month - period.start.month
-
-
 @lru_cache(maxsize=256)
 def _pieces(period: Period, length: Length) -> tuple[tuple[date, date], ...]:
     """``length``'s periods in ``period``, in order; none when it is longer than ``period``."""
@@ -225,21 +209,15 @@ def _pieces(period: Period, length: Length) -> tuple[tuple[date, date], ...]:
 
 
 def compliance(period: Period, today: date, requirements: Iterable[Requirement], groups: Iterable[str],
-               held: Iterable[Held], settings: Mapping[str, object] | None = None) -> Cell:
+               held: Iterable[meetings.Held], settings: Mapping[str, object] | None = None) -> Cell:
     """How many of the meetings due in ``period`` were held (see the module's note)."""
-    firsts: dict[int, date] = {}  # each month's first day
-    counted = []
-    for h in held:
-        if h.month not in firsts:
-            firsts[h.month] = months_after(period.start, h.month)
-        counted.append(meetings.Held(h.kind, h.audience, h.group, firsts[h.month], h.count))
     required = met = 0
     missing: list[str] = []
-    for found in meetings.standing(requirements, lambda r: _pieces(period, r.period), groups, counted):
-        over = found.end <= today
-        if found.met or over:
+    for found in meetings.standing(requirements, lambda r: _pieces(period, r.period), groups, held):
+        over, done = found.end <= today, found.met
+        if done or over:
             required += 1
-            met += found.met
-        if over and not found.met and found.requirement.kind.value not in missing:
+            met += done
+        if over and not done and found.requirement.kind.value not in missing:
             missing.append(found.requirement.kind.value)
     return cell(MEETINGS, {"required": required, "met": met, "rate": percent(met, required)}, settings, missing)
