@@ -210,7 +210,8 @@ async def compliance(session: AsyncSession, scope: Scope) -> dict[int, Cell]:
         # Party groups with Party members at the period's end each owe their own 党小组会.
         groups = {g for status, g, n in states.get(branch.id, []) if g and n and status in PARTY_MEMBERS}
         cells[branch.id] = rules.compliance(scope.period, scope.today, _requirements(branch, known), groups,
-                                            held.get(branch.id, []), scope.settings)
+                                            held.get(branch.id, []), scope.settings,
+                                            branch.created_at.astimezone(ZoneInfo(branch.timezone)).date())
     return cells
 
 

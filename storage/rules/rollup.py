@@ -10,7 +10,8 @@ function there.
 the period asked, every such sub-period (and party group, for a per-group meeting): met when a
 meeting that counts for it was held in it (``storage.rules.meetings.standing``). A sub-period not
 over yet counts only once met, so the current month is never "missing" a meeting that may still
-be held.
+be held; one that ended before the branch was set up in the bot is not counted (the bot has no
+record of it), as in the summary and the 三会一课 ledger.
 """
 
 from __future__ import annotations
@@ -209,11 +210,17 @@ def _pieces(period: Period, length: Length) -> tuple[tuple[date, date], ...]:
 
 
 def compliance(period: Period, today: date, requirements: Iterable[Requirement], groups: Iterable[str],
-               held: Iterable[meetings.Held], settings: Mapping[str, object] | None = None) -> Cell:
-    """How many of the meetings due in ``period`` were held (see the module's note)."""
+               held: Iterable[meetings.Held], settings: Mapping[str, object] | None = None,
+               founded: date | None = None) -> Cell:
+    """How many of the meetings due in ``period`` were held (see the module's note); ``founded``: the
+    (local) day the branch was set up in the bot."""
+
+    def pieces(requirement: Requirement) -> list[tuple[date, date]]:
+        return [p for p in _pieces(period, requirement.period) if founded is None or p[1] > founded]
+
     required = met = 0
     missing: list[str] = []
-    for found in meetings.standing(requirements, lambda r: _pieces(period, r.period), groups, held):
+    for found in meetings.standing(requirements, pieces, groups, held):
         over, done = found.end <= today, found.met
         if done or over:
             required += 1
