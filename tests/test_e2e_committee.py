@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from storage.db import Database
-from storage.models import Activity, Attendance, Member, MembershipChange
+from storage.models import Activity, Attendance, Branch, Member, MembershipChange
 from storage.rules.periods import last_month
 from storage.rules.vocabulary import ActivityKind, AttendanceStatus, Audience
 from tests.test_e2e import press, say, set_up
@@ -21,8 +21,9 @@ pytestmark = pytest.mark.e2e
 async def past_meeting(url: str, start: datetime) -> None:
     """A 支委会 last month with the secretary present: what the calendar would have recorded.
 
-    The branch was set up just now; its secretary's history is moved back to before the month,
-    as if the branch had been there all along (the roll-up reads the history, not today's roster).
+    The branch was set up just now; it and its secretary's history are moved back to before the month,
+    as if the branch had been there all along (the roll-up reads the history, not today's roster, and
+    asks nothing of periods over before a branch was set up).
     """
     db = Database(url)
     try:
@@ -30,6 +31,7 @@ async def past_meeting(url: str, start: datetime) -> None:
             sec = await s.scalar(select(Member).where(Member.name == "Li Secretary"))
             await s.execute(update(MembershipChange).where(MembershipChange.member_id == sec.id)
                             .values(at=start - timedelta(days=30)))
+            await s.execute(update(Branch).where(Branch.id == sec.branch_id).values(created_at=start - timedelta(days=30)))
             activity = Activity(branch_id=sec.branch_id, kind=ActivityKind.COMMITTEE_MEETING, title="支委会",
                                 starts_at=start, ends_at=start + timedelta(hours=1), audience=Audience.COMMITTEE,
                                 checkin_opens_at=start, checkin_closes_at=start + timedelta(hours=2), qr_secret="x",
