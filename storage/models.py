@@ -509,13 +509,15 @@ class DuesWaiver(Base):
 class DuesMonthTotal(Base):
     """A branch's dues collection in one month, as storage.dues.ledger computes it: derived data, kept so
     that a committee's roll-up over many branches reads one row per branch and month. It holds while
-    ``version`` equals the branch's ``dues_version``; storage.dues.totals keeps it up to date."""
+    ``version`` equals the branch's ``dues_version`` and ``rules`` the ledger's (storage.dues.totals.RULES);
+    storage.dues.totals keeps it up to date."""
 
     __tablename__ = "dues_month_totals"
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
     version: Mapped[int] = mapped_column(Integer)
+    rules: Mapped[int] = mapped_column(Integer)
     # Over the member-months owed whose amount is known (what the collection rate counts):
     owed_fen: Mapped[int] = mapped_column(BigInteger)
     paid_fen: Mapped[int] = mapped_column(BigInteger)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from storage import branches
 from storage.dues import ledger as dues_ledger
@@ -25,7 +25,7 @@ from storage.roster.members import MemberData
 from storage.rules.vocabulary import DuesCategory, PartyStatus
 
 NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
-WINDOW = ("2025-01", "2026-11")
+WINDOW = ("2025-01", "2026-12")  # January of last year to next month
 ASKED = (("2026-01", "2026-11"), ("2026-11", "2026-11"), ("2025-03", "2026-06"))
 
 
@@ -145,13 +145,19 @@ async def assert_true_to_the_ledger(db, ids) -> None:
             assert read[branch_id] == await from_ledger(db, branch_id, first, last), (branch_id, first, last)
 
 
+async def stored(db) -> dict[int, int]:
+    """How many months hold, per branch."""
+    async with db.read() as s:
+        return dict((await s.execute(select(DuesMonthTotal.branch_id, func.count()).join(
+            Branch, (Branch.id == DuesMonthTotal.branch_id) & (Branch.dues_version == DuesMonthTotal.version))
+            .group_by(DuesMonthTotal.branch_id))).all())
+
+
 async def test_every_write_that_changes_dues_makes_the_stored_months_count_again(db):
     one, two = await world(db)
-    assert await totals.refresh(db, NOW) == 2
+    assert await totals.refresh(db, NOW) == 1  # the second branch keeps no dues here: nothing to store
     assert await totals.refresh(db, NOW) == 0  # nothing changed: nothing to do
-    async with db.read() as s:
-        stored = await s.scalar(select(func.count()).select_from(DuesMonthTotal).where(DuesMonthTotal.branch_id == one))
-    assert stored == 23  # January 2025 to November 2026
+    assert await stored(db) == {one: 24}  # January 2025 to December 2026
     await assert_true_to_the_ledger(db, [one, two])
     for step in STEPS:
         before = await from_ledger(db, one, *WINDOW)
@@ -166,17 +172,58 @@ async def test_every_write_that_changes_dues_makes_the_stored_months_count_again
 
 async def test_months_kept_are_read_where_they_hold_and_the_ledger_gives_the_rest(db):
     one, two = await world(db)
-    async with db.session() as s:
-        await pay_confirmed(s)
     await totals.refresh(db, NOW)
-    async with db.session() as s:  # the second branch's stored months stop holding
-        await record(s, "孙八", ["2026-11"], None)
-    async with db.read() as s:
-        fresh = dict((await s.execute(select(DuesMonthTotal.branch_id, func.count()).join(
-            Branch, (Branch.id == DuesMonthTotal.branch_id) & (Branch.dues_version == DuesMonthTotal.version))
-            .group_by(DuesMonthTotal.branch_id))).all())
-    assert fresh == {one: 23}
+    async with db.session() as s:  # the branch's stored months stop holding
+        await pay_confirmed(s)
+    assert await stored(db) == {}
     await assert_true_to_the_ledger(db, [one, two])
     async with db.read() as s:  # a month the calendar does not keep (before last year) comes from the ledger
         read = await totals.read(s, [one], "2024-11", "2025-02")
     assert read[one] == await from_ledger(db, one, "2024-11", "2025-02")
+
+
+async def test_a_new_month_is_stored_before_it_begins(db):
+    one, _ = await world(db)
+    await totals.refresh(db, datetime(2026, 11, 30, 15, 0, tzinfo=UTC))  # 23:00 on 30 November in Beijing
+    assert await stored(db) == {one: 24}
+    async with db.read() as s:  # 1 December: December holds already, nothing to ask the ledger for
+        months = set(await s.scalars(select(DuesMonthTotal.month).where(DuesMonthTotal.branch_id == one)))
+    assert "2026-12" in months
+    assert await totals.refresh(db, datetime(2026, 11, 30, 16, 5, tzinfo=UTC)) == 1  # January joins the window
+    assert await stored(db) == {one: 25}
+
+
+async def test_a_member_moved_to_another_branch_changes_both(db):
+    one, two = await world(db)
+    await totals.refresh(db, NOW)
+    async with db.session() as s:
+        before = {b: await s.scalar(select(Branch.dues_version).where(Branch.id == b)) for b in (one, two)}
+        (await member(s, "张三")).branch_id = two
+    async with db.read() as s:
+        after = {b: await s.scalar(select(Branch.dues_version).where(Branch.id == b)) for b in (one, two)}
+    assert after[one] > before[one] and after[two] > before[two]
+    await assert_true_to_the_ledger(db, [one, two])
+
+
+async def test_only_settings_the_dues_table_reads_make_the_months_count_again(db):
+    one, _ = await world(db)
+    await totals.refresh(db, NOW)
+    async with db.session() as s:
+        branch = await s.get(Branch, one)
+        branches.save_settings(branch, branches.BranchSettings.of(branch).with_value("invite_days", 3))
+    assert await stored(db) == {one: 24}
+    async with db.session() as s:
+        branch = await s.get(Branch, one)
+        branches.save_settings(branch, branches.BranchSettings.of(branch).with_value("dues_cap_yuan", 500))
+    assert await stored(db) == {}
+
+
+async def test_a_branch_that_cannot_be_stored_holds_up_no_other(db, caplog):
+    one, two = await world(db)
+    async with db.session() as s:
+        payments.set_amount(s, await member(s, "孙八"), "2025-06", DuesCategory.EMPLOYED, Decimal(10), basis=Decimal(2000),
+                            source="set", by=None, now=NOW)
+        await s.execute(update(Branch).where(Branch.id == one).values(timezone="Nowhere/Atlantis"))
+    assert await totals.refresh(db, NOW) == 1
+    assert await stored(db) == {two: 24}
+    assert "unreadable time zone" in caplog.text

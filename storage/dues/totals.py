@@ -11,13 +11,15 @@ Reading the version before the ledger makes a refresh safe next to concurrent wr
 commits after the version was read has raised it, so the rows written now are already out of date.
 
 ``read`` gives the figures for many branches over some months: the stored rows where they hold, the
-ledger for the rest, so it is always what the ledger says now. ``refresh`` (the calendar runs it on
-every tick) keeps stored what committees ask for: every branch, from January of last year to the
-current month.
+ledger for the months that are not, so it is always what the ledger says now. ``refresh`` (the
+calendar runs it on every tick) keeps stored what committees ask for: every branch that keeps its
+dues here, from January of last year to the month after the current one (a month's figures do not
+change with time, only with writes, so the new month is stored before it begins).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,10 +31,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.dues.ledger import Line, ledger
-from storage.models import Branch, DuesMonthTotal
+from storage.models import Branch, DuesAmount, DuesMonthTotal, Member
 from storage.rules import dues as rules
 from storage.rules.dues import to_fen
 
+log = logging.getLogger(__name__)
+
+#: The version of the ledger's rules the stored figures were computed by: raise it with any change
+#: to storage.dues.ledger or storage.rules.dues that changes what a month comes to, and every stored
+#: row is computed again.
+RULES = 1
 REFRESH_BUDGET = 3.0  # seconds of refreshing per calendar tick (every 20 s); the rest waits for the next one
 
 
@@ -77,50 +85,65 @@ def figures(lines: Iterable[Line], months: Iterable[str]) -> dict[str, Figures]:
     return found
 
 
+def _holds():
+    """A stored row holds: computed at its branch's current dues version, by these rules."""
+    return and_(Branch.id == DuesMonthTotal.branch_id, Branch.dues_version == DuesMonthTotal.version,
+                DuesMonthTotal.rules == RULES)
+
+
 async def read(session: AsyncSession, branch_ids: Iterable[int], first: str, last: str) -> dict[int, Figures]:
     """Each branch's figures over the months ``first``..``last``, as its ledger says now."""
     ids = sorted(set(branch_ids))
     months = list(rules.months_from(first, last))
-    stored: dict[int, list[Figures]] = {}
+    stored: dict[int, dict[str, Figures]] = {}
     for row in await session.execute(
-            select(DuesMonthTotal.branch_id, *(getattr(DuesMonthTotal, c) for c in COLUMNS))
-            .join(Branch, and_(Branch.id == DuesMonthTotal.branch_id, Branch.dues_version == DuesMonthTotal.version))
+            select(DuesMonthTotal.branch_id, DuesMonthTotal.month, *(getattr(DuesMonthTotal, c) for c in COLUMNS))
+            .join(Branch, _holds())
             .where(DuesMonthTotal.branch_id.in_(ids), DuesMonthTotal.month >= first, DuesMonthTotal.month <= last)):
-        stored.setdefault(row[0], []).append(Figures(*row[1:]))
+        stored.setdefault(row[0], {})[row[1]] = Figures(*row[2:])
     found = {}
     for branch_id in ids:
+        parts = stored.get(branch_id, {})
+        missing = [m for m in months if m not in parts]
+        if missing:  # not stored yet, or out of date: the ledger itself, for those months
+            book = await ledger(session, branch_id, missing[0], missing[-1])
+            parts = {**figures(book.lines.values(), missing), **parts}
         total = Figures()
-        if len(stored.get(branch_id, ())) == len(months):
-            parts = stored[branch_id]
-        else:  # not stored yet, or out of date: the ledger itself
-            book = await ledger(session, branch_id, first, last)
-            parts = figures(book.lines.values(), months).values()
-        for part in parts:
-            total.add(part)
+        for month in months:
+            total.add(parts[month])
         found[branch_id] = total
     return found
 
 
 def window(now: datetime, zone: str) -> tuple[str, str]:
-    """The months ``refresh`` keeps stored for a branch: January of last year to the current month."""
+    """The months ``refresh`` keeps stored for a branch: January of last year to next month."""
     today = now.astimezone(ZoneInfo(zone)).date()
-    return f"{today.year - 1:04d}-01", rules.month_of(today)
+    return f"{today.year - 1:04d}-01", rules.add_months(rules.month_of(today), 1)
 
 
 async def refresh(db: Database, now: datetime, budget: float = REFRESH_BUDGET) -> int:
-    """Store again each branch's months that no longer hold (or never were), for about ``budget``
-    seconds; returns how many branches were brought up to date. Each branch is read in a read
-    session and written in a short transaction of its own."""
+    """Store again the months that no longer hold (or never were) of each branch that keeps its dues
+    here, for about ``budget`` seconds; returns how many branches were brought up to date.
+
+    Each branch is read in a read session and written in a short transaction of its own, which
+    first locks the branch's row and finds its version unchanged (else the rows would be out of date
+    already: they are left for the next tick). A branch that fails is logged and the others go on."""
     async with db.read() as session:
-        branches = list(await session.execute(select(Branch.id, Branch.timezone)))
-        windows = {branch_id: window(now, zone) for branch_id, zone in branches}
+        keeping = set(await session.scalars(
+            select(Member.branch_id).join(DuesAmount, DuesAmount.member_id == Member.id).distinct()))
+        windows = {}
+        for branch_id, zone in await session.execute(
+                select(Branch.id, Branch.timezone).where(Branch.id.in_(keeping)).order_by(Branch.id)):
+            try:
+                windows[branch_id] = window(now, zone)
+            except (ValueError, KeyError):  # an unreadable time zone (only possible by hand): not kept
+                log.error("branch %s has an unreadable time zone %r: its dues totals are not kept", branch_id, zone)
         if not windows:
             return 0
         lowest, highest = min(w[0] for w in windows.values()), max(w[1] for w in windows.values())
         fresh: dict[int, set[str]] = {}
         for branch_id, month in await session.execute(
-                select(DuesMonthTotal.branch_id, DuesMonthTotal.month)
-                .join(Branch, and_(Branch.id == DuesMonthTotal.branch_id, Branch.dues_version == DuesMonthTotal.version))
+                select(DuesMonthTotal.branch_id, DuesMonthTotal.month).join(Branch, _holds())
                 .where(DuesMonthTotal.month >= lowest, DuesMonthTotal.month <= highest)):
             fresh.setdefault(branch_id, set()).add(month)
     stale = [b for b, (first, last) in windows.items() if not set(rules.months_from(first, last)) <= fresh.get(b, set())]
@@ -128,19 +151,27 @@ async def refresh(db: Database, now: datetime, budget: float = REFRESH_BUDGET) -
     for branch_id in stale:
         if time.monotonic() - started > budget:
             break
-        first, last = windows[branch_id]
-        months = list(rules.months_from(first, last))
-        async with db.read() as session:
-            version = await session.scalar(select(Branch.dues_version).where(Branch.id == branch_id))
-            if version is None:
-                continue
-            book = await ledger(session, branch_id, first, last)
-            found = figures(book.lines.values(), months)
-        async with db.session() as session:
-            await session.execute(delete(DuesMonthTotal).where(
-                DuesMonthTotal.branch_id == branch_id, DuesMonthTotal.month >= first, DuesMonthTotal.month <= last))
-            await session.execute(insert(DuesMonthTotal), [
-                {"branch_id": branch_id, "month": month, "version": version,
-                 **{c: getattr(f, c) for c in COLUMNS}} for month, f in found.items()])
-        done += 1
+        try:
+            done += await _store(db, branch_id, *windows[branch_id])
+        except Exception:
+            log.exception("the dues totals of branch %s could not be stored; they are read from its ledger meanwhile",
+                          branch_id)
     return done
+
+
+async def _store(db: Database, branch_id: int, first: str, last: str) -> bool:
+    months = list(rules.months_from(first, last))
+    async with db.read() as session:
+        version = await session.scalar(select(Branch.dues_version).where(Branch.id == branch_id))
+        book = await ledger(session, branch_id, first, last)
+        found = figures(book.lines.values(), months)
+    async with db.session() as session:
+        now_at = await session.scalar(select(Branch.dues_version).where(Branch.id == branch_id).with_for_update())
+        if now_at != version:  # written to meanwhile: these figures are out of date already
+            return False
+        await session.execute(delete(DuesMonthTotal).where(
+            DuesMonthTotal.branch_id == branch_id, DuesMonthTotal.month >= first, DuesMonthTotal.month <= last))
+        await session.execute(insert(DuesMonthTotal), [
+            {"branch_id": branch_id, "month": month, "version": version, "rules": RULES,
+             **{c: getattr(f, c) for c in COLUMNS}} for month, f in found.items()])
+    return True

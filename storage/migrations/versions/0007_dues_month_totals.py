@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('branch_id', sa.Integer(), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('rules', sa.Integer(), nullable=False),
     sa.Column('owed_fen', sa.BigInteger(), nullable=False),
     sa.Column('paid_fen', sa.BigInteger(), nullable=False),
     sa.Column('waived_fen', sa.BigInteger(), nullable=False),
