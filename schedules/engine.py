@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.activities import activities as activity_store
@@ -28,13 +28,13 @@ from storage.calendar import holidays as holiday_store
 from storage.calendar import rules as calendar
 from storage.dues import totals as dues_totals
 from storage.db import Database
-from storage.models import Activity, Attendance, Branch, ScheduleRule
+from storage.models import Activity, Branch, ScheduleRule
 from storage.roster import members as member_store
 from storage.rules import holidays, meetings
 from storage.rules.meetings import Requirement
 from storage.rules.periods import Period, last_month
 from storage.rules.recurrence import Offset, Rule, occurrences
-from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind, AttendanceStatus, Audience
+from storage.rules.vocabulary import PARTY_MEMBERS, ActivityKind
 from storage.service import reviews as service_reviews
 
 log = logging.getLogger(__name__)
@@ -332,18 +332,11 @@ class Calendar:
     @staticmethod
     async def _held(session: AsyncSession, branch_id: int, requirement: Requirement, start: date, end: date,
                     zone: ZoneInfo, now: datetime) -> list[meetings.Held]:
-        """The meetings of the requirement's kind started in [start, end) that were held: ended by ``now``,
-        not cancelled, someone present; counted by audience and party group (each dated ``start``)."""
-        present = select(Attendance.id).where(
-            Attendance.activity_id == Activity.id, Attendance.status == AttendanceStatus.PRESENT).exists()
-        rows = await session.execute(
-            select(Activity.audience, Activity.audience_group, func.count())
-            .where(Activity.branch_id == branch_id, Activity.kind == requirement.kind, ~Activity.cancelled,
-                   Activity.starts_at >= datetime.combine(start, time.min, zone),
-                   Activity.starts_at < datetime.combine(end, time.min, zone), Activity.ends_at <= now, present)
-            .group_by(Activity.audience, Activity.audience_group))
-        return [meetings.Held(requirement.kind, Audience(audience), group, start, count)
-                for audience, group, count in rows]
+        """The meetings of the requirement's kind held in [start, end), each dated ``start``."""
+        found = await activity_store.held_by_audience(
+            session, branch_id, requirement.kind, datetime.combine(start, time.min, zone),
+            datetime.combine(end, time.min, zone), now)
+        return [meetings.Held(requirement.kind, audience, group, start, count) for audience, group, count in found]
 
     async def _tell_compliance(self, session: AsyncSession, branch: Branch, requirement: Requirement, now: datetime,
                                end: date, key: str, group: str | None = None) -> None:

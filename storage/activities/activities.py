@@ -152,6 +152,25 @@ def expected_query(activity: Activity) -> Select[tuple[Member]]:
     return stmt
 
 
+def held(now: datetime) -> tuple:
+    """What makes an activity one that was held, as WHERE clauses: not called off, ended by ``now``,
+    and someone (a guest too) checked in. What 三会一课 compliance counts, wherever it is read."""
+    someone = select(Attendance.id).where(
+        Attendance.activity_id == Activity.id, Attendance.status == AttendanceStatus.PRESENT).exists()
+    return ~Activity.cancelled, Activity.ends_at <= now, someone
+
+
+async def held_by_audience(session: AsyncSession, branch_id: int, kind: ActivityKind, start_at: datetime,
+                           end_at: datetime, now: datetime) -> list[tuple[Audience, str | None, int]]:
+    """How many activities of ``kind`` starting in [start_at, end_at) were held, by audience and party group."""
+    rows = await session.execute(
+        select(Activity.audience, Activity.audience_group, func.count())
+        .where(Activity.branch_id == branch_id, Activity.kind == kind, Activity.starts_at >= start_at,
+               Activity.starts_at < end_at, *held(now))
+        .group_by(Activity.audience, Activity.audience_group))
+    return [(Audience(audience), group, count) for audience, group, count in rows]
+
+
 def frozen(activity: Activity) -> bool:
     return activity.roster_frozen_at is not None
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.activities import activities as activity_store
 from storage.models import Activity, Attendance, Branch, Member, MemberRole, MembershipChange
 from storage.rules import meetings
 from storage.rules.attendance import EXCUSED
@@ -265,11 +266,9 @@ async def meetings_record(session: AsyncSession, branch: Branch, period: Period,
     held = [
         Held(a.id, a.kind, a.title, _local(a.starts_at, zone), a.audience, a.audience_group, present[a.id])
         for a in await session.scalars(
-            select(Activity).where(Activity.branch_id == branch.id, ~Activity.cancelled,
-                                   Activity.starts_at >= start_at, Activity.starts_at < end_at,
-                                   Activity.ends_at <= now)
+            select(Activity).where(Activity.branch_id == branch.id, Activity.starts_at >= start_at,
+                                   Activity.starts_at < end_at, *activity_store.held(now))
             .order_by(Activity.starts_at, Activity.id))
-        if present[a.id] > 0
     ]
     groups_at = await _party_groups(session, branch, now)
 
