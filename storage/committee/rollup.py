@@ -26,13 +26,13 @@ from sqlalchemy.orm import aliased
 
 from storage.activities import activities as activity_store
 from storage.committee import committees as committee_store
+from storage.dues import ledger as dues_ledger
 from storage.dues import totals as dues_totals
 from storage.models import (
     Activity,
     Attendance,
     Branch,
     Committee,
-    DuesAmount,
     Member,
     MembershipChange,
     ServiceReport,
@@ -242,11 +242,7 @@ async def dues(session: AsyncSession, scope: Scope) -> dict[int, Cell]:
     ``storage.dues.ledger`` figures, read from the monthly totals kept of them (storage.dues.totals).
     Branches that keep no dues here (no member has an amount) have no rate."""
     first, last = dues_months(scope)
-    connection = await session.connection()
-    keeping = {branch_id for (branch_id,) in await connection.execute(
-        select(Member.branch_id).join(DuesAmount, DuesAmount.member_id == Member.id)
-        .where(Member.branch_id.in_(scope.linked)).distinct())}
-    found = await dues_totals.read(session, keeping, first, last)
+    found = await dues_totals.read(session, await dues_ledger.keeping(session, scope.linked), first, last)
     return {b.id: rules.dues_cell(found[b.id].owed_fen, found[b.id].paid_fen, found[b.id].waived_fen,
                                   settings=scope.settings) if b.id in found
             else rules.dues_cell(None, settings=scope.settings) for b in scope.branches}

@@ -277,11 +277,15 @@ async def holding(session: AsyncSession, member: Member, month: str) -> Holding:
     return holding_at(rows, month, member, rules.table(BranchSettings.of(branch).values))
 
 
+async def keeping(session: AsyncSession, among=None) -> set[int]:
+    """The branches (of ``among``: ids or a subquery of them; None: all) that keep their dues in the
+    ledger: some member has an amount set or declared."""
+    stmt = select(Member.branch_id).join(DuesAmount, DuesAmount.member_id == Member.id).distinct()
+    return set(await session.scalars(stmt if among is None else stmt.where(Member.branch_id.in_(among))))
+
+
 async def keeps_dues(session: AsyncSession, branch_id: int) -> bool:
-    """Whether the branch keeps its dues in the ledger: some member has an amount set or declared."""
-    return await session.scalar(
-        select(DuesAmount.id).join(Member, Member.id == DuesAmount.member_id).where(Member.branch_id == branch_id)
-        .limit(1)) is not None
+    return branch_id in await keeping(session, [branch_id])
 
 
 async def first_owed(session: AsyncSession, member: Member) -> str | None:

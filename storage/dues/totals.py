@@ -31,7 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.dues.ledger import Line, ledger
-from storage.models import Branch, DuesAmount, DuesMonthTotal, Member
+from storage.dues.ledger import keeping as dues_keeping
+from storage.models import Branch, DuesMonthTotal
 from storage.rules import dues as rules
 from storage.rules.dues import to_fen
 
@@ -129,8 +130,7 @@ async def refresh(db: Database, now: datetime, budget: float = REFRESH_BUDGET) -
     first locks the branch's row and finds its version unchanged (else the rows would be out of date
     already: they are left for the next tick). A branch that fails is logged and the others go on."""
     async with db.read() as session:
-        keeping = set(await session.scalars(
-            select(Member.branch_id).join(DuesAmount, DuesAmount.member_id == Member.id).distinct()))
+        keeping = await dues_keeping(session)
         windows = {}
         for branch_id, zone in await session.execute(
                 select(Branch.id, Branch.timezone).where(Branch.id.in_(keeping)).order_by(Branch.id)):
