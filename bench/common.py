@@ -319,6 +319,23 @@ class Outcome:
 # --- in-process benches: a plain query and what is measured against it, in turns ------------------
 
 
+async def branch_with_roster(session, rows: list, at) -> tuple[Any, Any, list]:
+    """第一党支部 set up by its secretary 李书记 with ``rows`` (MemberData) imported, all at ``at``:
+    (branch, secretary, everyone on the roster by id)."""
+    from sqlalchemy import select
+
+    from storage import branches as branch_store
+    from storage.models import Member
+    from storage.roster import members as member_store
+
+    branch, founder = await branch_store.create_branch(
+        session, chat_id=-100, name="第一党支部", timezone="Asia/Shanghai", locale="zh_CN",
+        founder_user_id=1, founder_name="李书记", now=at)
+    await member_store.import_roster(session, branch.id, rows, at)
+    people = list(await session.scalars(select(Member).where(Member.branch_id == branch.id).order_by(Member.id)))
+    return branch, founder, people
+
+
 def size_options(prog: str, doc: str, argv: list[str] | None) -> argparse.Namespace:
     """--members, --runs and --postgres, as the in-process benches take them."""
     parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])

@@ -38,11 +38,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 
 from bench.checkin import fresh_database
-from bench.common import Laps, in_turns, parts_header, parts_row, plain_row, size_options
+from bench.common import Laps, branch_with_roster, in_turns, parts_header, parts_row, plain_row, size_options
 from bot.i18n import Catalogs
 from handlers.kit import workbook
 from handlers.ledgers import books
-from storage import branches as branch_store
 from storage.db import Database
 from storage.ledgers.dues import dues_record
 from storage.models import (
@@ -54,7 +53,6 @@ from storage.models import (
     Member,
     MembershipChange,
 )
-from storage.roster import members as member_store
 from storage.roster.members import MemberData
 from storage.rules import periods
 from storage.rules.vocabulary import DuesCategory, MembershipEvent, PartyStatus
@@ -79,15 +77,11 @@ async def seed(url: str, count: int) -> dict[str, int]:
     before = datetime(YEAR - 1, 12, 1, tzinfo=UTC)
     try:
         async with db.session() as session:
-            branch, founder = await branch_store.create_branch(
-                session, chat_id=-100, name="第一党支部", timezone="Asia/Shanghai", locale="zh_CN",
-                founder_user_id=1, founder_name="李书记", now=before)
             admitted = set(range(count // 25, 2 * (count // 25)))  # 4% (20 of 500), admitted in June
             rows = [MemberData(name=f"党员{i:04d}", status=PartyStatus.ACTIVIST if i in admitted else PartyStatus.FULL,
                                party_group=f"第{i % GROUPS + 1}党小组") for i in range(count - 1)]
-            await member_store.import_roster(session, branch.id, rows, before)
+            branch, founder, people = await branch_with_roster(session, rows, before)
             await session.execute(update(MembershipChange).values(at=before))
-            people = list(await session.scalars(select(Member).where(Member.branch_id == branch.id).order_by(Member.id)))
             by_name = {m.name: m for m in people}
             june, september = _at(6, 18), _at(9, 5)
             changes = []

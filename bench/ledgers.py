@@ -33,15 +33,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 
 from bench.checkin import fresh_database
-from bench.common import Laps, in_turns, parts_header, parts_row, plain_row, size_options
+from bench.common import Laps, branch_with_roster, in_turns, parts_header, parts_row, plain_row, size_options
 from bot.i18n import Catalogs
 from handlers.kit import workbook
 from handlers.ledgers import books
-from storage import branches as branch_store
 from storage.db import Database
 from storage.ledgers import queries
 from storage.models import Activity, Attendance, Branch, Member, MemberRole
-from storage.roster import members as member_store
 from storage.roster.members import MemberData
 from storage.rules import periods
 from storage.rules.vocabulary import ActivityKind, AttendanceStatus, Audience, CheckinMethod, PartyStatus, Role
@@ -65,13 +63,9 @@ async def seed(url: str, count: int) -> tuple[int, int, int]:
     start = datetime(YEAR - 1, 12, 1, tzinfo=UTC)
     try:
         async with db.session() as session:
-            branch, founder = await branch_store.create_branch(
-                session, chat_id=-100, name="第一党支部", timezone="Asia/Shanghai", locale="zh_CN",
-                founder_user_id=1, founder_name="李书记", now=start)
             rows = [MemberData(name=f"党员{i:04d}", status=PartyStatus.FULL if i % 9 else PartyStatus.PROBATIONARY,
                                party_group=f"第{i % GROUPS + 1}党小组", phone=f"138{i:08d}") for i in range(count - 1)]
-            await member_store.import_roster(session, branch.id, rows, start)
-            people = list(await session.scalars(select(Member).where(Member.branch_id == branch.id)))
+            branch, founder, people = await branch_with_roster(session, rows, start)
             committee = people[:5]
             for m in committee[1:]:
                 session.add(MemberRole(member_id=m.id, role=Role.ORGANIZER))
