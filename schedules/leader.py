@@ -33,7 +33,7 @@ class Leadership:
                 return True
             except Exception:  # the connection broke, and the lock with it
                 log.warning("lost the scheduler lock's connection")
-                self._connection = None
+                await self._discard()
         connection = await self.db.engine.connect()
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
@@ -47,9 +47,23 @@ class Leadership:
         return False
 
     async def release(self) -> None:
-        if self._connection is not None:
-            try:
-                await self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK})
-            finally:
-                await self._connection.close()
-                self._connection = None
+        if self._connection is None:
+            return
+        try:
+            await self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK})
+        except Exception as exc:  # the connection is gone, and the server freed the lock with it
+            log.warning("the scheduler lock's connection was already closed at stop (%s)", exc)
+            await self._discard()
+        else:
+            await self._connection.close()
+            self._connection = None
+
+    async def _discard(self) -> None:
+        """Throw a broken connection away rather than back into the pool: if its session somehow
+        lives on, closing the socket ends it, and the lock with it."""
+        connection, self._connection = self._connection, None
+        try:
+            await connection.invalidate()
+            await connection.close()
+        except Exception:
+            log.debug("discarding the scheduler lock's connection failed", exc_info=True)

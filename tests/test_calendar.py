@@ -6,11 +6,11 @@ import logging
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from bot.core import BotCore
 from handlers.kit.api import Chat, ChatType
-from schedules.leader import Leadership
+from schedules.leader import LOCK, Leadership
 from storage.models import Activity, Attendance, Branch, Member, ScheduledEvent, ScheduleRule
 from storage.rules.vocabulary import Audience
 from tests.memory import GROUP, UNLIMITED
@@ -156,6 +156,33 @@ async def test_only_one_instance_leads_on_postgresql(db):
     assert not await second.hold()
     assert await first.hold()  # still leading
     await first.release()  # the leader stops (or dies: its connection closes)
+    assert await second.hold()
+    await second.release()
+
+
+async def end_the_leaders_session(db) -> None:
+    """What a restarted server or a dropped network does to the connection holding the lock."""
+    async with db.engine.connect() as admin:
+        pid = await admin.scalar(text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = :key"),
+                                 {"key": LOCK})
+        assert await admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+async def test_a_leader_whose_connection_dies_hands_over_and_stops_without_an_error(db):
+    if db.is_sqlite:
+        return
+    first, second = Leadership(db), Leadership(db)
+    assert await first.hold()
+    await end_the_leaders_session(db)
+    assert await second.hold()  # the lock went with the session
+    assert not await first.hold()  # the old leader notices and does not lead beside the new one
+    await first.release()
+    await second.release()
+
+    # Cut off between its last tick and its stop: the stop still ends cleanly, and hands over.
+    assert await first.hold()
+    await end_the_leaders_session(db)
+    await first.release()
     assert await second.hold()
     await second.release()
 
