@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import random
 import warnings
-from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -15,7 +14,7 @@ from handlers.committee import files
 from handlers.kit import charts, workbook
 from storage.committee import committees as store
 from storage.committee import rollup as rollup_store
-from storage.committee.rollup import Rollup, Row
+from storage.committee.rollup import Heading, Rollup, Row
 from storage.models import AuditEntry, Member
 from storage.rules import rollup as rules
 from storage.rules.periods import parse_period
@@ -101,7 +100,7 @@ async def test_the_chart_has_a_panel_per_indicator_and_draws_every_glyph(db):
 
 def test_a_chart_of_many_branches_shows_the_lowest_and_says_so():
     period = parse_period("2026-11", TODAY)
-    committee = SimpleNamespace(name="区委", timezone="Asia/Shanghai")
+    committee = Heading(1, "区委", "Asia/Shanghai")
     found = [Row(i, f"支部{i:03d}", {"attendance": rules.attendance_cell(100, 50 + i % 50, 0)}) for i in range(300)]
     result = Rollup(committee, period, NOW, (rules.ATTENDANCE,), found)
     t = CATALOGS.gettext("en")
@@ -177,3 +176,50 @@ async def test_rollup_files_are_sent_privately_audited_and_refused_to_a_branch_s
     async with bot.db.session() as s:
         assert len(list(await s.scalars(select(AuditEntry).where(
             AuditEntry.action == "committee.rollup_export")))) == 3
+
+
+async def test_the_rollup_and_its_files_are_made_before_the_transaction(bot, monkeypatch):
+    """A year of a thousand branches takes seconds to read and draw: done in a read session, SQLite's one
+    writer is not held meanwhile; made again in the transaction only for someone not yet admitted before."""
+    from handlers.committee import rollup as rollup_module
+    from handlers.kit import offload
+    from storage.db import _ReadOnlySession
+
+    sec, chair = await _committee_with_data(bot)
+    real_make, real_run, sessions, draws = rollup_module.make, offload.run, [], []
+
+    async def make(session, *args):
+        sessions.append(isinstance(session.sync_session, _ReadOnlySession))
+        return await real_make(session, *args)
+
+    async def run(fn, *args, **kwargs):
+        draws.append(fn.__name__)
+        if fn.__name__ == "render":
+            raise offload.Failed("timeout")
+        return await real_run(fn, *args, **kwargs)
+
+    monkeypatch.setattr(rollup_module, "make", make)
+    monkeypatch.setattr(offload, "run", run)
+    text = (await bot.say(chair, "/rollup 2026-11"))[-1]
+    assert "#1 " in text.text and sessions == [True]
+    sessions.clear()
+    await bot.press(chair, text, text.button("Only those falling short"))  # the message is edited in place
+    assert sessions == [True] and text.button("All branches")  # turned, and read outside the writer's turn
+    sessions.clear()
+    sent = await bot.say(chair, "/rollup 2026-11 xlsx")
+    assert [s.kind for s in sent if s.kind == "document"] == ["document"]
+    assert sessions == [True] and draws == ["write"]
+    sessions.clear()
+    draws.clear()
+    sent, toast = await bot.press(chair, text, text.button("Chart"))
+    assert "took too long" in toast and not [s for s in sent if s.kind == "photo"]
+    assert sessions == [True] and draws == ["render"]  # not drawn a second time inside the transaction
+
+    # Someone who is no committee officer is refused in the transaction; nothing was made for them.
+    sessions.clear()
+    sent = await bot.say(sec, "/rollup 2026-11 xlsx")
+    assert "Only officers of a committee" in sent[-1].text and sessions == []
+    async with bot.db.session() as s:
+        audited = list(await s.scalars(select(AuditEntry.details).where(
+            AuditEntry.action == "committee.rollup_export")))
+    assert [d["format"] for d in audited] == ["xlsx"]

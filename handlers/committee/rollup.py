@@ -8,24 +8,28 @@ that fall short.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from handlers.committee import files
 from handlers.committee.common import acting, log
 from handlers.kit import charts, offload, workbook
-from handlers.kit.api import Upload
-from handlers.kit.callbacks import Callback, Flag, Int, Text
-from handlers.kit.context import Context
+from handlers.kit.api import Event, Request, Upload
+from handlers.kit.callbacks import Callback, Flag, Int, Text, decode
+from handlers.kit.context import AsyncSession, Context, Env, user_locale
 from handlers.kit.examples import examples
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import LIST_SEPARATOR, local_time
 from handlers.kit.router import PRIVATE, Router, button
 from handlers.kit.textfit import MAX_TEXT
+from storage.committee import committees as committee_store
 from storage.committee import rollup as rollup_store
 from storage.committee.rollup import Rollup, Row
 from storage.rules import rollup as rules
-from storage.rules.periods import last_month, parse_period
+from storage.models import Committee
+from storage.rules.periods import Period, last_month, parse_period
 from storage.rules.rollup import Cell
 from storage.rules.vocabulary import ActivityKind
 
@@ -159,75 +163,152 @@ def render(t: Gettext, rollup: Rollup, page: int, only_short: bool) -> tuple[str
     return f"{head}\n\n{body}\n\n{foot}", [row for row in (nav, [toggle], as_files) if row]
 
 
-async def _show(ctx: Context, label: str, page: int, only_short: bool, as_file: str | None = None) -> None:
+@dataclass(frozen=True)
+class Asked:
+    """What a /rollup, or one of the buttons under it, asks for."""
+
+    period: str  # as typed or carried by the button; "" for last month
+    page: int = 0  # from 0
+    only_short: bool = False
+    as_file: str | None = None  # CHART or XLSX instead of the text
+
+
+def asked(request: Request) -> Asked | None:
+    if request.event == Event.CALLBACK:
+        pressed = decode(request.callback_data)
+        if isinstance(pressed, RollupPage):
+            return Asked(pressed.period, pressed.page - 1, pressed.only_short)
+        if isinstance(pressed, RollupFile):
+            return Asked(pressed.period, as_file=(CHART, XLSX)[pressed.kind])
+        return None
+    words = request.args.split()
+    as_file = FILE_WORDS.get(words[-1].casefold()) if words else None
+    return Asked(" ".join(words[:-1] if as_file else words), as_file=as_file)
+
+
+def period_of(label: str, committee: Committee, now: datetime) -> Period | None:
+    today = now.astimezone(ZoneInfo(committee.timezone)).date()
+    return parse_period(label, today) if label else last_month(today)
+
+
+@dataclass(frozen=True)
+class Made:
+    """A roll-up read, and the file drawn, before the update's transaction (see ``prepare_rollup``)."""
+
+    user_id: int
+    committee_id: int
+    period: str
+    locale: str
+    rollup: Rollup
+    as_file: str | None = None
+    data: bytes | None = None  # the file; None if it took too long to draw
+
+    def serves(self, ctx: Context, committee: Committee, period: Period, as_file: str | None) -> bool:
+        return ((self.user_id, self.committee_id, self.period, self.locale, self.as_file)
+                == (ctx.user_id, committee.id, period.label, ctx.locale, as_file))
+
+
+async def make(session: AsyncSession, t: Gettext, locale: str, user_id: int, committee: Committee, period: Period,
+               now: datetime, as_file: str | None) -> Made:
+    """The roll-up, and the file if one is asked, drawn in the worker process."""
+    result = await rollup_store.compute(session, committee, period, now)
+    data = None
+    if as_file is not None:
+        try:
+            if as_file == CHART:
+                data = await offload.run(charts.render, *files.chart(t, result), timeout=FILE_TIMEOUT)
+            else:
+                data = await offload.run(workbook.write, files.book(t, result), timeout=FILE_TIMEOUT)
+        except offload.Failed:
+            pass
+    return Made(user_id, committee.id, period.label, locale, result, as_file, data)
+
+
+async def prepare_rollup(env: Env, request: Request) -> Made | None:
+    """The roll-up read in a read session, for a committee officer (checked quietly here, and again
+    with a refusal audited in the transaction): a year of a thousand branches takes a second or two,
+    and drawing its file longer, which would otherwise hold SQLite's one writer for everyone."""
+    wanted = asked(request)
+    if wanted is None or request.user is None:
+        return None
+    now = env.clock()
+    async with env.db.read() as session:
+        found = await committee_store.roles_of(session, request.user.id)
+        if not found:
+            return None
+        committee = found[0][1]
+        period = period_of(wanted.period, committee, now)
+        if period is None or period.start > now.astimezone(ZoneInfo(committee.timezone)).date():
+            return None
+        locale = await user_locale(session, env.catalogs, request.user.id, env.catalogs.default_locale)
+        made = await make(session, env.catalogs.gettext(locale), locale, request.user.id, committee, period, now,
+                          wanted.as_file)
+    return made
+
+
+async def _show(ctx: Context) -> None:
+    wanted = asked(ctx.request)
     found = await acting(ctx)
-    if found is None:
+    if found is None or wanted is None:
         return
     _officer, committee = found
-    today_date = ctx.now.astimezone(ZoneInfo(committee.timezone)).date()
-    period = parse_period(label, today_date) if label else last_month(today_date)
+    period = period_of(wanted.period, committee, ctx.now)
     if period is None:
         ctx.answer(ctx.t(N_("I cannot read “{text}” as a period. Write a month, a quarter or a year: "
                             "/rollup {month}, /rollup {quarter} or /rollup {year}.")).format(
-            text=label[:20], **examples(ctx.t, ctx.now, committee.timezone)), alert=True)
+            text=wanted.period[:20], **examples(ctx.t, ctx.now, committee.timezone)), alert=True)
         return
-    if period.start > today_date:
+    if period.start > ctx.now.astimezone(ZoneInfo(committee.timezone)).date():
         ctx.answer(ctx.t(N_("{period} has not begun yet.")).format(period=period.label), alert=True)
         return
-    result = await rollup_store.compute(ctx.session, committee, period, ctx.now)
-    if as_file is not None:
-        await _send_file(ctx, result, as_file)
+    made = ctx.prepared
+    if not (isinstance(made, Made) and made.serves(ctx, committee, period, wanted.as_file)):
+        # admitted now but not when prepared (made an officer meanwhile): made here, in the transaction
+        made = await make(ctx.session, ctx.t, ctx.locale, ctx.user_id, committee, period, ctx.now, wanted.as_file)
+    if wanted.as_file is not None:
+        await _send_file(ctx, committee, made)
         return
-    text, buttons = render(ctx.t, result, page, only_short)
-    await log(ctx, committee, "committee.rollup", period=period.label, branches=len(result.rows))
+    text, buttons = render(ctx.t, made.rollup, wanted.page, wanted.only_short)
+    await log(ctx, committee, "committee.rollup", period=period.label, branches=len(made.rollup.rows))
     if ctx.request.callback_id and ctx.request.message_id is not None:
         ctx.edit(ctx.request.message_id, text, buttons or None)
     else:
         ctx.reply(text, buttons or None)
 
 
-async def _send_file(ctx: Context, result: Rollup, kind: str) -> None:
-    """The chart or the .xlsx, drawn in a worker, queued privately to the asker; audited."""
-    committee = result.committee
-    try:
-        if kind == CHART:
-            title, panels, note = files.chart(ctx.t, result)
-            data = await offload.run(charts.render, title, panels, note, timeout=FILE_TIMEOUT)
-            name = files.filename(ctx.t, result, "png")
-        else:
-            data = await offload.run(workbook.write, files.book(ctx.t, result), timeout=FILE_TIMEOUT)
-            name = files.filename(ctx.t, result, "xlsx")
-    except offload.Failed:
+async def _send_file(ctx: Context, committee: Committee, made: Made) -> None:
+    """The chart or the .xlsx, queued privately to the asker; audited."""
+    result, kind = made.rollup, made.as_file
+    if made.data is None:
         ctx.answer(ctx.t(N_("The file took too long to make. Try again in a while, or a shorter period.")),
                    alert=True)
         return
+    name = files.filename(ctx.t, result, "png" if kind == CHART else "xlsx")
     await log(ctx, committee, "committee.rollup_export", period=result.period.label, branches=len(result.rows),
-              format=kind, filename=name, size=len(data))
+              format=kind, filename=name, size=len(made.data))
     caption = ctx.t(N_("Roll-up of “{committee}” for {period}: per-branch aggregates.")).format(
         committee=committee.name, period=result.period.label)
-    upload = Upload(name, data)
+    upload = Upload(name, made.data)
     await ctx.enqueue(f"rollup:{kind}:{ctx.user_id}:{ctx.request.update_id}", ctx.user_id, caption,
                       purpose="export", **({"photo": upload} if kind == CHART else {"document": upload}))
     if ctx.request.callback_id:
         ctx.answer(ctx.t(N_("Sent to you in a moment.")))
 
 
-@router.command("rollup", chats=PRIVATE, menu=N_("committee: one line per branch"),
+@router.command("rollup", chats=PRIVATE, prepare=prepare_rollup, menu=N_("committee: one line per branch"),
                 help=N_("committee officers: one line per linked branch (members, activities, 三会一课, attendance, dues, "
                         "volunteering) "
                         "for a month, quarter or year: /rollup {month}, /rollup {quarter}, /rollup {year}; "
                         "add chart or xlsx for a picture or an Excel file: /rollup {quarter} xlsx"))
 async def rollup(ctx: Context) -> None:
-    words = ctx.request.args.split()
-    as_file = FILE_WORDS.get(words[-1].casefold()) if words else None
-    await _show(ctx, " ".join(words[:-1] if as_file else words), 0, False, as_file)
+    await _show(ctx)
 
 
-@router.callback(RollupFile)
-async def send_file(ctx: Context, pressed: RollupFile) -> None:
-    await _show(ctx, pressed.period, 0, False, (CHART, XLSX)[pressed.kind])
+@router.callback(RollupFile, prepare=prepare_rollup)
+async def send_file(ctx: Context, _pressed: RollupFile) -> None:
+    await _show(ctx)
 
 
-@router.callback(RollupPage)
-async def turn(ctx: Context, pressed: RollupPage) -> None:
-    await _show(ctx, pressed.period, pressed.page - 1, pressed.only_short)
+@router.callback(RollupPage, prepare=prepare_rollup)
+async def turn(ctx: Context, _pressed: RollupPage) -> None:
+    await _show(ctx)

@@ -97,14 +97,16 @@ class Router:
         return register
 
     def callback(
-        self, kind: type[C], *, can: Can | None = None, member: bool = False
+        self, kind: type[C], *, can: Can | None = None, member: bool = False, prepare: Prepare | None = None
     ) -> Callable[[Pressed[C]], Pressed[C]]:
-        """A handler for one kind of button; it gets the decoded value: ``async def f(ctx, pressed)``."""
+        """A handler for one kind of button; it gets the decoded value: ``async def f(ctx, pressed)``.
+
+        ``prepare(env, request)``: slow work before the handler's transaction, as for commands."""
 
         def register(fn: Pressed[C]) -> Pressed[C]:
             if kind in self.callbacks:
                 raise ValueError(f"callback {kind.__name__} registered twice")
-            self.callbacks[kind] = Route(fn, None, can, member)
+            self.callbacks[kind] = Route(fn, None, can, member, prepare=prepare)
             return fn
 
         return register
@@ -246,8 +248,13 @@ async def prepare(router: Router, env: Env, request: Request) -> Any:
     On SQLite the update's transaction holds the one writer's turn, so a download and a parse
     inside it would hold up every other update (check-ins among them). Only someone the route
     would admit gets this far, checked quietly in a read session; the route checks again, and
-    answers and audits a refusal, in its transaction.
+    answers and audits a refusal, in its transaction. A route with neither ``can`` nor ``member``
+    (a committee's, whose officers are on no branch roster) checks its asker in its own prepare.
     """
+    if request.event == Event.CALLBACK:
+        pressed = decode(request.callback_data)
+        step = router.callbacks.get(type(pressed)) if pressed is not None else None
+        return await _prepare_for(step, env, request) if step is not None and step.prepare else None
     if request.event != Event.MESSAGE:
         return None
     if request.command is not None:  # a command with slow work (an export); never a deep link
@@ -272,6 +279,8 @@ async def prepare(router: Router, env: Env, request: Request) -> Any:
 
 async def _prepare_for(step: Route, env: Env, request: Request) -> Any:
     assert step.prepare is not None
+    if step.can is None and not step.member:
+        return await step.prepare(env, request)
     async with env.db.read() as session:
         probe = Context(request=request, session=session, env=env, now=env.clock(),
                         locale=env.catalogs.default_locale)

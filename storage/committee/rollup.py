@@ -90,8 +90,17 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """The committee a roll-up is of, as plain values: a roll-up may outlive the session it was read in."""
+
+    id: int
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
 class Rollup:
-    committee: Committee
+    committee: Heading
     period: Period
     as_of: datetime
     indicators: tuple[Indicator, ...]
@@ -292,4 +301,4 @@ async def compute(session: AsyncSession, committee: Committee, period: Period, n
                   now.astimezone(ZoneInfo(committee.timezone)).date(), now)
     figures = {i.key: await SOURCES[i.key](session, scope) for i in indicators if i.key in SOURCES}
     rows = [Row(b.id, b.name, {key: cells[b.id] for key, cells in figures.items()}) for b in scope.branches]
-    return Rollup(committee, period, as_of, tuple(i for i in indicators if i.key in figures), rows)
+    return Rollup(Heading(committee.id, committee.name, committee.timezone), period, as_of, tuple(i for i in indicators if i.key in figures), rows)
