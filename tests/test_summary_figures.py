@@ -347,3 +347,26 @@ def percent_of(value) -> str:
     from handlers.summary.render import percent
 
     return percent(value)
+
+
+async def test_money_paid_where_no_amount_is_known_is_counted_as_paid_but_not_in_the_rate(db):
+    """The collection rate sets what was paid or waived against what was owed, in the months whose
+    amount is known: in the summary as in the totals the roll-up reads. Money from someone whose amount
+    is not known yet shows as paid and settles their month, but is not set against others' amounts."""
+    from decimal import Decimal
+
+    from storage.dues import totals as dues_totals
+
+    november_span, at = periods.month(2026, 11), local("2026-12-01 09:00")
+    async with db.session() as session:
+        gen, ledger, who = await november(session)
+        branch = await session.get(Branch, ledger.branch_id)
+        before = (await summaries.compute(session, branch, november_span, at)).dues
+        await gen.pay(who["activist"], ["2026-11"], Decimal("20.00"))  # came to the Party in November: no amount yet
+    async with db.session() as session:
+        branch = await session.get(Branch, ledger.branch_id)
+        after = (await summaries.compute(session, branch, november_span, at)).dues
+        stored = (await dues_totals.read(session, [branch.id], "2026-11", "2026-11"))[branch.id]
+    assert after.paid == before.paid + Decimal("20.00") and after.settled == before.settled + 1
+    assert after.owed == before.owed and after.rate == before.rate < 1
+    assert after.rate == Fraction(stored.paid_fen + stored.waived_fen, stored.owed_fen)

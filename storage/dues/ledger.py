@@ -83,6 +83,7 @@ class Totals:
     unknown: int = 0  # member-months owed whose amount is not known
     owing: int = 0  # member-months owed
     settled: int = 0  # of them, settled (paid or waived)
+    paid_known: Decimal = ZERO  # paid in the months whose amount is known: set against ``owed``
 
     def add(self, line: Line) -> None:
         self.paid += line.paid
@@ -96,7 +97,13 @@ class Totals:
                 self.unknown += 1
             else:
                 self.owed += line.owed
+                self.paid_known += line.paid
                 self.outstanding += line.outstanding or ZERO
+
+    @property
+    def collected(self) -> Decimal:
+        """What a collection rate counts against ``owed``: paid or waived, in the months whose amount is known."""
+        return self.paid_known + self.waived
 
 
 @dataclass

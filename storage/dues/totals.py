@@ -30,7 +30,7 @@ from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.dues.ledger import Line, ledger
+from storage.dues.ledger import Line, Totals, ledger
 from storage.dues.ledger import keeping as dues_keeping
 from storage.models import Branch, DuesMonthTotal
 from storage.rules import dues as rules
@@ -69,21 +69,14 @@ COLUMNS = ("owed_fen", "paid_fen", "waived_fen", "owing", "settled", "unknown")
 
 
 def figures(lines: Iterable[Line], months: Iterable[str]) -> dict[str, Figures]:
-    """The ledger's lines summed per month (every one of ``months``, zero where nothing was owed)."""
-    found = {month: Figures() for month in months}
+    """The ledger's lines summed per month (every one of ``months``, zero where nothing was owed), as
+    the ledger's own ``Totals`` sum them."""
+    sums = {month: Totals() for month in months}
     for line in lines:
-        if not line.owing or line.month not in found:
-            continue
-        month = found[line.month]
-        month.owing += 1
-        month.settled += line.settled
-        if line.owed is None:
-            month.unknown += 1
-        else:
-            month.owed_fen += to_fen(line.owed)
-            month.paid_fen += to_fen(line.paid)
-            month.waived_fen += to_fen(line.waived)
-    return found
+        if line.month in sums:
+            sums[line.month].add(line)
+    return {month: Figures(to_fen(t.owed), to_fen(t.paid_known), to_fen(t.waived), t.owing, t.settled, t.unknown)
+            for month, t in sums.items()}
 
 
 def _holds():

@@ -240,11 +240,12 @@ class DuesSection:
     settled: int
     members: tuple[MemberDues, ...]  # everyone who owed or paid in the period, by name
     arrears: tuple[DuesArrearsLine, ...]  # longest first
+    collected: Decimal  # paid or waived in the months whose amount is known (storage.dues.ledger.Totals)
 
     @property
     def rate(self) -> Fraction | None:
-        """Collected (paid or waived) of what was owed, known amounts only."""
-        return Fraction(self.paid + self.waived) / Fraction(self.owed) if self.owed else None
+        """Collected of what was owed, known amounts only: the roll-up's collection rate too."""
+        return Fraction(self.collected) / Fraction(self.owed) if self.owed else None
 
     @property
     def owing_members(self) -> list[MemberDues]:
@@ -579,7 +580,7 @@ async def _dues(session: AsyncSession, branch_id: int, span: Span, history: _His
         arrears.append(DuesArrearsLine(member_id, names[member_id], start, found.months, found.stage, owed))
     arrears.sort(key=lambda line: (-line.months, line.name))
     return DuesSection(first, last, totals.owed, totals.paid, totals.waived, totals.outstanding, totals.pending,
-                       totals.unknown, totals.owing, totals.settled, tuple(members), tuple(arrears))
+                       totals.unknown, totals.owing, totals.settled, tuple(members), tuple(arrears), totals.collected)
 
 
 def _most(amounts: dict) -> list:
