@@ -115,13 +115,17 @@ async def test_the_day_and_hour_are_the_branchs(bot):
 async def test_summary_on_demand_officer_detail_member_own_figures_and_bad_periods(bot):
     sec, zhang, wang, publicity = await november(bot)
     bot.clock.now = at("2026-12-02 10:00")
-    mine = (await bot.say(wang, "/summary"))[-1].text
+    [mine] = await bot.say(wang, "/summary")  # a member's own figures come without a chart
+    mine = mine.text
     assert "王五, your figures" in mine and "present 0, on leave 1, absent 0" in mine
     assert "11-20 Theme Party Day (on leave: Travelling)" in mine and "Catch-up (补课) you still owe" in mine
     assert "张三" not in mine and "宣传员" not in mine
     own = (await bot.say(publicity, "/summary 2026-11"))[-1].text  # an officer, not entitled: their own only
     assert "宣传员, your figures" in own and "王五" not in own
-    detail = (await bot.say(zhang, "/summary 2026Q4"))[-1].text
+    detail, chart = await bot.say(zhang, "/summary 2026Q4")  # the detail, then its chart, both privately
+    assert (detail.chat_id, chart.chat_id, chart.kind) == (zhang.id, zhang.id, "photo")
+    assert chart.data[:4] == b"\x89PNG" and chart.text == "第一党支部, the quarter 2026Q4: the summary's chart (aggregates only)."
+    detail = detail.text
     assert "the quarter 2026Q4" in detail and "王五 (on leave: Travelling)" in detail
     assert "is not over yet" in detail
     year = "\n".join(s.text for s in await bot.say(sec, "/summary 2026年"))
@@ -137,6 +141,35 @@ async def test_summary_on_demand_officer_detail_member_own_figures_and_bad_perio
     async with bot.db.session() as s:
         views = list(await s.scalars(select(AuditEntry.target).where(AuditEntry.action == "summary.view")))
     assert views == ["2026Q4", "2026"]
+
+
+async def test_a_summary_on_demand_is_read_and_drawn_before_the_transaction(bot, monkeypatch):
+    """A year of a large branch takes a while to read and draw: done in a read session, SQLite's one
+    writer is not held meanwhile. A chart that cannot be drawn leaves the text to go alone."""
+    from handlers.kit import offload
+    from handlers.summary import commands
+    from storage.db import _ReadOnlySession
+
+    sec, zhang, wang, _ = await november(bot)
+    bot.clock.now = at("2026-12-02 10:00")
+    real, sessions = commands.make, []
+
+    async def make(session, *args):
+        sessions.append(isinstance(session.sync_session, _ReadOnlySession))
+        return await real(session, *args)
+
+    monkeypatch.setattr(commands, "make", make)
+    assert [s.kind for s in await bot.say(sec, "/summary 2026")] == ["text", "photo"] and sessions == [True]
+    sessions.clear()
+    assert "your figures" in (await bot.say(wang, "/summary"))[-1].text and sessions == [True]
+
+    async def fails(*_args, **_kwargs):
+        raise offload.Failed("timeout")
+
+    monkeypatch.setattr(offload, "run", fails)
+    sessions.clear()
+    sent = await bot.say(zhang, "/summary 2026-11")
+    assert [s.kind for s in sent] == ["text"] and "activity summary" in sent[0].text and sessions == [True]
 
 
 def test_the_chart_draws_chinese_glyphs_not_boxes():
