@@ -373,6 +373,80 @@ async def test_edit_and_withdraw_until_reviewed(bot):
     assert "no reports waiting" in (await bot.say(sec, "/myreports"))[-1].text
 
 
+def _cards(sent):
+    return [s for s in sent if "Volunteer service report" in s.text]
+
+
+async def test_a_reviewer_is_asked_and_the_reply_promises_their_decision(bot):
+    sec = await setup_branch(bot)
+    zhang = await linked(bot, sec, 2, "张三")
+    await bot.say(zhang, LINE)
+    sent, _ = await submit(bot, zhang)
+    assert [s.text for s in sent if s.chat_id == zhang.id] == ["Submitted as report #1. The branch officers will review it; I will tell you their decision."]
+    assert [s.chat_id for s in _cards(sent)] == [sec.id]
+
+
+async def test_a_secretary_who_alone_reviews_is_told_to_give_someone_the_role(bot):
+    sec = await setup_branch(bot)
+    await bot.say(sec, LINE)
+    sent, toast = await submit(bot, sec)
+    reply = sent[-1].text
+    assert toast == "Submitted." and "will review it" not in reply
+    assert reply.startswith("Submitted as report #1.\nIt is saved and waits: nobody else in the branch may review it yet.")
+    assert "for example /grant 张三 组织委员." in reply
+    assert _cards(sent) == []  # nobody is sent a card
+    # Resubmitted after an edit: the same.
+    preview = (await bot.press(sec, sent[-1], sent[-1].button("Edit")))[0][-1]
+    menu = (await bot.press(sec, preview, preview.button("Change")))[0][-1]
+    await bot.press(sec, menu, menu.button("Place"))
+    preview = (await bot.say(sec, "光明村"))[-1]
+    sent, _ = await bot.press(sec, preview, preview.button("Submit"))
+    assert sent[-1].text.startswith("Report #1 is changed and waits for review again.\nIt is saved and waits: nobody else")
+    assert _cards(sent) == []
+    # In Chinese.
+    await bot.say(sec, "/lang zh")
+    preview = (await bot.say(sec, LINE.replace("2026-11-27", "2026-11-26")))[-1]
+    sent, _ = await bot.press(sec, preview, preview.button("提交"))
+    assert sent[-1].text.startswith("已提交，编号 #2。\n记录已保存，正在等待审核，但支部里暂时没有其他人能审核它。")
+    assert "例如 /grant 张三 组织委员。" in sent[-1].text and _cards(sent) == []
+    assert [r.status for r in await rows(bot, ServiceReport)] == ["pending", "pending"]
+    # Once another officer has the role, both wait in their /reviews.
+    wang = await linked(bot, sec, 3, "王五")
+    await bot.say(sec, "/grant 王五 组织委员")
+    listing = (await bot.say(wang, "/reviews"))[-1].text
+    assert "2 volunteer-service reports wait for your review" in listing
+    assert "#1 Secretary Li · 2026-11-27" in listing and "#2 Secretary Li · 2026-11-26" in listing
+
+
+async def test_reviewers_who_cannot_be_messaged_yet_are_named_and_find_the_report_later(bot):
+    sec = await setup_branch(bot)
+    # The secretary hands over to two who cannot be messaged yet: Xiaoming Chen came in by /join in the
+    # group and never opened a private chat; 王五 has not opened their invite link.
+    newcomer = bot.user(5, "Xiaoming", "Chen", "en")
+    ask = next(r for r in await bot.group(newcomer, "/join") if r.chat_id == sec.id)
+    await bot.press(sec, ask, ask.button("full member"))
+    link = (await bot.say(sec, "/add 王五 正式"))[-1].text.split("start=")[1].split()[0]
+    await bot.say(sec, "/grant Xiaoming Chen 书记")
+    await bot.say(sec, "/grant 王五 书记")
+    await bot.say(sec, "/revoke Secretary Li 书记")
+    await bot.say(sec, LINE)
+    sent, _ = await submit(bot, sec)
+    reply = sent[-1].text
+    assert "will review it" not in reply and "nobody" not in reply
+    assert reply.startswith("Submitted as report #1.\nIt is saved, but Xiaoming Chen、王五 cannot be asked to review it "
+                            "yet: they have not opened their invite link or a private chat with the bot.")
+    assert "they find it with /reviews" in reply
+    assert _cards(sent) == []
+    # 王五 opens the invite link; /reviews lists the report.
+    wang = bot.user(3, "王五", lang="en")
+    await bot.say(wang, f"/start {link}")
+    listing = (await bot.say(wang, "/reviews"))[-1].text
+    assert "1 volunteer-service reports wait for your review" in listing and "#1 Secretary Li" in listing
+    # The calendar's reminder reaches the one who can be messaged now.
+    bot.clock.advance(days=3, hours=1)
+    assert [s.chat_id for s in await bot.tick() if "has waited 3 days for review" in s.text] == [wang.id]
+
+
 async def test_someone_else_cannot_edit_or_withdraw_a_report(bot):
     sec = await setup_branch(bot)
     zhang = await linked(bot, sec, 2, "张三")

@@ -24,6 +24,7 @@ from handlers.kit.callbacks import ID, AnyOf, Callback, Choice, Flag, Tagged
 from handlers.kit.context import AsyncSession, Context, queue_message, user_locale
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.router import PRIVATE, Router, button
+from handlers.service import review
 from storage import updates as update_store
 from storage.activities import activities as activity_store
 from storage.branches import BranchSettings
@@ -641,12 +642,27 @@ async def _submit(ctx: Context, conv: Any) -> None:
     await events.publish(ctx, events.ServiceReported(branch_id=branch.id, at=ctx.now, report_id=report.id,
                                                      member_id=member.id, resubmitted=resubmitted))
     unreachable = await _invite_teammates(ctx, branch, member, report, invited, data)
+    reach, waiting_on = await review.reach(ctx.session, branch, member)
     ctx.toast(t(N_("Submitted.")))
-    text = (t(N_("Report #{number} is changed and waits for review again.")) if resubmitted else
-            t(N_("Submitted as report #{number}. The branch officers will review it; I will tell you their decision.")))
+    if resubmitted:
+        text = t(N_("Report #{number} is changed and waits for review again."))
+    elif reach == review.Reach.ASKED:
+        text = t(N_("Submitted as report #{number}. The branch officers will review it; I will tell you their decision."))
+    else:  # promise no review nobody is asked for: the next sentence says what it waits on
+        text = t(N_("Submitted as report #{number}."))
     extra = ""
+    if reach == review.Reach.NOBODY:  # e.g. the secretary, the only officer who reviews, reporting their own
+        nobody = (N_("It is saved and waits: nobody else in the branch may review it yet. Give another member the "
+                     "role to review it, for example /grant 张三 组织委员.") if access.may(member, Can.MANAGE_ROLES) else
+                  N_("It is saved and waits: nobody in the branch may review it yet. The branch secretary can give a "
+                     "member the role to review it, for example /grant 张三 组织委员."))
+        extra = "\n" + t(nobody)
+    elif reach == review.Reach.LATER:
+        extra = "\n" + t(N_("It is saved, but {names} cannot be asked to review it yet: they have not opened their "
+                            "invite link or a private chat with the bot. Once they do, they find it with /reviews.")).format(
+            names="、".join(o.name for o in waiting_on))
     if invited:
-        extra = "\n" + t(N_("Your teammates are asked to confirm; the hours count for each one who does."))
+        extra += "\n" + t(N_("Your teammates are asked to confirm; the hours count for each one who does."))
     if unreachable:
         extra += "\n" + t(N_("{names} cannot be asked yet: they have not opened their invite link to the bot. "
                              "Their hours count once they confirm.")).format(names="、".join(unreachable))

@@ -8,6 +8,7 @@ reporter themself. Photos are re-sent by their Telegram file ids, never download
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from handlers.kit.context import AsyncSession, Context, Outgoing, queue_messages
 from handlers.kit.events import ServiceReported
 from handlers.kit.i18n import N_, Catalogs, Gettext
 from handlers.kit.router import PRIVATE, Router, button
+from storage import updates as update_store
 from storage.models import Branch, Member, ServiceReport
 from storage.roster import members as member_store
 from storage.rules import periods
@@ -77,10 +79,40 @@ def may_review(officer: Member, reporter: Member) -> bool:
     return scope is None or (bool(scope) and reporter.party_group == scope)  # "": a leader of no group, of nobody
 
 
+async def _entitled(session: AsyncSession, branch: Branch, reporter: Member) -> list[Member]:
+    """The active officers who may decide ``reporter``'s reports, whether the bot can write to them or not."""
+    officers = await member_store.officers(session, branch.id, ALLOWED[Can.REVIEW_SERVICE])
+    return [o for o in officers if may_review(o, reporter)]
+
+
+async def _reachable(session: AsyncSession, officers: list[Member]) -> list[Member]:
+    """Those of ``officers`` the bot may write to: linked to Telegram, with a private chat opened."""
+    open_ = await update_store.private_chat_open(session, [o.telegram_user_id for o in officers if o.telegram_user_id])
+    return [o for o in officers if o.telegram_user_id in open_]
+
+
 async def reviewers(session: AsyncSession, branch: Branch, reporter: Member) -> list[Member]:
     """The officers a report of ``reporter`` goes to, who can be messaged privately."""
-    officers = await member_store.officers(session, branch.id, ALLOWED[Can.REVIEW_SERVICE])
-    return [o for o in officers if o.telegram_user_id is not None and may_review(o, reporter)]
+    return await _reachable(session, await _entitled(session, branch, reporter))
+
+
+class Reach(Enum):
+    """Where a report of a member stands with its reviewers, as the member is told on submitting it."""
+
+    ASKED = "asked"  # its card goes to at least one reviewer
+    LATER = "later"  # some may review it, none can be messaged privately yet: they find it with /reviews
+    NOBODY = "nobody"  # nobody in the branch may review it until someone is given the role
+
+
+async def reach(session: AsyncSession, branch: Branch, reporter: Member) -> tuple[Reach, list[Member]]:
+    """Whether a report of ``reporter`` reaches its reviewers, by the same rule as its card; with those
+    who may review it but cannot be messaged yet (for ``Reach.LATER``)."""
+    entitled = await _entitled(session, branch, reporter)
+    if not entitled:
+        return Reach.NOBODY, []
+    if await _reachable(session, entitled):
+        return Reach.ASKED, []
+    return Reach.LATER, entitled
 
 
 def card_text(t: Gettext, card: reviews.Card, month_minutes: int, month: str) -> str:
