@@ -241,9 +241,8 @@ async def prepare_rollup(env: Env, request: Request) -> Made | None:
         if period is None or period.start > now.astimezone(ZoneInfo(committee.timezone)).date():
             return None
         locale = await user_locale(session, env.catalogs, request.user.id, env.catalogs.default_locale)
-        made = await make(session, env.catalogs.gettext(locale), locale, request.user.id, committee, period, now,
+        return await make(session, env.catalogs.gettext(locale), locale, request.user.id, committee, period, now,
                           wanted.as_file)
-    return made
 
 
 async def _show(ctx: Context) -> None:
