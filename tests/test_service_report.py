@@ -572,8 +572,11 @@ async def test_photos_of_an_album_handled_at_once_are_all_kept(bot):
     await bot.press(sec, bot.last(sec.id), bot.last(sec.id).button("Add photos"))
     photos = [Request(next(bot.update_ids), Event.MESSAGE, _private(sec), sec, photo=FileRef(f"f{i}", None, "image/jpeg", 9,
                       f"u{i}"), media_group_id="RACE") for i in range(6)]
+    mark = len(bot.transport.sent)
     await asyncio.gather(*(bot.core.process(p) for p in photos))
     assert await count(bot, MediaGroupItem) == 6
+    answers = [s for s in bot.transport.sent[mark:] if s.chat_id == sec.id]
+    assert [s.text for s in answers] == ["Receiving your album. Tap Done when all its photos show here."]  # once
     preview = (await bot.press(sec, bot.last(sec.id), bot.last(sec.id).button("Done")))[0][-1]
     assert "Photos: 6" in preview.text
 

@@ -21,6 +21,7 @@ from storage.rules.service import MAX_PHOTOS
 from storage.upsert import insert_for
 
 KEEP = timedelta(days=2)  # rows nobody attached (a dialog abandoned): dropped after this
+_ALBUM_LOCK = 7_264_421  # with the album's hash: the photos of one album take turns on PostgreSQL
 
 
 def single_group(user_id: int) -> str:
@@ -30,8 +31,14 @@ def single_group(user_id: int) -> str:
 
 async def take(session: AsyncSession, user_id: int, media_group_id: str | None, *, file_id: str,
                file_unique_id: str, size: int | None, mime_type: str | None, now: datetime) -> bool:
-    """Buffer one photo; True when it is the first of its album seen (that one is answered)."""
+    """Buffer one photo; True when it is the first of its album seen (that one is answered).
+
+    An album's photos arrive together and are handled at once, by one instance or several. On
+    PostgreSQL each waits here for the one before it to commit, so exactly one finds none before
+    it; SQLite's one writer makes them take turns anyway."""
     group = media_group_id or single_group(user_id)
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(_ALBUM_LOCK, func.hashtext(f"{user_id}:{group}"))))
     before = await session.scalar(select(func.count()).select_from(MediaGroupItem).where(
         MediaGroupItem.media_group_id == group, MediaGroupItem.user_id == user_id))
     await session.execute(
