@@ -18,7 +18,7 @@ from handlers.committee.common import acting, log
 from handlers.kit import charts, offload, workbook
 from handlers.kit.api import Event, Request, Upload
 from handlers.kit.callbacks import Callback, Flag, Int, Text, decode
-from handlers.kit.context import AsyncSession, Context, Env, user_locale
+from handlers.kit.context import AsyncSession, Context, Env, Prepared, user_locale
 from handlers.kit.examples import examples
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import LIST_SEPARATOR, local_time
@@ -193,23 +193,14 @@ def period_of(label: str, committee: Committee, now: datetime) -> Period | None:
 
 @dataclass(frozen=True)
 class Made:
-    """A roll-up read, and the file drawn, before the update's transaction (see ``prepare_rollup``)."""
+    """A roll-up, and the file asked for (None: none asked, or it took too long to draw)."""
 
-    user_id: int
-    committee_id: int
-    period: str
-    locale: str
     rollup: Rollup
-    as_file: str | None = None
-    data: bytes | None = None  # the file; None if it took too long to draw
-
-    def serves(self, ctx: Context, committee: Committee, period: Period, as_file: str | None) -> bool:
-        return ((self.user_id, self.committee_id, self.period, self.locale, self.as_file)
-                == (ctx.user_id, committee.id, period.label, ctx.locale, as_file))
+    data: bytes | None = None
 
 
-async def make(session: AsyncSession, t: Gettext, locale: str, user_id: int, committee: Committee, period: Period,
-               now: datetime, as_file: str | None) -> Made:
+async def make(session: AsyncSession, t: Gettext, committee: Committee, period: Period, now: datetime,
+               as_file: str | None) -> Made:
     """The roll-up, and the file if one is asked, drawn in the worker process."""
     result = await rollup_store.compute(session, committee, period, now)
     data = None
@@ -221,10 +212,10 @@ async def make(session: AsyncSession, t: Gettext, locale: str, user_id: int, com
                 data = await offload.run(workbook.write, files.book(t, result), timeout=FILE_TIMEOUT)
         except offload.Failed:
             pass
-    return Made(user_id, committee.id, period.label, locale, result, as_file, data)
+    return Made(result, data)
 
 
-async def prepare_rollup(env: Env, request: Request) -> Made | None:
+async def prepare_rollup(env: Env, request: Request) -> Prepared | None:
     """The roll-up read in a read session, for a committee officer (checked quietly here, and again
     with a refusal audited in the transaction): a year of a thousand branches takes a second or two,
     and drawing its file longer, which would otherwise hold SQLite's one writer for everyone."""
@@ -241,8 +232,8 @@ async def prepare_rollup(env: Env, request: Request) -> Made | None:
         if period is None or period.start > now.astimezone(ZoneInfo(committee.timezone)).date():
             return None
         locale = await user_locale(session, env.catalogs, request.user.id, env.catalogs.default_locale)
-        return await make(session, env.catalogs.gettext(locale), locale, request.user.id, committee, period, now,
-                          wanted.as_file)
+        made = await make(session, env.catalogs.gettext(locale), committee, period, now, wanted.as_file)
+        return Prepared((request.user.id, committee.id, period.label, locale, wanted.as_file), made)
 
 
 async def _show(ctx: Context) -> None:
@@ -260,12 +251,11 @@ async def _show(ctx: Context) -> None:
     if period.start > ctx.now.astimezone(ZoneInfo(committee.timezone)).date():
         ctx.answer(ctx.t(N_("{period} has not begun yet.")).format(period=period.label), alert=True)
         return
-    made = ctx.prepared
-    if not (isinstance(made, Made) and made.serves(ctx, committee, period, wanted.as_file)):
-        # admitted now but not when prepared (made an officer meanwhile): made here, in the transaction
-        made = await make(ctx.session, ctx.t, ctx.locale, ctx.user_id, committee, period, ctx.now, wanted.as_file)
+    # Not prepared for this (made an officer meanwhile): made here, in the transaction.
+    made = (ctx.prepared_for(ctx.user_id, committee.id, period.label, ctx.locale, wanted.as_file)
+            or await make(ctx.session, ctx.t, committee, period, ctx.now, wanted.as_file))
     if wanted.as_file is not None:
-        await _send_file(ctx, committee, made)
+        await _send_file(ctx, committee, made, wanted.as_file)
         return
     text, buttons = render(ctx.t, made.rollup, wanted.page, wanted.only_short)
     await log(ctx, committee, "committee.rollup", period=period.label, branches=len(made.rollup.rows))
@@ -275,9 +265,9 @@ async def _show(ctx: Context) -> None:
         ctx.reply(text, buttons or None)
 
 
-async def _send_file(ctx: Context, committee: Committee, made: Made) -> None:
+async def _send_file(ctx: Context, committee: Committee, made: Made, kind: str) -> None:
     """The chart or the .xlsx, queued privately to the asker; audited."""
-    result, kind = made.rollup, made.as_file
+    result = made.rollup
     if made.data is None:
         ctx.answer(ctx.t(N_("The file took too long to make. Try again in a while, or a shorter period.")),
                    alert=True)

@@ -52,6 +52,16 @@ class Env:
     events: Subscribers = field(default_factory=Subscribers)  # see handlers.kit.events
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a route's ``prepare`` made, and for what (who asked, which branch and period, in which
+    language): between the two, a role may be given or taken, so the handler takes it only when its
+    own answer to the same questions is the same (``Context.prepared_for``)."""
+
+    key: tuple
+    value: Any
+
+
 @dataclass
 class Context:
     request: Request
@@ -78,6 +88,11 @@ class Context:
         if self.acting is None:
             raise RuntimeError("this route declares neither can= nor member=")
         return self.acting[1]
+
+    def prepared_for(self, *key: Any) -> Any:
+        """What ``prepare`` made for ``key``, or None: then the handler makes it in its transaction."""
+        found = self.prepared
+        return found.value if isinstance(found, Prepared) and found.key == key else None
 
     # --- language -------------------------------------------------------------------------
     @property

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from handlers.kit import access, offload, workbook
 from handlers.kit.access import Can
 from handlers.kit.api import Request, Upload
-from handlers.kit.context import Context, Env
+from handlers.kit.context import Context, Env, Prepared
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.labels import LIST_SEPARATOR
 from handlers.kit.router import PRIVATE, Router
@@ -51,18 +51,6 @@ class Asked:
     problem: str | None = None
 
 
-@dataclass(frozen=True)
-class Made:
-    """A ledger written before the transaction (see ``prepare_export``)."""
-
-    branch_id: int
-    member_id: int
-    kind: str
-    period: str
-    filename: str
-    data: bytes
-
-
 def _kinds_text(t: Gettext) -> str:
     return t(LIST_SEPARATOR).join(f"{k.key} ({t(k.name)})" for k in kinds.KINDS)
 
@@ -93,7 +81,8 @@ def filename(t: Gettext, kind: LedgerKind, branch: Branch, period: Period) -> st
     return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name)[:200]
 
 
-async def make(session, env: Env, branch: Branch, member: Member, kind: LedgerKind, period: Period, now: datetime) -> Made:
+async def make(session, env: Env, branch: Branch, member: Member, kind: LedgerKind, period: Period,
+               now: datetime) -> Upload:
     """Read and write the ledger (the writing in a worker process); raises offload.Failed if too slow."""
     t = env.catalogs.gettext(branch.locale)  # the ledger is in the branch's language, like its records
     zone = ZoneInfo(branch.timezone)
@@ -102,10 +91,10 @@ async def make(session, env: Env, branch: Branch, member: Member, kind: LedgerKi
                             made_at=now.astimezone(zone).replace(tzinfo=None), as_of=min(period.last, today))
     book = await kind.build(Job(session, branch, period, now, t, heading))
     data = await offload.run(workbook.write, book, timeout=WRITE_TIMEOUT)
-    return Made(branch.id, member.id, kind.key, period.label, filename(t, kind, branch, period), data)
+    return Upload(filename(t, kind, branch, period), data)
 
 
-async def prepare_export(env: Env, request: Request) -> Made | None:
+async def prepare_export(env: Env, request: Request) -> Prepared | None:
     """The ledger made before the transaction, for someone the route admits (checked quietly, and
     again by the route); None when the request cannot be read or the work failed (the handler says why)."""
     now = env.clock()
@@ -120,9 +109,10 @@ async def prepare_export(env: Env, request: Request) -> Made | None:
         if asked.problem is not None or not access.may(member, asked.kind.can):
             return None
         try:
-            return await make(session, env, branch, member, asked.kind, asked.period, now)
+            made = await make(session, env, branch, member, asked.kind, asked.period, now)
         except offload.Failed:
             return None
+        return Prepared((branch.id, member.id, asked.kind.key, asked.period.label), made)
 
 
 @router.command("export", chats=PRIVATE, can=Can.EXPORT, prepare=prepare_export, menu=N_("a ledger (台账) as an Excel file"),
@@ -139,9 +129,8 @@ async def export(ctx: Context) -> None:
     if kind.can != Can.EXPORT and not access.may(officer, kind.can):  # a ledger kept for fewer officers
         await access.officer(ctx, kind.can)
         return
-    made = ctx.prepared
-    if not (isinstance(made, Made) and (made.branch_id, made.member_id, made.kind, made.period)
-            == (branch.id, officer.id, kind.key, period.label)):
+    made = ctx.prepared_for(branch.id, officer.id, kind.key, period.label)
+    if made is None:
         try:  # admitted now but not when prepared (a role given meanwhile): make it here
             made = await make(ctx.session, ctx.env, branch, officer, kind, period, ctx.now)
         except offload.Failed:
@@ -151,4 +140,4 @@ async def export(ctx: Context) -> None:
                      size=len(made.data))
     caption = ctx.t(CAPTION).format(ledger=ctx.t(kind.name), branch=branch.name, period=books.period_text(ctx.t, period))
     await ctx.enqueue(f"export:{ctx.user_id}:{ctx.request.update_id}", ctx.user_id, caption, purpose="export",
-                      document=Upload(made.filename, made.data))
+                      document=made)

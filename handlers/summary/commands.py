@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from handlers.kit import access
 from handlers.kit.access import Can
 from handlers.kit.api import Request, Upload
-from handlers.kit.context import AsyncSession, Context, Env, user_locale
+from handlers.kit.context import AsyncSession, Context, Env, Prepared, user_locale
 from handlers.kit.i18n import N_, Gettext
 from handlers.kit.router import PRIVATE, Router
 from handlers.summary.monthly import draw
@@ -41,25 +41,20 @@ def asked(args: str, today) -> Period | None:
 
 @dataclass(frozen=True)
 class Made:
-    """A summary read, and its chart drawn for an officer, before the update's transaction."""
+    """A summary, and its chart for an officer entitled (None for a member, or if it could not be drawn)."""
 
-    member_id: int
-    branch_id: int
-    period: str
-    locale: str
     summary: Summary
-    chart: Upload | None  # officers only; None if it could not be drawn
+    chart: Upload | None
 
 
-async def make(session: AsyncSession, t: Gettext, locale: str, member: Member, branch: Branch, span: Period,
-               now: datetime) -> Made:
+async def make(session: AsyncSession, t: Gettext, member: Member, branch: Branch, span: Period, now: datetime) -> Made:
     summary = await summaries.compute(session, branch, span, now)
     chart = (await draw(t, summary, f"summary-{branch.id}-{span.label}.png")
              if access.may(member, Can.VIEW_SUMMARY) else None)
-    return Made(member.id, branch.id, span.label, locale, summary, chart)
+    return Made(summary, chart)
 
 
-async def prepare_summary(env: Env, request: Request) -> Made | None:
+async def prepare_summary(env: Env, request: Request) -> Prepared | None:
     now = env.clock()
     async with env.db.read() as session:
         probe = Context(request=request, session=session, env=env, now=now, locale=env.catalogs.default_locale)
@@ -72,7 +67,8 @@ async def prepare_summary(env: Env, request: Request) -> Made | None:
         if span is None or span.start > today:
             return None  # the handler says why
         locale = await user_locale(session, env.catalogs, request.user.id, env.catalogs.default_locale)
-        return await make(session, env.catalogs.gettext(locale), locale, member, branch, span, now)
+        made = await make(session, env.catalogs.gettext(locale), member, branch, span, now)
+        return Prepared((member.id, branch.id, span.label, locale), made)
 
 
 @router.command("summary", chats=PRIVATE, menu=N_("activity summary of a month, quarter or year"), member=True,
@@ -91,10 +87,8 @@ async def show_summary(ctx: Context) -> None:
     if span.start > today:
         ctx.reply(ctx.t(NOT_BEGUN).format(period=span.label))
         return
-    made = ctx.prepared
-    if not (isinstance(made, Made) and (made.member_id, made.branch_id, made.period, made.locale)
-            == (member.id, branch.id, span.label, ctx.locale)):
-        made = await make(ctx.session, ctx.t, ctx.locale, member, branch, span, ctx.now)  # a role given meanwhile
+    made = (ctx.prepared_for(member.id, branch.id, span.label, ctx.locale)
+            or await make(ctx.session, ctx.t, member, branch, span, ctx.now))  # a role given meanwhile
     result = made.summary
     if not access.may(member, Can.VIEW_SUMMARY):
         ctx.reply(own_text(ctx.t, result, member.id, member.name))

@@ -301,4 +301,5 @@ async def compute(session: AsyncSession, committee: Committee, period: Period, n
                   now.astimezone(ZoneInfo(committee.timezone)).date(), now)
     figures = {i.key: await SOURCES[i.key](session, scope) for i in indicators if i.key in SOURCES}
     rows = [Row(b.id, b.name, {key: cells[b.id] for key, cells in figures.items()}) for b in scope.branches]
-    return Rollup(Heading(committee.id, committee.name, committee.timezone), period, as_of, tuple(i for i in indicators if i.key in figures), rows)
+    return Rollup(Heading(committee.id, committee.name, committee.timezone), period, as_of,
+                  tuple(i for i in indicators if i.key in figures), rows)

@@ -48,16 +48,16 @@ def _old(obj, column: str) -> list:
     return list(inspect(obj).attrs[column].history.deleted)
 
 
+def _dues_table(settings) -> dues_rules.Table:
+    return dues_rules.table(REGISTRY.values(settings or {}))
+
+
 def _table_changed(branch: Branch) -> bool:
     """Whether the time zone, or the dues table the settings make (cap, rural amount, rounding), changed."""
     if _changed(branch, ("timezone",)):
         return True
-    if not _changed(branch, ("settings",)):
-        return False
-    def table(settings) -> dues_rules.Table:
-        return dues_rules.table(REGISTRY.values(settings or {}))
-
-    return any(table(old) != table(branch.settings) for old in _old(branch, "settings"))
+    return _changed(branch, ("settings",)) and any(
+        _dues_table(old) != _dues_table(branch.settings) for old in _old(branch, "settings"))
 
 
 @event.listens_for(Session, "after_flush")
